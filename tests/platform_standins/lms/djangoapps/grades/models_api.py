@@ -1,0 +1,42 @@
+"""
+Stand-in for ``lms.djangoapps.grades.models_api`` (the functions ``api.override_subsection_grade`` uses).
+"""
+from opaque_keys.edx.keys import CourseKey, UsageKey
+
+from lms.djangoapps.grades.models import PersistentCourseGrade as _PersistentCourseGrade
+from lms.djangoapps.grades.models import PersistentSubsectionGrade as _PersistentSubsectionGrade
+from lms.djangoapps.grades.models import PersistentSubsectionGradeOverride as _PersistentSubsectionGradeOverride
+
+
+def _get_key(key_or_id, key_cls):
+    """Stand-in for ``lms.djangoapps.utils._get_key``: parse strings, pass keys through."""
+    return key_cls.from_string(key_or_id) if isinstance(key_or_id, str) else key_or_id
+
+
+def prefetch_course_and_subsection_grades(course_key, users):
+    _PersistentCourseGrade.prefetch(course_key, users)
+    _PersistentSubsectionGrade.prefetch(course_key, users)
+
+
+def clear_prefetched_course_and_subsection_grades(course_key):
+    _PersistentCourseGrade.clear_prefetched_data(course_key)
+
+
+def update_or_create_override(grade, **kwargs):
+    """Create or update the override of ``grade``."""
+    kwargs['subsection_grade_model'] = grade
+    return _PersistentSubsectionGradeOverride.update_or_create_override(**kwargs)
+
+
+def get_subsection_grade(user_id, course_key_or_id, usage_key_or_id):
+    """Return the stored subsection grade; raises ``PersistentSubsectionGrade.DoesNotExist``."""
+    course_key = _get_key(course_key_or_id, CourseKey)
+    usage_key = _get_key(usage_key_or_id, UsageKey)
+    return _PersistentSubsectionGrade.objects.get(user_id=user_id, course_id=course_key, usage_key=usage_key)
+
+
+def get_subsection_grade_override(user_id, course_key_or_id, usage_key_or_id):
+    """Return the override of an existing subsection grade, or None."""
+    usage_key = _get_key(usage_key_or_id, UsageKey)
+    _ = get_subsection_grade(user_id, course_key_or_id, usage_key_or_id)
+    return _PersistentSubsectionGradeOverride.get_override(user_id, usage_key)

@@ -1,0 +1,79 @@
+"""
+Stand-in for ``openedx.core.djangoapps.content.course_overviews.models`` (in memory, not a Django model).
+
+Tests create overviews with ``CourseOverview.create(course_id, end=..., ...)`` (stand-in only) and change them
+by setting attributes, e.g. ``overview.end = ...``. ``get_from_id`` and ``get_all_courses`` keep upstream's
+signatures; ``get_all_courses`` returns a list instead of a queryset.
+"""
+from opaque_keys.edx.keys import CourseKey
+
+from standin_support import register_reset
+
+
+class CourseOverview:
+    """The CourseOverview attributes the grade code and the plugin read."""
+
+    _store = {}
+
+    class DoesNotExist(Exception):
+        """No overview for that course."""
+
+    def __init__(self, id, org=None, display_name=None, start=None, end=None, self_paced=False,  # pylint: disable=redefined-builtin
+                 certificate_available_date=None, certificates_display_behavior=None):
+        self.id = CourseKey.from_string(str(id))  # pylint: disable=invalid-name
+        self.org = org or self.id.org
+        self.display_name = display_name
+        self.start = start
+        self.end = end
+        self.self_paced = self_paced
+        self.certificate_available_date = certificate_available_date
+        self.certificates_display_behavior = certificates_display_behavior
+
+    @property
+    def pacing(self):
+        """``'self'`` or ``'instructor'``, as upstream."""
+        return 'self' if self.self_paced else 'instructor'
+
+    def has_ended(self):
+        from standin_support import utcnow  # pylint: disable=import-outside-toplevel
+        return self.end is not None and utcnow() > self.end
+
+    @classmethod
+    def create(cls, course_id, **fields):
+        """Stand-in only: store and return a new overview."""
+        overview = cls(course_id, **fields)
+        cls._store[str(overview.id)] = overview
+        return overview
+
+    @classmethod
+    def get_from_id(cls, course_id):
+        """Return the overview of ``course_id``; raises ``CourseOverview.DoesNotExist`` (upstream would load it)."""
+        try:
+            return cls._store[str(course_id)]
+        except KeyError:
+            raise cls.DoesNotExist(str(course_id))  # pylint: disable=raise-missing-from
+
+    @classmethod
+    def get_all_courses(cls, orgs=None, filter_=None, active_only=False, course_keys=None):
+        """Return all overviews, optionally filtered like upstream (``filter_`` keys are attribute names)."""
+        from standin_support import utcnow  # pylint: disable=import-outside-toplevel
+        overviews = list(cls._store.values())
+        if course_keys:
+            wanted = {str(key) for key in course_keys}
+            overviews = [overview for overview in overviews if str(overview.id) in wanted]
+        if orgs:
+            wanted_orgs = {org.lower() for org in orgs}
+            overviews = [overview for overview in overviews if overview.org.lower() in wanted_orgs]
+        if filter_:
+            overviews = [o for o in overviews if all(getattr(o, k, None) == v for k, v in filter_.items())]
+        if active_only:
+            now = utcnow()
+            overviews = [o for o in overviews if o.end is None or o.end >= now]
+        return overviews
+
+    @classmethod
+    def reset(cls):
+        cls._store.clear()
+
+
+register_reset(CourseOverview.reset)

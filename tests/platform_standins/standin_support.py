@@ -1,0 +1,215 @@
+"""
+Shared plumbing for the edx-platform stand-ins (not an upstream module).
+
+* ``standin_task``: a stand-in for ``celery.shared_task`` that runs tasks eagerly, in process, and records
+  every call in ``task.calls``. ``delay``/``apply_async``/``apply`` all run the body synchronously, like
+  ``CELERY_TASK_ALWAYS_EAGER``. Bound tasks receive a small ``self`` with ``request.id``/``request.retries``
+  and a ``retry()`` that re-raises the original exception.
+* ``User``/``register_user``/``get_user``/``enroll``/``enrolled_users``: the few bits of
+  ``django.contrib.auth`` and ``student.CourseEnrollment`` the grade tasks need, kept in memory.
+* ``InMemoryManager``: a tiny ``Model.objects`` look-alike (``get``, ``filter``, ``all``, ``update_or_create``).
+* ``WRITE_LOG``: every persisted grade write, in order, as ``(model_name, key, modified)`` tuples.
+* ``reset_all()``: clears every store in every stand-in module; call it between tests.
+"""
+import functools
+import itertools
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+WRITE_LOG = []
+_RESET_HOOKS = []
+_TICK = itertools.count()
+
+
+def utcnow():
+    """Return an aware UTC ``datetime`` (django.utils.timezone.now() without needing Django settings)."""
+    return datetime.now(timezone.utc)
+
+
+def register_reset(hook):
+    """Register a callable that ``reset_all`` runs; returns it, so it can be used as a decorator."""
+    _RESET_HOOKS.append(hook)
+    return hook
+
+
+def reset_all():
+    """Clear every in-memory store of every stand-in module."""
+    WRITE_LOG.clear()
+    for hook in _RESET_HOOKS:
+        hook()
+
+
+def django_settings_configured():
+    """Whether Django settings are usable (stand-ins degrade gracefully in plain-python runs)."""
+    try:
+        from django.conf import settings  # pylint: disable=import-outside-toplevel
+    except ImportError:  # pragma: no cover
+        return False
+    return settings.configured
+
+
+def setting(name, default=None):
+    """Read a Django setting when settings are configured, otherwise return ``default``."""
+    if not django_settings_configured():
+        return default
+    from django.conf import settings  # pylint: disable=import-outside-toplevel
+    return getattr(settings, name, default)
+
+
+# --- users and enrollments -------------------------------------------------------------------------------------
+
+@dataclass
+class User:
+    """The attributes of ``django.contrib.auth`` users that the grade code reads."""
+
+    id: int
+    username: str = ''
+    email: str = ''
+    is_staff: bool = False
+
+    class DoesNotExist(Exception):
+        """No such user."""
+
+
+_USERS = {}
+_ENROLLMENTS = {}
+
+
+def register_user(user_id, username=None, is_staff=False):
+    """Create (or replace) a stand-in user and return it."""
+    user = User(id=user_id, username=username or f'user{user_id}', email=f'user{user_id}@example.com',
+                is_staff=is_staff)
+    _USERS[user_id] = user
+    return user
+
+
+def get_user(user_id=None, username=None):
+    """``User.objects.get(id=...)`` / ``get(username=...)`` stand-in."""
+    for user in _USERS.values():
+        if (user_id is not None and user.id == user_id) or (username is not None and user.username == username):
+            return user
+    raise User.DoesNotExist(f'user id={user_id} username={username}')
+
+
+def enroll(user, course_key):
+    """Enroll ``user`` in ``course_key`` (registering the user if needed)."""
+    _USERS.setdefault(user.id, user)
+    users = _ENROLLMENTS.setdefault(str(course_key), [])
+    if all(existing.id != user.id for existing in users):
+        users.append(user)
+
+
+def enrolled_users(course_key):
+    """Users enrolled in ``course_key``, in enrollment order."""
+    return list(_ENROLLMENTS.get(str(course_key), []))
+
+
+@register_reset
+def _reset_users():
+    _USERS.clear()
+    _ENROLLMENTS.clear()
+
+
+# --- a minimal Model.objects ----------------------------------------------------------------------------------
+
+class InMemoryManager:
+    """Just enough of a Django manager over a model class's ``_store`` dict."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def all(self):
+        return list(self.model._store.values())  # pylint: disable=protected-access
+
+    def filter(self, **lookup):
+        return [obj for obj in self.all() if all(_matches(obj, key, value) for key, value in lookup.items())]
+
+    def get(self, **lookup):
+        found = self.filter(**lookup)
+        if not found:
+            raise self.model.DoesNotExist(f'{self.model.__name__} matching {lookup} does not exist.')
+        return found[0]
+
+    def count(self):
+        return len(self.model._store)  # pylint: disable=protected-access
+
+
+def _matches(obj, key, value):
+    """Compare one lookup; supports ``a__b`` attribute paths, keys compared as strings."""
+    current = obj
+    for part in key.split('__'):
+        current = getattr(current, part, None)
+    return current == value or (current is not None and str(current) == str(value))
+
+
+def record_write(model_name, key, modified):
+    """Append a persisted write to ``WRITE_LOG``."""
+    WRITE_LOG.append((model_name, key, modified, next(_TICK)))
+
+
+# --- celery ------------------------------------------------------------------------------------------------------
+
+class _TaskRequest:
+    def __init__(self):
+        self.id = str(uuid.uuid4())  # pylint: disable=invalid-name
+        self.retries = 0
+
+
+class _BoundTaskSelf:
+    """What a ``bind=True`` task receives as ``self``."""
+
+    def __init__(self, task):
+        self.task = task
+        self.request = _TaskRequest()
+
+    def retry(self, kwargs=None, exc=None, **options):  # pylint: disable=unused-argument
+        """Celery would re-queue; the stand-in surfaces the failure instead."""
+        raise exc if exc is not None else RuntimeError('retry requested')
+
+
+class StandinTask:
+    """An eager, recording stand-in for a celery task object."""
+
+    def __init__(self, func, bind=False, **options):
+        functools.update_wrapper(self, func)
+        self.func = func
+        self.bind = bind
+        self.options = options
+        self.name = f'{func.__module__}.{func.__name__}'
+        self.calls = []
+        _ALL_TASKS.append(self)
+
+    def __call__(self, *args, **kwargs):
+        self.calls.append((args, kwargs))
+        if self.bind:
+            return self.func(_BoundTaskSelf(self), *args, **kwargs)
+        return self.func(*args, **kwargs)
+
+    def delay(self, *args, **kwargs):
+        return self(*args, **kwargs)
+
+    def apply_async(self, args=None, kwargs=None, **options):  # pylint: disable=unused-argument
+        return self(*(args or ()), **(kwargs or {}))
+
+    def apply(self, args=None, kwargs=None, **options):  # pylint: disable=unused-argument
+        return self(*(args or ()), **(kwargs or {}))
+
+
+_ALL_TASKS = []
+
+
+def standin_task(*dargs, bind=False, **options):
+    """``@shared_task`` / ``@shared_task(bind=True, ...)`` stand-in."""
+    if dargs and callable(dargs[0]):
+        return StandinTask(dargs[0])
+
+    def decorator(func):
+        return StandinTask(func, bind=bind, **options)
+    return decorator
+
+
+@register_reset
+def _reset_task_calls():
+    for task in _ALL_TASKS:
+        task.calls.clear()
