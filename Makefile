@@ -1,0 +1,54 @@
+.PHONY: help requirements test test-sqlite test-mysql quality demo benchmark docs upgrade clean
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+help: ## show the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
+
+$(STAMP): requirements/quality.txt requirements/test.txt requirements/base.txt setup.py
+	bash .ci/system-packages
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements/quality.txt
+	$(PY) -m pip install -q --no-deps -e .
+	touch $(STAMP)
+
+requirements: $(STAMP) ## create .venv with the pinned requirements and the package (editable)
+
+test: $(STAMP) ## run the suite on SQLite and on MariaDB (127.0.0.1:3306, root); MariaDB is required when CI=true
+	PY=$(PY) bash tests/run_suite.sh
+
+test-sqlite: $(STAMP) ## run the suite on SQLite only
+	GRADE_FREEZE_TEST_DB=sqlite $(PY) -m pytest
+
+test-mysql: $(STAMP) ## run the suite on MariaDB only
+	GRADE_FREEZE_TEST_DB=mysql $(PY) -m pytest
+
+quality: $(STAMP) ## isort, ruff, and the toggle and PII annotation lint
+	$(PY) -m isort --check-only --diff openedx_grade_freeze tests benchmarks setup.py
+	$(VENV)/bin/ruff check openedx_grade_freeze tests benchmarks setup.py
+	$(VENV)/bin/code_annotations static_find_annotations --config_file .annotations_toggles.yml --lint --report
+	$(VENV)/bin/code_annotations django_find_annotations --config_file .pii_annotations.yml --lint --report --coverage
+	$(PY) tests/host/manage.py makemigrations openedx_grade_freeze --check --dry-run
+
+demo: $(STAMP) ## run the scripted demo in the host project on an embedded SQLite database
+	$(PY) tests/host/demo.py
+
+benchmark: $(STAMP) ## measure the hot-path freeze check against a baseline of one primary-key query
+	$(PY) benchmarks/run.py
+
+docs: ## build the Sphinx docs into docs/_build
+	$(PYTHON) -m venv $(VENV)-docs && $(VENV)-docs/bin/pip install -q -r requirements/doc.txt
+	$(VENV)-docs/bin/sphinx-build -W -b html docs docs/_build/html
+
+upgrade: ## re-pin requirements/*.txt from requirements/*.in
+	$(PYTHON) -m venv $(VENV)-tools && $(VENV)-tools/bin/pip install -q -r requirements/pip-tools.txt
+	cd requirements && for f in pip-tools base test quality doc dev; do \
+		../$(VENV)-tools/bin/pip-compile -q --allow-unsafe --rebuild --upgrade -o $$f.txt $$f.in; done
+
+clean: ## remove the virtualenvs and build leftovers
+	rm -rf $(VENV) $(VENV)-docs $(VENV)-tools build dist *.egg-info var

@@ -1,0 +1,69 @@
+"""
+Django app configuration: registers the plugin with the LMS and Studio through edx-django-utils.
+"""
+import logging
+
+from django.apps import AppConfig
+
+log = logging.getLogger(__name__)
+
+_LMS = "lms.djangoapp"
+_CMS = "cms.djangoapp"
+
+_SETTINGS = {
+    "common": {"relative_path": "settings.common"},
+    "test": {"relative_path": "settings.common"},
+    "production": {"relative_path": "settings.production"},
+    "devstack": {"relative_path": "settings.common"},
+}
+
+# Studio sends the schedule on publish (an LMS consuming the event bus receives it too); grades change
+# only in the LMS. Both share one database.
+_SCHEDULE_RECEIVER = {
+    "receiver_func_name": "record_course_schedule",
+    "signal_path": "openedx_events.content_authoring.signals.COURSE_CATALOG_INFO_CHANGED",
+    "dispatch_uid": "openedx_grade_freeze.record_course_schedule",
+}
+_GRADE_RECEIVERS = [
+    {
+        "receiver_func_name": "record_course_grade",
+        "signal_path": "openedx_events.learning.signals.PERSISTENT_GRADE_SUMMARY_CHANGED",
+        "dispatch_uid": "openedx_grade_freeze.record_course_grade",
+    },
+]
+
+
+class GradeFreezeConfig(AppConfig):
+    """
+    The openedx-grade-freeze plugin app, loaded by the LMS and Studio through its entry points.
+    """
+
+    name = "openedx_grade_freeze"
+    verbose_name = "Grade freeze"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    plugin_app = {
+        "url_config": {
+            _LMS: {
+                "namespace": "openedx_grade_freeze",
+                "regex": r"^api/grade_freeze/",
+                "relative_path": "urls",
+            },
+            _CMS: {
+                "namespace": "openedx_grade_freeze",
+                "regex": r"^api/grade_freeze/",
+                "relative_path": "urls",
+            },
+        },
+        "settings_config": {_LMS: _SETTINGS, _CMS: _SETTINGS},
+        "signals_config": {
+            _LMS: {"relative_path": "signals.handlers", "receivers": [_SCHEDULE_RECEIVER, *_GRADE_RECEIVERS]},
+            _CMS: {"relative_path": "signals.handlers", "receivers": [_SCHEDULE_RECEIVER]},
+        },
+    }
+
+    def ready(self):
+        """Wire the grade-freeze veto into edx-platform's grade write points, where the LMS is running."""
+        from openedx_grade_freeze import platform_adapter  # pylint: disable=import-outside-toplevel
+
+        platform_adapter.activate()

@@ -1,0 +1,16 @@
+"""
+Errors the plugin raises to its callers.
+"""
+from django.core.exceptions import ValidationError
+
+
+class InvalidCourseKeyError(ValueError):
+    """A course key that is not a valid Open edX course key was given."""
+
+
+class InvalidFreezeConfigurationError(ValidationError):
+    """A freeze override or setting was refused because its values make no sense for the course."""
+
+
+class PlatformUnavailableError(RuntimeError):
+    """An operation that needs edx-platform was run outside the LMS or Studio."""

@@ -1,0 +1,215 @@
+"""
+Database models of the plugin: course schedules, end-date audit, freeze overrides and their audit.
+"""
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from opaque_keys.edx.django.models import CourseKeyField
+
+PACING_INSTRUCTOR = "instructor"
+PACING_SELF = "self"
+PACING_CHOICES = ((PACING_INSTRUCTOR, "Instructor-paced"), (PACING_SELF, "Self-paced"))
+
+SOURCE_EVENT = "event"
+SOURCE_EVENT_BUS = "event_bus"
+SOURCE_SYNC = "sync"
+SCHEDULE_SOURCE_CHOICES = (
+    (SOURCE_EVENT, "Studio publish (in process)"),
+    (SOURCE_EVENT_BUS, "Studio publish (event bus)"),
+    (SOURCE_SYNC, "sync_course_schedules command"),
+)
+
+FORCE_CHOICES = ((None, "Inherit"), (True, "Force freeze on"), (False, "Force freeze off"))
+
+
+class CourseSchedule(models.Model):
+    """
+    The plugin's record of one course run's schedule, kept current from Studio's publish events.
+
+    .. no_pii:
+    """
+
+    course_key = CourseKeyField(max_length=255, unique=True)
+    org = models.CharField(max_length=255, db_index=True)
+    start = models.DateTimeField(null=True, blank=True)
+    end = models.DateTimeField(null=True, blank=True)
+    pacing = models.CharField(max_length=16, choices=PACING_CHOICES, default=PACING_INSTRUCTOR)
+    source = models.CharField(max_length=16, choices=SCHEDULE_SOURCE_CHOICES, default=SOURCE_EVENT)
+    source_event_id = models.CharField(max_length=64, blank=True, default="")
+    source_event_time = models.DateTimeField(
+        null=True, blank=True, help_text="The time of the event this record came from; older events are ignored."
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        app_label = "openedx_grade_freeze"
+
+    def __str__(self):
+        return f"{self.course_key} (end {self.end})"
+
+
+class CourseEndDateChange(models.Model):
+    """
+    Audit row: one course's end date changed, with the freeze dates before and after and the event that said so.
+
+    .. no_pii:
+    """
+
+    course_key = CourseKeyField(max_length=255, db_index=True)
+    previous_end = models.DateTimeField(null=True, blank=True)
+    new_end = models.DateTimeField(null=True, blank=True)
+    previous_freeze_date = models.DateTimeField(null=True, blank=True)
+    new_freeze_date = models.DateTimeField(null=True, blank=True)
+    pacing = models.CharField(max_length=16, choices=PACING_CHOICES)
+    source = models.CharField(max_length=16, choices=SCHEDULE_SOURCE_CHOICES)
+    event_id = models.CharField(max_length=64, blank=True, default="")
+    event_time = models.DateTimeField(null=True, blank=True)
+    event_source = models.CharField(
+        max_length=255, blank=True, default="", help_text="Which service and host sent the event."
+    )
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        app_label = "openedx_grade_freeze"
+        ordering = ("-created",)
+
+    def __str__(self):
+        return f"{self.course_key}: {self.previous_end} -> {self.new_end}"
+
+
+class FailedScheduleEvent(models.Model):
+    """
+    A schedule event that could not be applied, kept so that ``sync_course_schedules --failed`` can replay it.
+
+    .. no_pii:
+    """
+
+    course_key = models.CharField(max_length=255, blank=True, default="", db_index=True)
+    event_id = models.CharField(max_length=64, blank=True, default="")
+    event_time = models.DateTimeField(null=True, blank=True)
+    payload = models.TextField(blank=True, default="")
+    error = models.TextField()
+    created = models.DateTimeField(auto_now_add=True)
+    resolved = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        app_label = "openedx_grade_freeze"
+        ordering = ("-created",)
+
+    def __str__(self):
+        return f"{self.course_key or '?'} event {self.event_id}: {self.error[:60]}"
+
+
+class CourseFreezeOverride(models.Model):
+    """
+    A course team's or operator's freeze settings for one course run, above every other layer.
+
+    .. pii: Records which staff user last changed the override.
+    .. pii_types: id
+    .. pii_retirement: retained
+    """
+
+    course_key = CourseKeyField(max_length=255, unique=True)
+    enabled = models.BooleanField(null=True, blank=True, default=None, choices=FORCE_CHOICES)
+    offset_days = models.IntegerField(
+        null=True, blank=True, validators=[MinValueValidator(0)],
+        help_text="Days after the course end at which grades freeze. Empty: inherit.",
+    )
+    freeze_date = models.DateTimeField(
+        null=True, blank=True, help_text="An explicit freeze date; it replaces end + offset."
+    )
+    reason = models.TextField(help_text="Why this override exists (kept in the audit log).")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        app_label = "openedx_grade_freeze"
+
+    def __str__(self):
+        return f"Freeze override for {self.course_key}"
+
+
+class OrgFreezeOverride(models.Model):
+    """
+    An operator's freeze settings for every course run of one organization.
+
+    .. pii: Records which staff user last changed the override.
+    .. pii_types: id
+    .. pii_retirement: retained
+    """
+
+    org = models.CharField(max_length=255, unique=True)
+    enabled = models.BooleanField(null=True, blank=True, default=None, choices=FORCE_CHOICES)
+    offset_days = models.IntegerField(
+        null=True, blank=True, validators=[MinValueValidator(0)],
+        help_text="Days after the course end at which grades freeze. Empty: inherit.",
+    )
+    reason = models.TextField(help_text="Why this override exists (kept in the audit log).")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        app_label = "openedx_grade_freeze"
+
+    def __str__(self):
+        return f"Freeze override for org {self.org}"
+
+
+class FreezeConfigChange(models.Model):
+    """
+    Audit row: who changed a course or org freeze override, when, why, and from what to what.
+
+    .. pii: Records which staff user made the change.
+    .. pii_types: id
+    .. pii_retirement: retained
+    """
+
+    SCOPE_COURSE = "course"
+    SCOPE_ORG = "org"
+
+    scope = models.CharField(max_length=8, choices=((SCOPE_COURSE, "Course"), (SCOPE_ORG, "Organization")))
+    key = models.CharField(max_length=255, db_index=True, help_text="The course key or org.")
+    action = models.CharField(max_length=16)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    reason = models.TextField(blank=True, default="")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        app_label = "openedx_grade_freeze"
+        ordering = ("-created",)
+
+    def __str__(self):
+        return f"{self.scope} {self.key} {self.action}"
+
+
+class BlockedGradeUpdates(models.Model):
+    """
+    How many grade updates the freeze has refused for one course and write path, updated when they are reported.
+
+    .. no_pii:
+    """
+
+    course_key = CourseKeyField(max_length=255)
+    source = models.CharField(max_length=128)
+    total = models.PositiveBigIntegerField(default=0)
+    last_reported = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        app_label = "openedx_grade_freeze"
+        constraints = [
+            models.UniqueConstraint(fields=("course_key", "source"), name="grade_freeze_blocked_course_source"),
+        ]
+
+    def __str__(self):
+        return f"{self.course_key} {self.source}: {self.total}"

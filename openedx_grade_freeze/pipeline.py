@@ -1,0 +1,47 @@
+"""
+The pipeline step that vetoes grade persistence for a course past its freeze date.
+"""
+import logging
+
+from django.conf import settings
+from openedx_filters.filters import PipelineStep
+
+from openedx_grade_freeze import blocked, policy
+from openedx_grade_freeze.filters import GradePersistenceRequested
+from openedx_grade_freeze.keys import isoformat
+
+log = logging.getLogger(__name__)
+
+
+class PreventGradePersistenceAfterFreeze(PipelineStep):
+    """
+    Raise ``PreventGradePersistence`` when the freeze policy says the course's grades are frozen.
+
+    When the policy cannot be evaluated the write goes through (an error is logged), unless
+    ``GRADE_FREEZE_FAIL_CLOSED`` is True.
+    """
+
+    def run_filter(self, course_key, user_id=None, source=None):  # pylint: disable=arguments-differ
+        """Let the write through (return no changes) or veto it."""
+        try:
+            state = policy.get_freeze_state(course_key)
+        except Exception as error:  # pylint: disable=broad-except
+            fail_closed = bool(getattr(settings, "GRADE_FREEZE_FAIL_CLOSED", False))
+            log.exception(
+                "Could not evaluate the grade freeze of course=%s (source=%s); the write is %s.",
+                course_key, source, "refused" if fail_closed else "allowed",
+            )
+            if fail_closed:
+                raise GradePersistenceRequested.PreventGradePersistence(
+                    f"The grade freeze of {course_key} could not be evaluated ({error}); writes are refused.",
+                    course_key=course_key,
+                ) from error
+            return {}
+        if not state.frozen:
+            return {}
+        blocked.record_blocked_update(state.course_key, user_id, source, state.freeze_date)
+        raise GradePersistenceRequested.PreventGradePersistence(
+            f"Grades of {state.course_key} are frozen since {isoformat(state.freeze_date)} ({state.source}).",
+            course_key=state.course_key,
+            freeze_date=state.freeze_date,
+        )

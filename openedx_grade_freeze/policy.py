@@ -1,0 +1,258 @@
+"""
+The freeze policy: which configuration layer decides a course's freeze date, cached so a warm check costs no query.
+
+Layers, highest first: course override, org override, the site configuration of the site that owns the org
+(``GRADE_FREEZE`` dict), Django settings. The resolved inputs are cached per process; the decision itself compares
+the cached freeze date with the clock on every call, so crossing the freeze date needs no event.
+"""
+import logging
+import threading
+import time
+import uuid
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+from openedx_grade_freeze import platform_adapter
+from openedx_grade_freeze.keys import as_utc, to_course_key
+from openedx_grade_freeze.models import PACING_SELF, CourseFreezeOverride, CourseSchedule, OrgFreezeOverride
+from openedx_grade_freeze.toggles import GRADE_FREEZE_ENABLED
+
+log = logging.getLogger(__name__)
+
+SITE_CONFIGURATION_KEY = "GRADE_FREEZE"
+_VERSION_CACHE_KEY = "openedx_grade_freeze.policy.version"
+
+
+@dataclass(frozen=True)
+class FreezeState:
+    """
+    The freeze decision for one course at one moment, with what decided it.
+    """
+
+    course_key: object
+    frozen: bool
+    enabled: bool
+    freeze_date: datetime | None
+    course_end: datetime | None
+    offset_days: int
+    source: str
+    explicit_freeze_date: bool = False
+    self_paced: bool = False
+
+
+@dataclass(frozen=True)
+class _Layer:
+    """One configuration layer's values: None means the layer does not say."""
+
+    name: str
+    enabled: bool | None = None
+    offset_days: int | None = None
+    freeze_date: datetime | None = None
+    exempt_self_paced: bool | None = None
+
+
+def resolve(course_key, schedule, course_override, org_override, site_config, at):
+    """Resolve the freeze state of one course from its schedule and every configuration layer (pure function)."""
+    layers = []
+    if course_override is not None:
+        layers.append(_Layer(
+            name="course override",
+            enabled=course_override.enabled,
+            offset_days=course_override.offset_days,
+            freeze_date=as_utc(course_override.freeze_date),
+        ))
+    if org_override is not None:
+        layers.append(_Layer(
+            name=f"org override for {org_override.org}",
+            enabled=org_override.enabled,
+            offset_days=org_override.offset_days,
+        ))
+    if site_config:
+        layers.append(_Layer(
+            name="site configuration",
+            enabled=_optional_bool(site_config.get("ENABLED"), "ENABLED"),
+            offset_days=_optional_offset(site_config.get("OFFSET_DAYS")),
+            exempt_self_paced=_optional_bool(site_config.get("EXEMPT_SELF_PACED"), "EXEMPT_SELF_PACED"),
+        ))
+    layers.append(_Layer(
+        name="Django settings",
+        enabled=GRADE_FREEZE_ENABLED.is_enabled(),
+        offset_days=_optional_offset(settings.GRADE_FREEZE_OFFSET_DAYS),
+        exempt_self_paced=bool(settings.GRADE_FREEZE_EXEMPT_SELF_PACED),
+    ))
+
+    enabled_layer = _first(layers, "enabled")
+    offset_layer = _first(layers, "offset_days")
+    exempt_layer = _first(layers, "exempt_self_paced")
+    explicit_layer = _first(layers, "freeze_date")
+
+    end = as_utc(schedule.end) if schedule is not None else None
+    self_paced = schedule is not None and schedule.pacing == PACING_SELF
+    offset_days = offset_layer.offset_days
+    enabled = enabled_layer.enabled
+
+    if explicit_layer is not None:
+        freeze_date = explicit_layer.freeze_date
+        date_source = f"{explicit_layer.name}: explicit freeze date"
+    elif end is not None:
+        freeze_date = end + timedelta(days=offset_days)
+        date_source = f"{offset_layer.name}: course end + {offset_days} days"
+    else:
+        freeze_date = None
+        date_source = "no course end date and no explicit freeze date" if schedule else "course schedule not known"
+
+    if not enabled:
+        source = f"{enabled_layer.name}: freeze turned off"
+    elif (
+        self_paced and exempt_layer.exempt_self_paced and explicit_layer is None
+        and enabled_layer.name != "course override"
+    ):
+        enabled = False
+        source = f"{exempt_layer.name}: self-paced runs are exempt"
+    else:
+        source = date_source
+
+    at = as_utc(at) if at is not None else datetime.now(timezone.utc)
+    return FreezeState(
+        course_key=course_key,
+        frozen=bool(enabled and freeze_date is not None and at > freeze_date),
+        enabled=bool(enabled),
+        freeze_date=freeze_date,
+        course_end=end,
+        offset_days=offset_days,
+        source=source,
+        explicit_freeze_date=explicit_layer is not None,
+        self_paced=self_paced,
+    )
+
+
+def _first(layers, attribute):
+    """The highest layer that sets ``attribute``, or None."""
+    for layer in layers:
+        if getattr(layer, attribute) is not None:
+            return layer
+    return None
+
+
+def _optional_bool(value, name):
+    """A site-configuration boolean, refusing anything but true/false so a typo is not read as 'on'."""
+    if value is None or isinstance(value, bool):
+        return value
+    raise ValueError(f"Site configuration {SITE_CONFIGURATION_KEY}[{name!r}] must be true or false, not {value!r}")
+
+
+def _optional_offset(value):
+    """An offset in whole days, at least 0."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"A freeze offset must be a whole number of days, 0 or more, not {value!r}")
+    return value
+
+
+class _PolicyCache:
+    """
+    Per-process cache of each course's resolved freeze inputs, emptied when any process reports a change.
+
+    A change made in this process empties it at once; other processes notice the shared version key in the
+    Django cache at most ``GRADE_FREEZE_POLICY_CACHE_SECONDS`` later.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._states = {}
+        self._version = None
+        self._checked_at = float("-inf")
+
+    def get(self, course_key):
+        """The cached state for a course (its ``frozen`` as of when it was cached), or None."""
+        self._check_version()
+        return self._states.get(course_key)
+
+    def put(self, course_key, state):
+        """Remember a course's resolved state."""
+        with self._lock:
+            self._states[course_key] = state
+
+    def clear(self):
+        """Forget every course's state in this process."""
+        with self._lock:
+            self._states = {}
+
+    def invalidate(self):
+        """Forget every state here now, and tell every other process once the current transaction commits."""
+        self.clear()
+
+        def _publish():
+            token = uuid.uuid4().hex
+            try:
+                cache.set(_VERSION_CACHE_KEY, token, None)
+            except Exception:  # pylint: disable=broad-except
+                log.exception("Could not publish the grade-freeze policy version; other processes will lag.")
+            with self._lock:
+                self._states = {}
+                self._version = token
+                self._checked_at = time.monotonic()
+
+        transaction.on_commit(_publish)
+
+    def _check_version(self):
+        now = time.monotonic()
+        if now - self._checked_at < settings.GRADE_FREEZE_POLICY_CACHE_SECONDS:
+            return
+        try:
+            version = cache.get(_VERSION_CACHE_KEY)
+        except Exception:  # pylint: disable=broad-except
+            log.exception("Could not read the grade-freeze policy version; keeping this process's cache.")
+            version = self._version
+        with self._lock:
+            if version != self._version:
+                self._states = {}
+                self._version = version
+            self._checked_at = now
+
+
+policy_cache = _PolicyCache()
+
+
+def get_freeze_state(course_key, at=None):
+    """The freeze state of a course now (or at ``at``), resolved from cache when warm."""
+    course_key = to_course_key(course_key)
+    cached = policy_cache.get(course_key)
+    if cached is None:
+        cached = _load_state(course_key)
+        policy_cache.put(course_key, cached)
+    at = as_utc(at) if at is not None else datetime.now(timezone.utc)
+    frozen = bool(cached.enabled and cached.freeze_date is not None and at > cached.freeze_date)
+    if frozen == cached.frozen:
+        return cached
+    return replace(cached, frozen=frozen)
+
+
+def _load_state(course_key):
+    """Read every layer for one course from the database, the site configuration and settings."""
+    return state_with_schedule(course_key, get_schedule(course_key))
+
+
+def state_with_schedule(course_key, schedule, at=None):
+    """The freeze state a course has (or would have) with ``schedule``, reading every override layer now."""
+    course_override = CourseFreezeOverride.objects.filter(course_key=course_key).first()
+    org_override = OrgFreezeOverride.objects.filter(org=course_key.org).first()
+    site_config = platform_adapter.get_site_configuration_value(course_key.org, SITE_CONFIGURATION_KEY)
+    if site_config is not None and not isinstance(site_config, dict):
+        raise ValueError(f"Site configuration {SITE_CONFIGURATION_KEY} must be a dict, not {site_config!r}")
+    return resolve(course_key, schedule, course_override, org_override, site_config, at=at)
+
+
+def get_schedule(course_key):
+    """The plugin's schedule record for a course, backfilled from edx-platform's CourseOverview if missing."""
+    schedule = CourseSchedule.objects.filter(course_key=course_key).first()
+    if schedule is None:
+        from openedx_grade_freeze import schedules  # pylint: disable=import-outside-toplevel
+
+        schedule = schedules.backfill_from_platform(course_key)
+    return schedule

@@ -1,0 +1,217 @@
+"""
+Keeping the plugin's course-schedule records current, and recording every change of a course's end date.
+"""
+import copy
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from django.db import IntegrityError, transaction
+
+from openedx_grade_freeze import platform_adapter, tracking
+from openedx_grade_freeze.keys import as_utc, isoformat, to_course_key
+from openedx_grade_freeze.models import (
+    PACING_INSTRUCTOR,
+    PACING_SELF,
+    SOURCE_EVENT,
+    SOURCE_EVENT_BUS,
+    SOURCE_SYNC,
+    CourseEndDateChange,
+    CourseSchedule,
+    FailedScheduleEvent,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ScheduleSnapshot:
+    """
+    One course's schedule as a publish event (or edx-platform's CourseOverview) stated it.
+    """
+
+    course_key: object
+    start: datetime | None
+    end: datetime | None
+    pacing: str
+    source: str
+    event_id: str = ""
+    event_time: datetime | None = None
+    event_source: str = ""
+
+
+@dataclass(frozen=True)
+class EndDateChange:
+    """
+    A course's end date moved: the end and freeze dates before and after.
+    """
+
+    course_key: object
+    previous_end: datetime | None
+    new_end: datetime | None
+    previous_freeze_date: datetime | None
+    new_freeze_date: datetime | None
+    pacing: str
+
+
+def snapshot_from_catalog_info(catalog_info, metadata, from_event_bus=False):
+    """Turn a ``COURSE_CATALOG_INFO_CHANGED`` payload into a snapshot, refusing a payload without a schedule."""
+    if catalog_info is None or getattr(catalog_info, "schedule_data", None) is None:
+        raise ValueError(f"COURSE_CATALOG_INFO_CHANGED without schedule data: {catalog_info!r}")
+    schedule = catalog_info.schedule_data
+    pacing = schedule.pacing if schedule.pacing in (PACING_INSTRUCTOR, PACING_SELF) else None
+    if pacing is None:
+        raise ValueError(f"Unknown pacing {schedule.pacing!r} for {catalog_info.course_key}")
+    return ScheduleSnapshot(
+        course_key=to_course_key(catalog_info.course_key),
+        start=as_utc(schedule.start),
+        end=as_utc(schedule.end),
+        pacing=pacing,
+        source=SOURCE_EVENT_BUS if from_event_bus else SOURCE_EVENT,
+        event_id=str(metadata.id) if metadata is not None else "",
+        event_time=as_utc(metadata.time) if metadata is not None else None,
+        event_source=f"{metadata.source}@{metadata.sourcehost}" if metadata is not None else "",
+    )
+
+
+def apply_snapshot(snapshot):
+    """Store a schedule snapshot unless an equal or newer one is stored; return the end-date change, if any."""
+    from openedx_grade_freeze.policy import policy_cache  # pylint: disable=import-outside-toplevel
+
+    with transaction.atomic():
+        schedule = CourseSchedule.objects.select_for_update().filter(course_key=snapshot.course_key).first()
+        if schedule is None:
+            try:
+                with transaction.atomic():
+                    CourseSchedule.objects.create(**_fields(snapshot))
+            except IntegrityError:
+                # Another worker stored this course's first sighting a moment ago: compare with it instead.
+                schedule = CourseSchedule.objects.select_for_update().get(course_key=snapshot.course_key)
+            else:
+                log.info("Course schedule recorded: course=%s end=%s", snapshot.course_key, isoformat(snapshot.end))
+                policy_cache.invalidate()
+                return None
+
+        if _is_older(snapshot, schedule):
+            log.info(
+                "Ignored an out-of-date schedule for %s: event %s at %s is older than the stored one at %s.",
+                snapshot.course_key, snapshot.event_id, isoformat(snapshot.event_time),
+                isoformat(schedule.source_event_time),
+            )
+            return None
+
+        previous = copy.copy(schedule)
+        for name, value in _fields(snapshot).items():
+            setattr(schedule, name, value)
+        schedule.save()
+        policy_cache.invalidate()
+
+        if as_utc(previous.end) == schedule.end:
+            return None
+        change = EndDateChange(
+            course_key=snapshot.course_key,
+            previous_end=as_utc(previous.end),
+            new_end=schedule.end,
+            previous_freeze_date=_freeze_date(snapshot.course_key, previous),
+            new_freeze_date=_freeze_date(snapshot.course_key, schedule),
+            pacing=schedule.pacing,
+        )
+        CourseEndDateChange.objects.create(
+            course_key=change.course_key,
+            previous_end=change.previous_end,
+            new_end=change.new_end,
+            previous_freeze_date=change.previous_freeze_date,
+            new_freeze_date=change.new_freeze_date,
+            pacing=change.pacing,
+            source=snapshot.source,
+            event_id=snapshot.event_id,
+            event_time=snapshot.event_time,
+            event_source=snapshot.event_source,
+        )
+        transaction.on_commit(lambda: _announce(change))
+        return change
+
+
+def _fields(snapshot):
+    return {
+        "course_key": snapshot.course_key,
+        "org": snapshot.course_key.org,
+        "start": snapshot.start,
+        "end": snapshot.end,
+        "pacing": snapshot.pacing,
+        "source": snapshot.source,
+        "source_event_id": snapshot.event_id,
+        "source_event_time": snapshot.event_time,
+    }
+
+
+def _is_older(snapshot, schedule):
+    if snapshot.event_time is None or schedule.source_event_time is None:
+        return False
+    return snapshot.event_time < as_utc(schedule.source_event_time)
+
+
+def _freeze_date(course_key, schedule):
+    """The resolved freeze date for a schedule; a broken override is logged and reported as unknown (None)."""
+    from openedx_grade_freeze.policy import state_with_schedule  # pylint: disable=import-outside-toplevel
+
+    try:
+        return state_with_schedule(course_key, schedule).freeze_date
+    except Exception:  # pylint: disable=broad-except
+        log.exception("Could not resolve the freeze date of %s while recording its end-date change.", course_key)
+        return None
+
+
+def _announce(change):
+    """Tell the tracking log and the operators' log that a course's end date changed."""
+    tracking.emit(tracking.COURSE_END_CHANGED, {
+        "course_id": str(change.course_key),
+        "previous_end": isoformat(change.previous_end),
+        "new_end": isoformat(change.new_end),
+        "previous_freeze_date": isoformat(change.previous_freeze_date),
+        "new_freeze_date": isoformat(change.new_freeze_date),
+        "pacing": change.pacing,
+    })
+    log.info(
+        "Course end date changed: course=%s previous=%s new=%s",
+        change.course_key, isoformat(change.previous_end), isoformat(change.new_end),
+    )
+
+
+def record_failed_event(course_key, event_id, event_time, payload, error):
+    """Keep a schedule event that could not be applied, so it can be replayed; never raises."""
+    try:
+        FailedScheduleEvent.objects.create(
+            course_key=str(course_key or "")[:255],
+            event_id=str(event_id or ""),
+            event_time=event_time,
+            payload=repr(payload),
+            error=str(error) or error.__class__.__name__,
+        )
+    except Exception:  # pylint: disable=broad-except
+        log.exception(
+            "Could not keep failed schedule event %s for %s; replay it with sync_course_schedules --courses %s",
+            event_id, course_key, course_key,
+        )
+
+
+def snapshot_from_platform(overview):
+    """A snapshot of one edx-platform CourseOverview, as the sync command stores it."""
+    return ScheduleSnapshot(
+        course_key=to_course_key(overview.course_key),
+        start=as_utc(overview.start),
+        end=as_utc(overview.end),
+        pacing=overview.pacing,
+        source=SOURCE_SYNC,
+        event_time=datetime.now(timezone.utc),
+        event_source="sync_course_schedules",
+    )
+
+
+def backfill_from_platform(course_key):
+    """Create the schedule record of a course the plugin has not seen from edx-platform, if running inside it."""
+    overview = platform_adapter.get_course_overview(course_key)
+    if overview is None:
+        return None
+    apply_snapshot(snapshot_from_platform(overview))
+    return CourseSchedule.objects.filter(course_key=course_key).first()

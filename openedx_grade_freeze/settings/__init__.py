@@ -1,0 +1,3 @@
+"""
+Settings the plugin adds to the LMS and Studio through ``plugin_settings``.
+"""

@@ -1,0 +1,3 @@
+"""
+Receivers of openedx-events, connected through the plugin's ``signals_config``.
+"""

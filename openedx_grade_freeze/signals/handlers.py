@@ -1,0 +1,29 @@
+"""
+Receivers of openedx-events: they turn payloads into plain values and hand them to the plugin's API.
+
+A receiver never raises into the code that sent the event; a payload it could not apply is logged with its course
+key and event id and kept for replay.
+"""
+import logging
+
+from openedx_grade_freeze import api
+from openedx_grade_freeze.schedules import record_failed_event, snapshot_from_catalog_info
+
+log = logging.getLogger(__name__)
+
+
+def record_course_schedule(sender, signal, catalog_info=None, metadata=None, **kwargs):  # pylint: disable=unused-argument
+    """Record the schedule Studio published (``COURSE_CATALOG_INFO_CHANGED``), in process or from the event bus."""
+    course_key = getattr(catalog_info, "course_key", None)
+    event_id = getattr(metadata, "id", None)
+    try:
+        snapshot = snapshot_from_catalog_info(catalog_info, metadata, from_event_bus=kwargs.get("from_event_bus"))
+        api.record_course_schedule(snapshot)
+    except Exception as error:  # pylint: disable=broad-except
+        log.exception("Could not record the schedule of course=%s from event=%s", course_key, event_id)
+        record_failed_event(course_key, event_id, getattr(metadata, "time", None), catalog_info, error)
+
+
+def record_course_grade(sender, signal, grade=None, metadata=None, **kwargs):  # pylint: disable=unused-argument
+    """Record a learner's persisted course grade (``PERSISTENT_GRADE_SUMMARY_CHANGED``) for forwarding."""
+    log.debug("Course grade changed: user=%s event=%s", getattr(grade, "user_id", None), getattr(metadata, "id", None))

@@ -1,0 +1,20 @@
+"""
+The tracking-log events the plugin emits, and the one function that emits them.
+"""
+import logging
+
+from eventtracking import tracker
+
+log = logging.getLogger(__name__)
+
+COURSE_END_CHANGED = "edx.grades.freeze.course_end_changed"
+CONFIG_CHANGED = "edx.grades.freeze.config_changed"
+UPDATE_BLOCKED = "edx.grades.freeze.update_blocked"
+
+
+def emit(name, data):
+    """Emit a tracking-log event; a tracking backend failure is logged, never raised to the caller."""
+    try:
+        tracker.emit(name, data)
+    except Exception:  # pylint: disable=broad-except
+        log.exception("Could not emit tracking event %s: %s", name, data)

@@ -1,0 +1,137 @@
+"""
+Settings of the host project: the plugin is found through its entry points, never listed by hand.
+
+``GRADE_FREEZE_HOST_PROJECT`` picks the project type (``lms.djangoapp``, the default, or ``cms.djangoapp``);
+``GRADE_FREEZE_TEST_DB`` picks the database (``sqlite``, the default, or ``mysql`` for MariaDB on 127.0.0.1:3306).
+"""
+import os
+import tempfile
+
+from edx_django_utils.plugins import add_plugins, get_plugin_apps
+
+PROJECT_TYPE = os.environ.get("GRADE_FREEZE_HOST_PROJECT", "lms.djangoapp")
+if PROJECT_TYPE not in ("lms.djangoapp", "cms.djangoapp"):
+    raise ValueError(f"GRADE_FREEZE_HOST_PROJECT must be lms.djangoapp or cms.djangoapp, not {PROJECT_TYPE!r}")
+
+BASE_DIR = os.path.dirname(os.path.abspath(__file__))
+VAR_DIR = os.environ.get("GRADE_FREEZE_VAR_DIR", os.path.join(tempfile.gettempdir(), "openedx-grade-freeze"))
+os.makedirs(VAR_DIR, exist_ok=True)
+
+SECRET_KEY = "host-project-not-secret"
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+USE_TZ = True
+TIME_ZONE = "UTC"
+ROOT_URLCONF = "tests.host.urls"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+_DB = os.environ.get("GRADE_FREEZE_TEST_DB", "sqlite")
+if _DB == "mysql":
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.mysql",
+            "NAME": os.environ.get("GRADE_FREEZE_DB_NAME", "grade_freeze"),
+            "USER": os.environ.get("GRADE_FREEZE_DB_USER", "root"),
+            "PASSWORD": os.environ.get("GRADE_FREEZE_DB_PASSWORD", ""),
+            "HOST": os.environ.get("GRADE_FREEZE_DB_HOST", "127.0.0.1"),
+            "PORT": os.environ.get("GRADE_FREEZE_DB_PORT", "3306"),
+            "OPTIONS": {"charset": "utf8mb4"},
+            "TEST": {"NAME": "test_" + os.environ.get("GRADE_FREEZE_DB_NAME", "grade_freeze"), "CHARSET": "utf8mb4"},
+        }
+    }
+elif _DB == "sqlite":
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.environ.get("GRADE_FREEZE_SQLITE_PATH", os.path.join(VAR_DIR, "host.sqlite3")),
+            # A file, not memory, for tests too, so threads and worker processes share it.
+            "TEST": {"NAME": os.environ.get("GRADE_FREEZE_SQLITE_TEST_PATH", os.path.join(VAR_DIR, "test.sqlite3"))},
+            # BEGIN IMMEDIATE: concurrent writers queue on the lock instead of failing, as row locks do on MySQL.
+            "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE"},
+        }
+    }
+else:
+    raise ValueError(f"GRADE_FREEZE_TEST_DB must be sqlite or mysql, not {_DB!r}")
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "grade-freeze-host"}}
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "eventtracking.django.apps.EventTrackingConfig",
+    "tests.host.apps.HostConfig",
+]
+# As lms/envs/common.py does: every installed plugin app, found through its entry point.
+INSTALLED_APPS.extend(get_plugin_apps(PROJECT_TYPE))
+
+MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+]
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+STATIC_URL = "/static/"
+
+# Event tracking as the LMS configures it: the routing backend hands each event to a logger backend that writes
+# one JSON line per event to the "tracking" logger, which writes the tracking log file.
+TRACKING_LOG_PATH = os.environ.get("GRADE_FREEZE_TRACKING_LOG", os.path.join(VAR_DIR, "tracking.log"))
+EVENT_TRACKING_ENABLED = True
+EVENT_TRACKING_BACKENDS = {
+    "tracking_logs": {
+        "ENGINE": "eventtracking.backends.routing.RoutingBackend",
+        "OPTIONS": {
+            "backends": {
+                "logger": {
+                    "ENGINE": "eventtracking.backends.logger.LoggerBackend",
+                    "OPTIONS": {"name": "tracking", "max_event_size": 50000},
+                }
+            },
+        },
+    },
+}
+EVENT_TRACKING_PROCESSORS = []
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "raw": {"format": "%(message)s"},
+        "standard": {"format": "%(asctime)s %(levelname)s %(process)d [%(name)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "standard", "level": "INFO"},
+        "tracking": {"class": "logging.FileHandler", "filename": TRACKING_LOG_PATH, "formatter": "raw"},
+    },
+    "loggers": {
+        "tracking": {"handlers": ["tracking"], "level": "INFO", "propagate": False},
+        "openedx_grade_freeze": {"handlers": ["console"], "level": "INFO", "propagate": True},
+    },
+}
+
+# Celery: tasks run eagerly unless a test starts a real worker (see tests/integration).
+CELERY_BROKER_URL = os.environ.get("GRADE_FREEZE_CELERY_BROKER", "redis://127.0.0.1:6379/5")
+CELERY_TASK_ALWAYS_EAGER = True
+
+OPEN_EDX_FILTERS_CONFIG = {}
+
+# As the end of lms/envs/common.py does: each plugin adds its own settings.
+add_plugins(__name__, PROJECT_TYPE, "common")
