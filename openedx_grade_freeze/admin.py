@@ -1,13 +1,19 @@
 """
 Django admin for the plugin: schedules and their audit (read-only), freeze overrides (editable, audited).
 """
+from django import forms
 from django.contrib import admin
 
+from openedx_grade_freeze import overrides
+from openedx_grade_freeze.exceptions import InvalidFreezeConfigurationError
 from openedx_grade_freeze.models import (
     BlockedGradeUpdates,
     CourseEndDateChange,
+    CourseFreezeOverride,
     CourseSchedule,
     FailedScheduleEvent,
+    FreezeConfigChange,
+    OrgFreezeOverride,
 )
 
 
@@ -61,3 +67,109 @@ class BlockedGradeUpdatesAdmin(ReadOnlyAdmin):
 
     list_display = ("course_key", "source", "total", "last_reported")
     search_fields = ("course_key",)
+
+
+class _OverrideForm(forms.ModelForm):
+    """Shows the same validation messages in admin as the API raises in code."""
+
+    def _raise_as_form_errors(self, error):
+        for field, messages in error.message_dict.items():
+            self.add_error(field if field in self.fields else None, messages)
+
+
+class CourseFreezeOverrideForm(_OverrideForm):
+    """Validates a course override against the course's schedule."""
+
+    class Meta:
+        model = CourseFreezeOverride
+        fields = ("course_key", "enabled", "offset_days", "freeze_date", "reason")
+
+    def clean(self):
+        cleaned = super().clean()
+        if "course_key" in cleaned:
+            try:
+                overrides.validate_course_override(
+                    cleaned.get("course_key"), cleaned.get("enabled"), cleaned.get("offset_days"),
+                    cleaned.get("freeze_date"), cleaned.get("reason"),
+                )
+            except InvalidFreezeConfigurationError as error:
+                self._raise_as_form_errors(error)
+        return cleaned
+
+
+class OrgFreezeOverrideForm(_OverrideForm):
+    """Validates an org override."""
+
+    class Meta:
+        model = OrgFreezeOverride
+        fields = ("org", "enabled", "offset_days", "reason")
+
+    def clean(self):
+        cleaned = super().clean()
+        if "org" in cleaned:
+            try:
+                overrides.validate_org_override(
+                    cleaned.get("org"), cleaned.get("enabled"), cleaned.get("offset_days"), cleaned.get("reason")
+                )
+            except InvalidFreezeConfigurationError as error:
+                self._raise_as_form_errors(error)
+        return cleaned
+
+
+@admin.register(CourseFreezeOverride)
+class CourseFreezeOverrideAdmin(admin.ModelAdmin):
+    """Per-course freeze overrides; every save and delete is audited and emits a tracking event."""
+
+    form = CourseFreezeOverrideForm
+    list_display = ("course_key", "enabled", "offset_days", "freeze_date", "changed_by", "modified")
+    search_fields = ("course_key",)
+    readonly_fields = ("changed_by", "created", "modified")
+
+    def save_model(self, request, obj, form, change):
+        saved = overrides.set_course_override(
+            obj.course_key, enabled=obj.enabled, offset_days=obj.offset_days, freeze_date=obj.freeze_date,
+            reason=obj.reason, user=request.user,
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        overrides.delete_course_override(obj.course_key, reason=f"Deleted in admin. Last reason: {obj.reason}",
+                                         user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+@admin.register(OrgFreezeOverride)
+class OrgFreezeOverrideAdmin(admin.ModelAdmin):
+    """Per-org freeze overrides; every save and delete is audited and emits a tracking event."""
+
+    form = OrgFreezeOverrideForm
+    list_display = ("org", "enabled", "offset_days", "changed_by", "modified")
+    search_fields = ("org",)
+    readonly_fields = ("changed_by", "created", "modified")
+
+    def save_model(self, request, obj, form, change):
+        saved = overrides.set_org_override(
+            obj.org, enabled=obj.enabled, offset_days=obj.offset_days, reason=obj.reason, user=request.user
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        overrides.delete_org_override(obj.org, reason=f"Deleted in admin. Last reason: {obj.reason}",
+                                      user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+@admin.register(FreezeConfigChange)
+class FreezeConfigChangeAdmin(ReadOnlyAdmin):
+    """Who changed which override, when, why, and from what to what."""
+
+    list_display = ("created", "scope", "key", "action", "changed_by", "reason")
+    list_filter = ("scope", "action")
+    search_fields = ("key", "reason")
+    date_hierarchy = "created"

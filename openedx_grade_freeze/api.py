@@ -1,17 +1,24 @@
 """
 The public Python API of openedx-grade-freeze: other plugins and edx-platform code call only these.
 """
-from openedx_grade_freeze import policy, schedules
+from openedx_grade_freeze import overrides, policy, schedules
+from openedx_grade_freeze.exceptions import InvalidCourseKeyError, InvalidFreezeConfigurationError
 from openedx_grade_freeze.policy import FreezeState
 from openedx_grade_freeze.schedules import EndDateChange, ScheduleSnapshot
 
 __all__ = [
     "EndDateChange",
     "FreezeState",
+    "InvalidCourseKeyError",
+    "InvalidFreezeConfigurationError",
     "ScheduleSnapshot",
     "are_grades_frozen",
+    "delete_course_override",
+    "delete_org_override",
     "get_freeze_state",
     "record_course_schedule",
+    "set_course_override",
+    "set_org_override",
 ]
 
 
@@ -28,3 +35,25 @@ def are_grades_frozen(course_key):
 def record_course_schedule(snapshot):
     """Store a course's published schedule; returns the ``EndDateChange`` it caused, or None."""
     return schedules.apply_snapshot(snapshot)
+
+
+def set_course_override(course_key, *, reason, enabled=None, offset_days=None, freeze_date=None, user=None):
+    """Create or replace a course's freeze override (None = inherit); validated, audited, seen at once."""
+    return overrides.set_course_override(
+        course_key, reason=reason, enabled=enabled, offset_days=offset_days, freeze_date=freeze_date, user=user
+    )
+
+
+def set_org_override(org, *, reason, enabled=None, offset_days=None, user=None):
+    """Create or replace an org's freeze override (None = inherit); validated, audited, seen at once."""
+    return overrides.set_org_override(org, reason=reason, enabled=enabled, offset_days=offset_days, user=user)
+
+
+def delete_course_override(course_key, *, reason, user=None):
+    """Remove a course's override so the lower layers decide again; returns whether there was one."""
+    return overrides.delete_course_override(course_key, reason=reason, user=user)
+
+
+def delete_org_override(org, *, reason, user=None):
+    """Remove an org's override; returns whether there was one."""
+    return overrides.delete_org_override(org, reason=reason, user=user)

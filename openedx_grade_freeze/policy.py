@@ -166,22 +166,26 @@ class _PolicyCache:
         self._lock = threading.Lock()
         self._states = {}
         self._version = None
+        self._generation = 0
         self._checked_at = float("-inf")
 
     def get(self, course_key):
-        """The cached state for a course (its ``frozen`` as of when it was cached), or None."""
+        """The cached state for a course and the cache version it was read under: ``(state or None, version)``."""
         self._check_version()
-        return self._states.get(course_key)
-
-    def put(self, course_key, state):
-        """Remember a course's resolved state."""
         with self._lock:
-            self._states[course_key] = state
+            return self._states.get(course_key), self._generation
+
+    def put(self, course_key, state, generation):
+        """Remember a course's state, unless the cache was emptied since ``generation`` (the state may be stale)."""
+        with self._lock:
+            if generation == self._generation:
+                self._states[course_key] = state
 
     def clear(self):
         """Forget every course's state in this process."""
         with self._lock:
             self._states = {}
+            self._generation += 1
 
     def invalidate(self):
         """Forget every state here now, and tell every other process once the current transaction commits."""
@@ -195,6 +199,7 @@ class _PolicyCache:
                 log.exception("Could not publish the grade-freeze policy version; other processes will lag.")
             with self._lock:
                 self._states = {}
+                self._generation += 1
                 self._version = token
                 self._checked_at = time.monotonic()
 
@@ -212,6 +217,7 @@ class _PolicyCache:
         with self._lock:
             if version != self._version:
                 self._states = {}
+                self._generation += 1
                 self._version = version
             self._checked_at = now
 
@@ -222,10 +228,10 @@ policy_cache = _PolicyCache()
 def get_freeze_state(course_key, at=None):
     """The freeze state of a course now (or at ``at``), resolved from cache when warm."""
     course_key = to_course_key(course_key)
-    cached = policy_cache.get(course_key)
+    cached, generation = policy_cache.get(course_key)
     if cached is None:
         cached = _load_state(course_key)
-        policy_cache.put(course_key, cached)
+        policy_cache.put(course_key, cached, generation)
     at = as_utc(at) if at is not None else datetime.now(timezone.utc)
     frozen = bool(cached.enabled and cached.freeze_date is not None and at > cached.freeze_date)
     if frozen == cached.frozen:

@@ -1,6 +1,9 @@
 """
 Shared pytest fixtures: a real event-tracking backend, a clean policy cache, and the plugin loaded by the host.
 """
+import os
+import sys
+
 import pytest
 from django.core.cache import cache
 from eventtracking import tracker
@@ -32,3 +35,30 @@ def fresh_caches():
 def events_named(events, name):
     """The data of the captured tracking events called ``name``."""
     return [event["data"] for event in events if event["name"] == name]
+
+
+STANDINS_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "platform_standins")
+_STANDIN_ROOTS = ("lms", "openedx", "common", "standin_support")
+
+
+def _purge_standin_modules():
+    for name in list(sys.modules):
+        if name.split(".")[0] in _STANDIN_ROOTS:
+            del sys.modules[name]
+
+
+@pytest.fixture
+def platform_standins():
+    """Put the edx-platform stand-ins on ``sys.path`` (as if running in the LMS); removed again afterwards."""
+    from openedx_grade_freeze import platform_adapter  # pylint: disable=import-outside-toplevel
+
+    sys.path.insert(0, STANDINS_PATH)
+    platform_adapter.forget_imports()
+    import standin_support  # pylint: disable=import-outside-toplevel
+
+    standin_support.reset_all()
+    yield standin_support
+    standin_support.reset_all()
+    sys.path.remove(STANDINS_PATH)
+    _purge_standin_modules()
+    platform_adapter.forget_imports()

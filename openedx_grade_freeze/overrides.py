@@ -1,0 +1,154 @@
+"""
+Course and org freeze overrides: validation, saving with an audit row, and the ``config_changed`` tracking event.
+"""
+from datetime import datetime
+
+from django.db import transaction
+
+from openedx_grade_freeze import platform_adapter, tracking
+from openedx_grade_freeze.exceptions import InvalidFreezeConfigurationError
+from openedx_grade_freeze.keys import as_utc, isoformat, to_course_key
+from openedx_grade_freeze.models import CourseFreezeOverride, CourseSchedule, FreezeConfigChange, OrgFreezeOverride
+
+_UNSET = object()
+
+
+def validate_course_override(course_key, enabled=None, offset_days=None, freeze_date=None, reason=""):
+    """Raise ``InvalidFreezeConfigurationError`` (messages per field) unless these values make sense for the course."""
+    errors = {}
+    try:
+        course_key = to_course_key(course_key)
+    except ValueError as error:
+        raise InvalidFreezeConfigurationError({"course_key": [str(error)]}) from error
+    schedule = CourseSchedule.objects.filter(course_key=course_key).first()
+    start = schedule.start if schedule is not None else None
+    if schedule is None:
+        overview = platform_adapter.get_course_overview(course_key)
+        if overview is None:
+            errors["course_key"] = [
+                f"Unknown course {course_key}: no schedule has been published for it. "
+                "Publish it in Studio or run sync_course_schedules first."
+            ]
+        else:
+            start = overview.start
+    errors.update(_common_errors(enabled, offset_days, reason))
+    if freeze_date is not None:
+        if not isinstance(freeze_date, datetime):
+            errors["freeze_date"] = [f"A freeze date must be a date and time, not {freeze_date!r}."]
+        elif start is not None and as_utc(freeze_date) < as_utc(start):
+            errors["freeze_date"] = [
+                f"The freeze date {isoformat(freeze_date)} is before the course start {isoformat(start)}."
+            ]
+    if errors:
+        raise InvalidFreezeConfigurationError(errors)
+    return course_key
+
+
+def validate_org_override(org, enabled=None, offset_days=None, reason=""):
+    """Raise ``InvalidFreezeConfigurationError`` unless these values make sense for an org override."""
+    errors = _common_errors(enabled, offset_days, reason)
+    if not isinstance(org, str) or not org.strip() or org != org.strip():
+        errors["org"] = [f"An org must be a non-empty name without surrounding spaces, not {org!r}."]
+    if errors:
+        raise InvalidFreezeConfigurationError(errors)
+
+
+def _common_errors(enabled, offset_days, reason):
+    errors = {}
+    if enabled not in (None, True, False):
+        errors["enabled"] = [f"Enabled must be inherit (None), True or False, not {enabled!r}."]
+    if offset_days is not None and (isinstance(offset_days, bool) or not isinstance(offset_days, int)):
+        errors["offset_days"] = [f"The offset must be a whole number of days, not {offset_days!r}."]
+    elif offset_days is not None and offset_days < 0:
+        errors["offset_days"] = [f"The offset must be 0 days or more, not {offset_days}."]
+    if not (reason or "").strip():
+        errors["reason"] = ["Say why: the reason is kept in the audit log."]
+    return errors
+
+
+def set_course_override(course_key, *, reason, enabled=None, offset_days=None, freeze_date=None, user=None):
+    """Create or replace a course's override (validated, audited); returns the saved override."""
+    course_key = validate_course_override(course_key, enabled, offset_days, freeze_date, reason)
+    with transaction.atomic():
+        override = CourseFreezeOverride.objects.select_for_update().filter(course_key=course_key).first()
+        before = _snapshot(override)
+        override = override or CourseFreezeOverride(course_key=course_key)
+        override.enabled = enabled
+        override.offset_days = offset_days
+        override.freeze_date = as_utc(freeze_date)
+        override.reason = reason
+        override.changed_by = user
+        override.save()
+        _record(FreezeConfigChange.SCOPE_COURSE, str(course_key), before, _snapshot(override), reason, user)
+    return override
+
+
+def set_org_override(org, *, reason, enabled=None, offset_days=None, user=None):
+    """Create or replace an org's override (validated, audited); returns the saved override."""
+    validate_org_override(org, enabled, offset_days, reason)
+    with transaction.atomic():
+        override = OrgFreezeOverride.objects.select_for_update().filter(org=org).first()
+        before = _snapshot(override)
+        override = override or OrgFreezeOverride(org=org)
+        override.enabled = enabled
+        override.offset_days = offset_days
+        override.reason = reason
+        override.changed_by = user
+        override.save()
+        _record(FreezeConfigChange.SCOPE_ORG, org, before, _snapshot(override), reason, user)
+    return override
+
+
+def delete_course_override(course_key, *, reason, user=None):
+    """Remove a course's override, so lower layers decide again; audited. Returns whether one existed."""
+    course_key = to_course_key(course_key)
+    return _delete(CourseFreezeOverride.objects.filter(course_key=course_key), FreezeConfigChange.SCOPE_COURSE,
+                   str(course_key), reason, user)
+
+
+def delete_org_override(org, *, reason, user=None):
+    """Remove an org's override; audited. Returns whether one existed."""
+    return _delete(OrgFreezeOverride.objects.filter(org=org), FreezeConfigChange.SCOPE_ORG, org, reason, user)
+
+
+def _delete(queryset, scope, key, reason, user):
+    if not (reason or "").strip():
+        raise InvalidFreezeConfigurationError({"reason": ["Say why: the reason is kept in the audit log."]})
+    with transaction.atomic():
+        override = queryset.select_for_update().first()
+        if override is None:
+            return False
+        before = _snapshot(override)
+        override.delete()
+        _record(scope, key, before, None, reason, user)
+    return True
+
+
+def _snapshot(override):
+    if override is None:
+        return None
+    values = {"enabled": override.enabled, "offset_days": override.offset_days, "reason": override.reason}
+    if isinstance(override, CourseFreezeOverride):
+        values["freeze_date"] = isoformat(override.freeze_date)
+    return values
+
+
+def _record(scope, key, before, after, reason, user):
+    """Keep the audit row, drop cached decisions, and emit ``edx.grades.freeze.config_changed`` after commit."""
+    from openedx_grade_freeze.policy import policy_cache  # pylint: disable=import-outside-toplevel
+
+    action = "created" if before is None else "deleted" if after is None else "changed"
+    FreezeConfigChange.objects.create(
+        scope=scope, key=key, action=action, before=before, after=after, reason=reason, changed_by=user
+    )
+    policy_cache.invalidate()
+    data = {
+        "scope": scope,
+        "key": key,
+        "action": action,
+        "before": before,
+        "after": after,
+        "reason": reason,
+        "changed_by_user_id": getattr(user, "id", None),
+    }
+    transaction.on_commit(lambda: tracking.emit(tracking.CONFIG_CHANGED, data))

@@ -1,0 +1,148 @@
+"""
+The veto through the real openedx-filters machinery, configured only by the plugin's settings.
+"""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+from openedx_filters.filters import PipelineStep
+
+from openedx_grade_freeze import policy
+from openedx_grade_freeze.filters import GradePersistenceRequested
+from openedx_grade_freeze.models import BlockedGradeUpdates
+from openedx_grade_freeze.settings.common import FILTER_TYPE, PIPELINE_STEP, register_filter_step
+from openedx_grade_freeze.tracking import UPDATE_BLOCKED
+from tests.conftest import events_named
+from tests.events import publish
+
+FROZEN = "course-v1:FilterX+Frozen+2025"
+OPEN = "course-v1:FilterX+Open+2026"
+NOW = datetime.now(timezone.utc)
+CALLS = []
+
+pytestmark = pytest.mark.django_db
+
+
+class AppealsWindow(PipelineStep):
+    """Another plugin's step on the same filter type: lets one learner's update through during an appeal."""
+
+    def run_filter(self, course_key, user_id=None, source=None):  # pylint: disable=arguments-differ
+        CALLS.append((str(course_key), user_id, source))
+        if user_id == self.extra_config.get("appeal_user_id"):
+            return None  # stops the pipeline: the steps after this one do not run
+        return {}
+
+
+@pytest.fixture(autouse=True)
+def courses():
+    CALLS.clear()
+    publish(FROZEN, NOW - timedelta(days=45), time=NOW - timedelta(days=45))
+    publish(OPEN, NOW - timedelta(days=5), time=NOW - timedelta(days=5))
+
+
+def test_frozen_course_is_vetoed_with_course_and_freeze_date():
+    with pytest.raises(GradePersistenceRequested.PreventGradePersistence) as veto:
+        GradePersistenceRequested.run_filter(FROZEN, user_id=7, source="test")
+
+    assert str(veto.value.course_key) == FROZEN
+    assert veto.value.freeze_date == policy.get_freeze_state(FROZEN).freeze_date
+    assert "frozen since" in str(veto.value)
+
+
+def test_unfrozen_course_returns_its_arguments():
+    assert GradePersistenceRequested.run_filter(OPEN, user_id=7, source="test") == (OPEN, 7, "test")
+
+
+def test_unknown_course_is_allowed():
+    assert GradePersistenceRequested.run_filter("course-v1:FilterX+Never+1", user_id=1)[1] == 1
+
+
+def test_plugin_settings_keep_other_plugins_and_operator_entries_without_duplicates():
+    host = type("Settings", (), {})()
+    host.OPEN_EDX_FILTERS_CONFIG = {
+        "org.openedx.learning.course.enrollment.started.v1": {"pipeline": ["other.Step"], "fail_silently": True},
+        FILTER_TYPE: {"pipeline": ["tests.test_filter.AppealsWindow"], "fail_silently": True, "appeal_user_id": 3},
+    }
+    register_filter_step(host)
+    register_filter_step(host)  # a second settings pass adds nothing
+
+    assert host.OPEN_EDX_FILTERS_CONFIG["org.openedx.learning.course.enrollment.started.v1"]["pipeline"] == [
+        "other.Step"
+    ]
+    ours = host.OPEN_EDX_FILTERS_CONFIG[FILTER_TYPE]
+    assert ours["pipeline"] == ["tests.test_filter.AppealsWindow", PIPELINE_STEP]
+    assert ours["fail_silently"] is True
+    assert ours["appeal_user_id"] == 3
+
+
+def test_another_plugins_step_on_the_same_filter_type_still_runs():
+    host = type("Settings", (), {})()
+    host.OPEN_EDX_FILTERS_CONFIG = {
+        FILTER_TYPE: {"pipeline": ["tests.test_filter.AppealsWindow"], "appeal_user_id": 3},
+    }
+    register_filter_step(host)
+    with override_settings(OPEN_EDX_FILTERS_CONFIG=host.OPEN_EDX_FILTERS_CONFIG):
+        with pytest.raises(GradePersistenceRequested.PreventGradePersistence):
+            GradePersistenceRequested.run_filter(FROZEN, user_id=7, source="appeal-test")
+        # The appeals step answers for learner 3 before our step runs: that learner's update goes through.
+        assert GradePersistenceRequested.run_filter(FROZEN, user_id=3, source="appeal-test")[1] == 3
+
+    assert CALLS == [(FROZEN, 7, "appeal-test"), (FROZEN, 3, "appeal-test")]
+
+
+def test_blocked_updates_are_reported_once_per_interval_with_a_count(tracking_events):
+    for user_id in range(5):
+        with pytest.raises(GradePersistenceRequested.PreventGradePersistence):
+            GradePersistenceRequested.run_filter(FROZEN, user_id=user_id, source="tasks")
+    with pytest.raises(GradePersistenceRequested.PreventGradePersistence):
+        GradePersistenceRequested.run_filter(FROZEN, user_id=9, source="gradebook")
+
+    blocked = events_named(tracking_events, UPDATE_BLOCKED)
+    assert [(event["source"], event["blocked_count"], event["user_id"]) for event in blocked] == [
+        ("tasks", 1, 0), ("gradebook", 1, 9)
+    ]
+    assert blocked[0]["course_id"] == FROZEN
+    assert blocked[0]["freeze_date"] == policy.get_freeze_state(FROZEN).freeze_date.isoformat()
+
+
+@override_settings(GRADE_FREEZE_BLOCKED_EVENT_INTERVAL_SECONDS=1)
+def test_after_the_interval_the_next_event_carries_the_count_since_the_last(tracking_events):
+    import time
+
+    for _ in range(3):
+        with pytest.raises(GradePersistenceRequested.PreventGradePersistence):
+            GradePersistenceRequested.run_filter(FROZEN, user_id=1, source="tasks")
+    time.sleep(1.1)
+    with pytest.raises(GradePersistenceRequested.PreventGradePersistence):
+        GradePersistenceRequested.run_filter(FROZEN, user_id=1, source="tasks")
+
+    assert [event["blocked_count"] for event in events_named(tracking_events, UPDATE_BLOCKED)] == [1, 3]
+    assert BlockedGradeUpdates.objects.get(source="tasks").total == 4
+
+
+@pytest.fixture
+def corrupt_site_configuration(platform_standins):
+    """The site that owns FilterX holds a GRADE_FREEZE value the policy cannot read."""
+    from openedx.core.djangoapps.site_configuration import helpers
+
+    helpers.set_value_for_org("FilterX", "GRADE_FREEZE", {"ENABLED": "maybe"})
+    policy.policy_cache.clear()
+
+
+@pytest.mark.usefixtures("corrupt_site_configuration")
+def test_policy_that_cannot_be_evaluated_lets_the_write_through_and_logs(caplog):
+    assert GradePersistenceRequested.run_filter(FROZEN, user_id=1, source="tasks")[0] == FROZEN
+    assert "Could not evaluate the grade freeze" in caplog.text
+    assert "the write is allowed" in caplog.text
+
+
+@pytest.mark.usefixtures("corrupt_site_configuration")
+@override_settings(GRADE_FREEZE_FAIL_CLOSED=True)
+def test_fail_closed_refuses_the_write_when_the_policy_cannot_be_evaluated():
+    with pytest.raises(GradePersistenceRequested.PreventGradePersistence, match="could not be evaluated"):
+        GradePersistenceRequested.run_filter(OPEN, user_id=1, source="tasks")
+
+
+def test_the_registered_pipeline_is_the_plugins_own():
+    assert settings.OPEN_EDX_FILTERS_CONFIG[FILTER_TYPE] == {"pipeline": [PIPELINE_STEP], "fail_silently": False}
