@@ -63,7 +63,8 @@ class GradeFreezeConfig(AppConfig):
     }
 
     def ready(self):
-        """Wire the grade-freeze veto into edx-platform's grade write points, where the LMS is running."""
-        from openedx_grade_freeze import platform_adapter  # pylint: disable=import-outside-toplevel
+        """Quiet expected vetoes in openedx-filters' log, and wire the veto into edx-platform where the LMS runs."""
+        from openedx_grade_freeze import logging_filters, platform_adapter  # pylint: disable=import-outside-toplevel
 
+        logging_filters.install()
         platform_adapter.activate()

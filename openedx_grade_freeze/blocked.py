@@ -24,7 +24,7 @@ def _cache_key(kind, course_key, source):
 
 
 def record_blocked_update(course_key, user_id, source, freeze_date):
-    """Count one refused update; emit ``edx.grades.freeze.update_blocked`` at most once per course, source and interval."""
+    """Count one refused update; report it at most once per course, source and interval (``update_blocked``)."""
     set_custom_attribute("grade_freeze.blocked", True)
     set_custom_attribute("grade_freeze.course_id", str(course_key))
     source = source or "unknown"

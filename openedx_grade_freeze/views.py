@@ -11,7 +11,7 @@ from openedx_grade_freeze.keys import isoformat
 
 @require_GET
 def freeze_state(request, course_id):
-    """``GET api/grade_freeze/v1/courses/<course_id>/freeze_state/``: whether the course's grades are frozen, and why."""
+    """``GET …/v1/courses/<course_id>/freeze_state/``: whether the course's grades are frozen, and why (staff only)."""
     if not (request.user.is_authenticated and request.user.is_staff):
         return JsonResponse({"error": "Only staff can read a course's freeze state."}, status=403)
     try:

@@ -146,3 +146,31 @@ def test_fail_closed_refuses_the_write_when_the_policy_cannot_be_evaluated():
 
 def test_the_registered_pipeline_is_the_plugins_own():
     assert settings.OPEN_EDX_FILTERS_CONFIG[FILTER_TYPE] == {"pipeline": [PIPELINE_STEP], "fail_silently": False}
+
+
+def test_vetoes_do_not_flood_the_log_but_other_filter_errors_still_show(caplog):
+    import logging
+
+    from openedx_filters.exceptions import OpenEdxFilterException
+
+    with pytest.raises(GradePersistenceRequested.PreventGradePersistence):
+        GradePersistenceRequested.run_filter(FROZEN, user_id=1, source="tasks")
+    logger = logging.getLogger("openedx_filters.tooling")
+    try:
+        raise OpenEdxFilterException("another plugin's veto")
+    except OpenEdxFilterException:
+        logger.exception("Exception raised while running 'OtherStep'")
+
+    messages = [record.getMessage() for record in caplog.records if record.name == "openedx_filters.tooling"]
+    assert messages == ["Exception raised while running 'OtherStep'"]
+
+
+def test_each_blocked_write_marks_the_request_for_monitoring():
+    from tests.host.telemetry import ATTRIBUTES
+
+    ATTRIBUTES.clear()
+    with pytest.raises(GradePersistenceRequested.PreventGradePersistence):
+        GradePersistenceRequested.run_filter(FROZEN, user_id=1, source="tasks")
+    GradePersistenceRequested.run_filter(OPEN, user_id=1, source="tasks")
+
+    assert ATTRIBUTES == [("grade_freeze.blocked", True), ("grade_freeze.course_id", FROZEN)]

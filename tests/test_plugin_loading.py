@@ -17,16 +17,10 @@ STEP = "openedx_grade_freeze.pipeline.PreventGradePersistenceAfterFreeze"
 FILTER_TYPE = "org.openedx.learning.grade.persistence.requested.v1"
 
 
-def _connected(signal, func):
-    return any(getattr(ref(), "__name__", None) == func.__name__ for _, ref in
-               [(key, receiver) for key, receiver in _refs(signal)])
-
-
-def _refs(signal):
-    signal._clear_dead_receivers()  # pylint: disable=protected-access
-    for receiver in signal.receivers:
-        lookup, ref = receiver[0], receiver[1]
-        yield lookup, (ref if callable(ref) and not hasattr(ref, "__self__") else ref)
+def _receivers(signal):
+    """The receiver functions connected to an openedx-events signal (sync and async groups flattened)."""
+    live = signal._live_receivers(None)  # pylint: disable=protected-access
+    return [receiver for group in live for receiver in (group if isinstance(group, list) else [group])]
 
 
 def test_entry_points_register_the_app_for_lms_and_studio():
@@ -42,12 +36,8 @@ def test_plugin_settings_were_applied_by_add_plugins():
 
 
 def test_receivers_are_connected_once_by_connect_plugin_receivers():
-    live = [receiver for receiver in COURSE_CATALOG_INFO_CHANGED._live_receivers(None)]  # pylint: disable=protected-access
-    flat = live[0] + live[1] if isinstance(live[0], list) else live
-    assert flat.count(handlers.record_course_schedule) == 1
-    grade_live = PERSISTENT_GRADE_SUMMARY_CHANGED._live_receivers(None)  # pylint: disable=protected-access
-    grade_flat = grade_live[0] + grade_live[1] if isinstance(grade_live[0], list) else grade_live
-    assert grade_flat.count(handlers.record_course_grade) == 1
+    assert _receivers(COURSE_CATALOG_INFO_CHANGED).count(handlers.record_course_schedule) == 1
+    assert _receivers(PERSISTENT_GRADE_SUMMARY_CHANGED).count(handlers.record_course_grade) == 1
 
 
 def test_studio_connects_the_schedule_receiver_only():
@@ -56,8 +46,8 @@ def test_studio_connects_the_schedule_receiver_only():
         "from openedx_events.content_authoring.signals import COURSE_CATALOG_INFO_CHANGED as C;"
         "from openedx_events.learning.signals import PERSISTENT_GRADE_SUMMARY_CHANGED as G;"
         "from openedx_grade_freeze.signals import handlers as h;"
-        "flat=lambda s: [r for group in s._live_receivers(None) for r in (group if isinstance(group, list) else [group])];"
-        "print(flat(C).count(h.record_course_schedule), flat(G).count(h.record_course_grade))"
+        "from tests.test_plugin_loading import _receivers as r;"
+        "print(r(C).count(h.record_course_schedule), r(G).count(h.record_course_grade))"
     )
     env = dict(os.environ, GRADE_FREEZE_HOST_PROJECT="cms.djangoapp", DJANGO_SETTINGS_MODULE="tests.host.settings")
     result = subprocess.run(

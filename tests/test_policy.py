@@ -69,7 +69,8 @@ class FreezePolicyTableTest(TestCase):
         {"end": 31, "settings": {"GRADE_FREEZE_ENABLED": False}, "site": {"ENABLED": True}, "frozen": True},
         {"end": 31, "site": {"ENABLED": False}, "frozen": False, "source": "site configuration: freeze turned off"},
         {"end": 31, "site": {"ENABLED": False}, "org": {"enabled": True}, "frozen": True},
-        {"end": 31, "org": {"enabled": False}, "frozen": False, "source": "org override for PolicyX: freeze turned off"},
+        {"end": 31, "org": {"enabled": False}, "frozen": False,
+         "source": "org override for PolicyX: freeze turned off"},
         {"end": 31, "org": {"enabled": False}, "course": {"enabled": True}, "frozen": True},
         {"end": 31, "org": {"enabled": True}, "course": {"enabled": False}, "frozen": False,
          "source": "course override: freeze turned off"},
@@ -107,8 +108,8 @@ class FreezePolicyTableTest(TestCase):
         """Use the edx-platform stand-in for site configuration, as the LMS would answer."""
         import sys
 
-        from tests.conftest import STANDINS_PATH, _purge_standin_modules
         from openedx_grade_freeze import platform_adapter
+        from tests.conftest import STANDINS_PATH, _purge_standin_modules
 
         sys.path.insert(0, STANDINS_PATH)
         platform_adapter.forget_imports()

@@ -1,0 +1,104 @@
+#!/usr/bin/env python
+"""
+The scripted demo: the plugin in the host project (loaded through its entry points), on an embedded SQLite database.
+
+Studio publishes a course, then re-publishes it with a later end date; the tracking-log lines and the schedule table
+are printed. Then a course past its freeze date has a grade write vetoed, and a course override reopens it.
+"""
+import json
+import os
+import shutil
+import sys
+from datetime import datetime, timedelta, timezone
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+VAR = os.path.join(REPO, "var", "demo")
+
+
+def prepare_environment():
+    """A fresh database and tracking log for every run."""
+    shutil.rmtree(VAR, ignore_errors=True)
+    os.makedirs(VAR)
+    os.environ.update({
+        "DJANGO_SETTINGS_MODULE": "tests.host.settings",
+        "GRADE_FREEZE_TEST_DB": "sqlite",
+        "GRADE_FREEZE_VAR_DIR": VAR,
+        "GRADE_FREEZE_SQLITE_PATH": os.path.join(VAR, "demo.sqlite3"),
+        "GRADE_FREEZE_TRACKING_LOG": os.path.join(VAR, "tracking.log"),
+    })
+    sys.path.insert(0, REPO)
+
+
+def heading(text):
+    print(f"\n=== {text} ===")
+
+
+def main():
+    prepare_environment()
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from openedx_grade_freeze import api
+    from openedx_grade_freeze.filters import GradePersistenceRequested
+    from openedx_grade_freeze.models import CourseEndDateChange, CourseSchedule
+    from tests.events import publish
+
+    heading("Migrating the embedded SQLite database")
+    call_command("migrate", verbosity=0)
+    print(f"database: {settings.DATABASES['default']['NAME']}")
+    print(f"plugin apps found through entry points: {[a for a in settings.INSTALLED_APPS if 'grade_freeze' in a]}")
+
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    course = "course-v1:DemoX+Freeze101+2026"
+    first_end = now + timedelta(days=14)
+    later_end = first_end + timedelta(days=21)
+
+    heading(f"Studio publishes {course} (end {first_end.isoformat()})")
+    publish(course, first_end, time=now - timedelta(minutes=10))
+    heading(f"Studio re-publishes it with a later end date ({later_end.isoformat()})")
+    publish(course, later_end, time=now - timedelta(minutes=5))
+    heading("A late event-bus delivery of the first publish arrives (older: ignored)")
+    publish(course, first_end, time=now - timedelta(minutes=9))
+
+    ended = "course-v1:DemoX+Archive+2025"
+    publish(ended, now - timedelta(days=45), time=now - timedelta(days=45))
+
+    heading("Grade writes")
+    for course_id in (course, ended):
+        state = api.get_freeze_state(course_id)
+        try:
+            GradePersistenceRequested.run_filter(course_id, user_id=42, source="demo")
+            verdict = "allowed"
+        except GradePersistenceRequested.PreventGradePersistence as veto:
+            verdict = f"VETOED: {veto}"
+        print(f"{course_id}: frozen={state.frozen} freeze_date={state.freeze_date} ({state.source}) -> {verdict}")
+
+    heading(f"A course team reopens {ended} for appeals with an explicit freeze date")
+    api.set_course_override(ended, freeze_date=now + timedelta(days=7), reason="Proctoring appeals (demo)")
+    state = api.get_freeze_state(ended)
+    print(f"{ended}: frozen={state.frozen} freeze_date={state.freeze_date} ({state.source})")
+
+    heading(f"Tracking log ({settings.TRACKING_LOG_PATH})")
+    with open(settings.TRACKING_LOG_PATH, encoding="utf-8") as tracking_log:
+        for line in tracking_log:
+            event = json.loads(line)
+            print(json.dumps({"name": event["name"], "data": event["data"]}))
+
+    heading("Course schedules")
+    print(f"{'course':40} {'start':26} {'end':26} {'pacing':10} event time")
+    for row in CourseSchedule.objects.order_by("course_key"):
+        print(f"{str(row.course_key):40} {row.start.isoformat():26} {row.end.isoformat():26} {row.pacing:10} "
+              f"{row.source_event_time.isoformat()}")
+
+    heading("End-date audit")
+    for row in CourseEndDateChange.objects.all():
+        print(f"{row.course_key}: {row.previous_end.isoformat()} -> {row.new_end.isoformat()} "
+              f"(freeze {row.previous_freeze_date.isoformat()} -> {row.new_freeze_date.isoformat()}, "
+              f"event {row.event_id})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""
+``sync_course_schedules``: backfill from CourseOverview inside the platform; a clear refusal outside it.
+"""
+from datetime import datetime, timedelta, timezone
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from opaque_keys.edx.keys import CourseKey
+
+from openedx_grade_freeze.models import CourseEndDateChange, CourseSchedule, FailedScheduleEvent
+from openedx_grade_freeze.tracking import COURSE_END_CHANGED
+from tests.conftest import events_named
+from tests.events import publish
+
+END = datetime(2026, 6, 30, tzinfo=timezone.utc)
+START = datetime(2026, 1, 5, tzinfo=timezone.utc)
+A = "course-v1:SyncX+A+2026"
+B = "course-v1:SyncX+B+2026"
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args):
+    out = StringIO()
+    call_command("sync_course_schedules", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def overviews(platform_standins):
+    from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
+
+    CourseOverview.create(A, org="SyncX", start=START, end=END)
+    CourseOverview.create(B, org="SyncX", start=START, end=None, self_paced=True)
+    return CourseOverview
+
+
+def test_outside_the_platform_it_says_so_and_fails():
+    with pytest.raises(CommandError, match="not importable here"):
+        run()
+
+
+def test_backfills_every_course_with_progress(overviews, tracking_events):
+    output = run()
+
+    assert f"[1/2] {A}: new" in output and f"[2/2] {B}: new" in output
+    assert "2 courses: 2 new, 0 end changed, 0 unchanged, 0 not found." in output
+    assert CourseSchedule.objects.get(course_key=CourseKey.from_string(B)).pacing == "self"
+    assert events_named(tracking_events, COURSE_END_CHANGED) == []
+
+
+def test_an_end_date_changed_while_events_were_missed_is_recorded(overviews, tracking_events,
+                                                                  django_capture_on_commit_callbacks):
+    publish(A, END - timedelta(days=30), time=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    with django_capture_on_commit_callbacks(execute=True):
+        output = run("--courses", A)
+
+    assert "end changed" in output
+    (event,) = events_named(tracking_events, COURSE_END_CHANGED)
+    assert event["new_end"] == END.isoformat()
+    assert CourseEndDateChange.objects.get().source == "sync"
+
+
+def test_dry_run_writes_nothing(overviews):
+    publish(A, END - timedelta(days=30), time=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    output = run("--dry-run")
+
+    assert f"{A}: would be end changed" in output and f"{B}: would be new" in output
+    assert CourseSchedule.objects.count() == 1
+    assert not CourseEndDateChange.objects.exists()
+
+
+def test_failed_events_are_replayed_and_resolved(overviews):
+    FailedScheduleEvent.objects.create(course_key=A, event_id="e1", error="database is locked")
+    output = run("--failed")
+
+    assert f"[1/1] {A}: new" in output
+    assert FailedScheduleEvent.objects.get().resolved is not None
+
+
+def test_bad_input_is_refused(overviews):
+    with pytest.raises(CommandError, match="not-a-key"):
+        run("--courses", "not-a-key")
+    with pytest.raises(CommandError, match="either"):
+        run("--courses", A, "--failed")
+    with pytest.raises(CommandError, match="no CourseOverview"):
+        run("--courses", "course-v1:SyncX+Missing+2026")
