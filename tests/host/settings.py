@@ -133,5 +133,8 @@ CELERY_TASK_ALWAYS_EAGER = True
 
 OPEN_EDX_FILTERS_CONFIG = {}
 
+# Monitoring custom attributes go to a recording backend instead of an APM agent.
+OPENEDX_TELEMETRY = ["tests.host.telemetry.RecordingBackend"]
+
 # As the end of lms/envs/common.py does: each plugin adds its own settings.
 add_plugins(__name__, PROJECT_TYPE, "common")
