@@ -1,0 +1,47 @@
+"""
+Stand-in for ``common.djangoapps.course_modes.models`` (``CourseMode``'s mode constants and
+``is_eligible_for_certificate`` only; no table of modes).
+
+Read from ``openedx/openedx-platform`` at ``6913dfd7cbf742e40041ce14b76df5072ba6e335``.
+"""
+from standin_support import setting
+
+
+class CourseMode:
+    """The mode slugs and mode groups upstream's credentials code reads."""
+
+    HONOR = 'honor'
+    PROFESSIONAL = 'professional'
+    VERIFIED = 'verified'
+    AUDIT = 'audit'
+    NO_ID_PROFESSIONAL_MODE = 'no-id-professional'
+    CREDIT_MODE = 'credit'
+    MASTERS = 'masters'
+    EXECUTIVE_EDUCATION = 'executive-education'
+    PAID_EXECUTIVE_EDUCATION = 'paid-executive-education'
+    UNPAID_EXECUTIVE_EDUCATION = 'unpaid-executive-education'
+    PAID_BOOTCAMP = 'paid-bootcamp'
+    UNPAID_BOOTCAMP = 'unpaid-bootcamp'
+
+    AUDIT_MODES = [AUDIT, HONOR, UNPAID_EXECUTIVE_EDUCATION, UNPAID_BOOTCAMP]
+    VERIFIED_MODES = [
+        VERIFIED, PROFESSIONAL, MASTERS, EXECUTIVE_EDUCATION, PAID_EXECUTIVE_EDUCATION, PAID_BOOTCAMP
+    ]
+    NON_VERIFIED_MODES = [HONOR, AUDIT, NO_ID_PROFESSIONAL_MODE]
+    CREDIT_MODES = [CREDIT_MODE]
+    CREDIT_ELIGIBLE_MODES = [
+        VERIFIED, PROFESSIONAL, NO_ID_PROFESSIONAL_MODE, EXECUTIVE_EDUCATION, PAID_EXECUTIVE_EDUCATION,
+        PAID_BOOTCAMP
+    ]
+    # Modes for which certificates/programs may need to be updated
+    CERTIFICATE_RELEVANT_MODES = CREDIT_MODES + CREDIT_ELIGIBLE_MODES + [MASTERS]
+
+    @classmethod
+    def is_eligible_for_certificate(cls, mode_slug, status=None):
+        """Every mode but audit (and honor, when ``FEATURES['DISABLE_HONOR_CERTIFICATES']``) grants a certificate."""
+        ineligible_modes = [cls.AUDIT]
+        if setting('FEATURES', {}).get('DISABLE_HONOR_CERTIFICATES', False):
+            from lms.djangoapps.certificates.data import CertificateStatuses  # pylint: disable=import-outside-toplevel
+            if mode_slug == cls.HONOR and status != CertificateStatuses.downloadable:
+                ineligible_modes.append(cls.HONOR)
+        return mode_slug not in ineligible_modes

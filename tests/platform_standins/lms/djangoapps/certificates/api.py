@@ -1,0 +1,32 @@
+"""
+Stand-in for ``lms.djangoapps.certificates.api`` (``get_generated_certificate`` only), certificates in memory.
+
+Read from ``openedx/openedx-platform`` at ``e57a655d77b614f19223984e9805b1fb940ab192``. Upstream's
+``get_generated_certificate(user, course_id)`` builds ``GeneratedCertificateData(user=cert.user,
+course_id=cert.course_id)`` and so returns the dataclass DEFAULTS for ``mode`` ('honor') and ``status``
+('unavailable'), not the stored ones; the stand-in keeps that. ``create_certificate`` is stand-in only.
+"""
+from lms.djangoapps.certificates.data import GeneratedCertificateData
+from standin_support import register_reset
+
+_CERTIFICATES = {}
+
+
+def create_certificate(user, course_id, mode, status):
+    """Stand-in only: store a GeneratedCertificate row for ``user`` in ``course_id``."""
+    _CERTIFICATES[(user.id, str(course_id))] = GeneratedCertificateData(
+        user=user, course_id=course_id, mode=mode, status=status,
+    )
+
+
+def get_generated_certificate(user, course_id):
+    """The learner's certificate data, or None when there is no certificate row."""
+    cert = _CERTIFICATES.get((user.id, str(course_id)))
+    if cert is None:
+        return None
+    return GeneratedCertificateData(user=cert.user, course_id=cert.course_id)
+
+
+@register_reset
+def _reset_certificates():
+    _CERTIFICATES.clear()
