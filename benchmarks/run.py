@@ -1,0 +1,98 @@
+#!/usr/bin/env python
+"""
+Benchmarks of the freeze check on the grade-write hot path, as ratios against one primary-key query in the same run.
+
+Run with ``make benchmark``. Uses the host project on a throwaway SQLite database.
+"""
+import os
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def setup_django():
+    """The host project on a fresh SQLite file, migrated."""
+    var = tempfile.mkdtemp(prefix="grade-freeze-bench-")
+    os.environ.update({
+        "DJANGO_SETTINGS_MODULE": "tests.host.settings",
+        "GRADE_FREEZE_TEST_DB": "sqlite",
+        "GRADE_FREEZE_VAR_DIR": var,
+        "GRADE_FREEZE_SQLITE_PATH": os.path.join(var, "bench.sqlite3"),
+        "GRADE_FREEZE_TRACKING_LOG": os.path.join(var, "tracking.log"),
+    })
+    sys.path.insert(0, REPO)
+    import django
+
+    django.setup()
+    import logging
+
+    logging.getLogger("openedx_grade_freeze").setLevel(logging.WARNING)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def best_per_call(func, number, repeat=5):
+    """The best mean time per call, in microseconds, over ``repeat`` runs of ``number`` calls."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(number):
+            func()
+        best = min(best, (time.perf_counter() - start) / number)
+    return best * 1e6
+
+
+def main():
+    setup_django()
+    from openedx_grade_freeze import api
+    from openedx_grade_freeze.filters import GradePersistenceRequested
+    from openedx_grade_freeze.models import CourseSchedule
+    from openedx_grade_freeze.policy import policy_cache
+    from tests.events import publish
+
+    now = datetime.now(timezone.utc)
+    open_course = "course-v1:BenchX+Open+2026"
+    frozen_course = "course-v1:BenchX+Frozen+2025"
+    publish(open_course, now + timedelta(days=10), time=now)
+    publish(frozen_course, now - timedelta(days=60), time=now)
+    schedule_pk = CourseSchedule.objects.get(course_key=open_course).pk
+
+    def pk_query():
+        CourseSchedule.objects.filter(pk=schedule_pk).first()
+
+    def warm_check():
+        api.are_grades_frozen(open_course)
+
+    def warm_filter():
+        GradePersistenceRequested.run_filter(open_course, user_id=1, source="benchmark")
+
+    def vetoed_filter():
+        try:
+            GradePersistenceRequested.run_filter(frozen_course, user_id=1, source="benchmark")
+        except GradePersistenceRequested.PreventGradePersistence:
+            pass
+
+    def cold_check():
+        policy_cache.clear()
+        api.are_grades_frozen(open_course)
+
+    warm_check()
+    baseline = best_per_call(pk_query, 2000)
+    rows = [
+        ("one primary-key query (baseline)", baseline),
+        ("api.are_grades_frozen, warm", best_per_call(warm_check, 20000)),
+        ("GradePersistenceRequested.run_filter, allowed", best_per_call(warm_filter, 5000)),
+        ("GradePersistenceRequested.run_filter, vetoed", best_per_call(vetoed_filter, 5000)),
+        ("api.are_grades_frozen, cold (cache emptied)", best_per_call(cold_check, 500)),
+    ]
+    print(f"{'measurement':50} {'µs/call':>10} {'x baseline':>11}")
+    for name, micros in rows:
+        print(f"{name:50} {micros:10.2f} {micros / baseline:11.3f}")
+
+
+if __name__ == "__main__":
+    main()
