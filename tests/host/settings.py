@@ -12,6 +12,8 @@ from edx_django_utils.plugins import add_plugins, get_plugin_apps
 PROJECT_TYPE = os.environ.get("GRADE_FREEZE_HOST_PROJECT", "lms.djangoapp")
 if PROJECT_TYPE not in ("lms.djangoapp", "cms.djangoapp"):
     raise ValueError(f"GRADE_FREEZE_HOST_PROJECT must be lms.djangoapp or cms.djangoapp, not {PROJECT_TYPE!r}")
+# As edx-platform's production settings do (from the SERVICE_VARIANT env var): which service this process is.
+SERVICE_VARIANT = "cms" if PROJECT_TYPE == "cms.djangoapp" else "lms"
 
 BASE_DIR = os.path.dirname(os.path.abspath(__file__))
 VAR_DIR = os.environ.get("GRADE_FREEZE_VAR_DIR", os.path.join(tempfile.gettempdir(), "openedx-grade-freeze"))
