@@ -7,6 +7,8 @@ Settings of the host project: the plugin is found through its entry points, neve
 import os
 import tempfile
 
+import django
+
 from edx_django_utils.plugins import add_plugins, get_plugin_apps
 
 PROJECT_TYPE = os.environ.get("GRADE_FREEZE_HOST_PROJECT", "lms.djangoapp")
@@ -48,8 +50,9 @@ elif _DB == "sqlite":
             "NAME": os.environ.get("GRADE_FREEZE_SQLITE_PATH", os.path.join(VAR_DIR, "host.sqlite3")),
             # A file, not memory, for tests too, so threads and worker processes share it.
             "TEST": {"NAME": os.environ.get("GRADE_FREEZE_SQLITE_TEST_PATH", os.path.join(VAR_DIR, "test.sqlite3"))},
-            # BEGIN IMMEDIATE: concurrent writers queue on the lock instead of failing, as row locks do on MySQL.
-            "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE"},
+            # BEGIN IMMEDIATE (Django 5.1+): concurrent writers queue on the lock instead of failing, as row
+            # locks make them do on MySQL.
+            "OPTIONS": {"timeout": 30, **({"transaction_mode": "IMMEDIATE"} if django.VERSION >= (5, 1) else {})},
         }
     }
 else:
