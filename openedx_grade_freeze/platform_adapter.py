@@ -13,6 +13,7 @@ import inspect
 import logging
 import sys
 import threading
+import types
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -434,11 +435,17 @@ def _rebind(module):
         return
     name = getattr(module, "__name__", "?")
     for attribute, value in list(namespace.items()):
-        entry = _registry.originals.get(id(value))
-        if entry is None or entry[0] is not value:
+        if not isinstance(value, types.FunctionType):  # never touch other objects: some invent attributes
             continue
-        original, point = entry
+        # A module imported after activation copies our wrapper, not the original: give it its own, restorable one.
+        original = getattr(value, "grade_freeze_original", value)
+        entry = _registry.originals.get(id(original))
+        if entry is None or entry[0] is not original:
+            continue
+        point = entry[1]
         source = point.name if name == point.module else f"{point.attribute}@{name}"
+        if getattr(value, "grade_freeze_source", None) == source:
+            continue
         wrapper = point.make_wrapper(original, source, inspect.signature(original))
         _patch(module, attribute, original, wrapper)
         _registry.wired[(name, attribute)] = WiredPoint(point.name, name, attribute, source)
@@ -581,9 +588,11 @@ def _wire_all():
         _wire_point(point, module)
     # Copies bound by name in modules imported before us (tasks, gradebook views, …, or any other).
     for module in list(sys.modules.values()):
-        if module is not None:
+        try:
             _rebind(module)
             _check_holder(module)
+        except Exception:  # pylint: disable=broad-except
+            log.exception("openedx-grade-freeze: could not inspect module %r for freeze checks.", module)
     log.info(
         "openedx-grade-freeze: wired the grade freeze into edx-platform: %s; wired when first imported: %s.",
         ", ".join(sorted(f"{w.module}.{w.attribute}" for w in _registry.wired.values())) or "nothing",
