@@ -88,7 +88,9 @@ def iter_course_overviews(course_keys=None):
     if models is None:
         from openedx_grade_freeze.exceptions import PlatformUnavailableError  # pylint: disable=import-outside-toplevel
 
-        raise PlatformUnavailableError("edx-platform's CourseOverview is not importable: not running in the LMS or Studio.")
+        raise PlatformUnavailableError(
+            "edx-platform's CourseOverview is not importable: not running in the LMS or Studio."
+        )
     if course_keys is None:
         for overview in models.CourseOverview.get_all_courses():
             yield _schedule_of(overview)
@@ -196,7 +198,9 @@ def _check_wrapper(original, source):
         try:
             return _veto(course_key, None, source) is not None
         except Exception:  # pylint: disable=broad-except
-            log.exception("Grade freeze check failed at %s for course=%s; using edx-platform's rule.", source, course_key)
+            log.exception(
+                "Grade freeze check failed at %s for course=%s; using edx-platform's rule.", source, course_key
+            )
             return original(course_key, *args, **kwargs)
     return _mark(frozen_check, original, source)
 
@@ -533,7 +537,9 @@ def _platform_grades_error():
 
 def activate():
     """Wire the freeze into edx-platform's grade write points when running in the LMS; never raises."""
-    from openedx_grade_freeze.toggles import GRADE_FREEZE_PLATFORM_ADAPTER_ENABLED  # pylint: disable=import-outside-toplevel
+    from openedx_grade_freeze.toggles import (  # pylint: disable=import-outside-toplevel
+        GRADE_FREEZE_PLATFORM_ADAPTER_ENABLED,
+    )
 
     try:
         with _registry.lock:

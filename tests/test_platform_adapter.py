@@ -218,7 +218,8 @@ def test_tasks_gradebook_and_xblock_service_answer_per_the_plugin_policy(platfor
 def _write_course_grade(models, percent):
     return models.PersistentCourseGrade.update_or_create(
         LEARNER, CourseKey.from_string(COURSE), course_version="", course_edited_timestamp=None,
-        grading_policy_hash="h", percent_grade=percent, letter_grade="Pass" if percent >= 0.5 else "", passed=percent >= 0.5,
+        grading_policy_hash="h", percent_grade=percent, letter_grade="Pass" if percent >= 0.5 else "",
+        passed=percent >= 0.5,
     )
 
 
@@ -232,9 +233,9 @@ def _write_subsection_grade(models, earned):
 
 def _bulk_create(models, earned):
     return models.PersistentSubsectionGrade.bulk_create_grades(
-        [dict(user_id=LEARNER, usage_key=SUBSECTION, course_version="", subtree_edited_timestamp=None,
-              earned_all=earned, possible_all=10.0, earned_graded=earned, possible_graded=10.0, visible_blocks=[],
-              first_attempted=now())],
+        [{"user_id": LEARNER, "usage_key": SUBSECTION, "course_version": "", "subtree_edited_timestamp": None,
+          "earned_all": earned, "possible_all": 10.0, "earned_graded": earned, "possible_graded": 10.0,
+          "visible_blocks": [], "first_attempted": now()}],
         LEARNER, CourseKey.from_string(COURSE),
     )
 
@@ -386,8 +387,8 @@ def test_a_missing_or_changed_write_point_is_reported_and_the_rest_still_wired(p
     assert any("PersistentSubsectionGrade.bulk_create_grades is missing" in e for e in errors)
     assert any("PersistentCourseGrade.update_or_create has parameters ('user_id', 'course_key', 'kwargs')" in e
                for e in errors)
-    assert (platform_adapter.DRIFT_ATTRIBUTE,
-            "PersistentCourseGrade.update_or_create,PersistentSubsectionGrade.bulk_create_grades") in telemetry.ATTRIBUTES
+    drift = "PersistentCourseGrade.update_or_create,PersistentSubsectionGrade.bulk_create_grades"
+    assert (platform_adapter.DRIFT_ATTRIBUTE, drift) in telemetry.ATTRIBUTES
     assert is_wired(models.PersistentSubsectionGrade.update_or_create_grade)
     assert not is_wired(models.PersistentCourseGrade.update_or_create)
 

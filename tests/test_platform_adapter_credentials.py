@@ -48,7 +48,8 @@ def test_everything_answers_none_outside_the_platform():
 
 
 def test_grade_last_modified_is_the_stored_course_grade_modified(platform):
-    from lms.djangoapps.grades import api, tasks  # pylint: disable=unused-import  # api connects the receivers
+    importlib.import_module("lms.djangoapps.grades.api")  # connects the recalculation receivers, as in the LMS
+    from lms.djangoapps.grades import tasks
     from lms.djangoapps.grades.models import PersistentCourseGrade
     from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
 

@@ -1,5 +1,6 @@
 """
-Stand-in for ``lms.djangoapps.grades.rest_api.v2.services`` (``grades_frozen`` and ``record_subsection_grade_overrides``).
+Stand-in for ``lms.djangoapps.grades.rest_api.v2.services`` (``grades_frozen``,
+``record_subsection_grade_overrides``).
 
 Upstream's Grades API v2 does NOT call ``are_grades_frozen``: it re-implements the rule in
 ``grades_frozen(course_key, course_end)`` (flag + ``GRADEBOOK_FREEZE_DAYS``), taking the end date from the caller
