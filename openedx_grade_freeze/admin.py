@@ -173,3 +173,7 @@ class FreezeConfigChangeAdmin(ReadOnlyAdmin):
     list_filter = ("scope", "action")
     search_fields = ("key", "reason")
     date_hierarchy = "created"
+
+
+# Credentials forwarding's admin pages live in their own module.
+from openedx_grade_freeze import credentials_admin  # noqa: E402,F401

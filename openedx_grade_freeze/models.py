@@ -213,3 +213,131 @@ class BlockedGradeUpdates(models.Model):
 
     def __str__(self):
         return f"{self.course_key} {self.source}: {self.total}"
+
+
+# -- Forwarding grades and certificate dates to Credentials (see docs/decisions/0005) ---------------------------
+
+DELIVERY_GRADE = "grade"
+DELIVERY_CERTIFICATE_DATE = "certificate_date"
+DELIVERY_KIND_CHOICES = ((DELIVERY_GRADE, "Course grade"), (DELIVERY_CERTIFICATE_DATE, "Certificate available date"))
+
+DELIVERY_PENDING = "pending"
+DELIVERY_SENT = "sent"
+DELIVERY_FAILED = "failed"
+DELIVERY_REJECTED = "rejected"
+DELIVERY_SKIPPED = "skipped"
+DELIVERY_STATUS_CHOICES = (
+    (DELIVERY_PENDING, "Pending"),
+    (DELIVERY_SENT, "Sent"),
+    (DELIVERY_FAILED, "Failed (retries exhausted; re-driven periodically)"),
+    (DELIVERY_REJECTED, "Rejected by Credentials"),
+    (DELIVERY_SKIPPED, "Skipped (not forwarded by configuration)"),
+)
+
+
+class CourseGradeRecord(models.Model):
+    """
+    The ledger: each learner's latest persisted course grade and when it was last modified.
+
+    .. pii: A learner's course grade, keyed by user id; kept for forwarding to Credentials.
+    .. pii_types: id, other
+    .. pii_retirement: retained
+    """
+
+    user_id = models.PositiveBigIntegerField()
+    course_key = CourseKeyField(max_length=255, db_index=True)
+    percent_grade = models.FloatField()
+    letter_grade = models.CharField(max_length=255, blank=True, default="")
+    passed = models.BooleanField(default=False)
+    passed_timestamp = models.DateTimeField(null=True, blank=True)
+    last_modified = models.DateTimeField(
+        db_index=True, help_text="The grade's last modification in the LMS (or the event time); newest wins."
+    )
+    source_event_id = models.CharField(max_length=64, blank=True, default="")
+    source_event_time = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        app_label = "openedx_grade_freeze"
+        constraints = [
+            models.UniqueConstraint(fields=("user_id", "course_key"), name="grade_freeze_grade_record_user_course"),
+        ]
+
+    def __str__(self):
+        return f"user {self.user_id} in {self.course_key}: {self.percent_grade} ({self.last_modified})"
+
+
+class CredentialsDelivery(models.Model):
+    """
+    Outbox row: one thing to keep current in Credentials (a learner's course grade, a course's certificate date).
+
+    There is one row per subject; each change marks it pending again and a send always reads the latest value.
+
+    .. pii: The learner's user id for grade deliveries, and Credentials' answer (which may echo the username).
+    .. pii_types: id, username
+    .. pii_retirement: retained
+    """
+
+    kind = models.CharField(max_length=32, choices=DELIVERY_KIND_CHOICES)
+    subject = models.CharField(max_length=400, unique=True, help_text="What the row keeps current; unique.")
+    user_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
+    course_key = CourseKeyField(max_length=255, db_index=True)
+    certificate_type = models.CharField(max_length=64, blank=True, default="")
+    status = models.CharField(max_length=16, choices=DELIVERY_STATUS_CHOICES, default=DELIVERY_PENDING)
+    generation = models.PositiveIntegerField(default=0, help_text="Bumped on every change; a send compares it.")
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_token = models.CharField(max_length=32, blank=True, default="")
+    lease_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="A worker is sending until then; after it another may take over."
+    )
+    last_error = models.TextField(blank=True, default="")
+    response_status = models.IntegerField(null=True, blank=True)
+    response_body = models.TextField(blank=True, default="")
+    sent_last_modified = models.DateTimeField(
+        null=True, blank=True, help_text="Last-modified time of the newest value Credentials stored."
+    )
+    sent_payload = models.JSONField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        app_label = "openedx_grade_freeze"
+        verbose_name_plural = "Credentials deliveries"
+        indexes = [
+            models.Index(fields=("status", "next_attempt_at"), name="grade_freeze_delivery_due"),
+        ]
+
+    def __str__(self):
+        return f"{self.subject} [{self.status}]"
+
+
+class FrozenGradeDrift(models.Model):
+    """
+    A grade change seen for a course past its freeze date: recorded here, not stored in the ledger nor forwarded.
+
+    .. pii: A learner's changed course grade, keyed by user id.
+    .. pii_types: id, other
+    .. pii_retirement: retained
+    """
+
+    user_id = models.PositiveBigIntegerField(db_index=True)
+    course_key = CourseKeyField(max_length=255, db_index=True)
+    percent_grade = models.FloatField()
+    letter_grade = models.CharField(max_length=255, blank=True, default="")
+    passed = models.BooleanField(default=False)
+    last_modified = models.DateTimeField()
+    frozen_percent_grade = models.FloatField(null=True, blank=True, help_text="The ledger's (frozen) grade.")
+    frozen_letter_grade = models.CharField(max_length=255, blank=True, default="")
+    freeze_date = models.DateTimeField(null=True, blank=True)
+    source_event_id = models.CharField(max_length=64, blank=True, default="")
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        app_label = "openedx_grade_freeze"
+        ordering = ("-created",)
+
+    def __str__(self):
+        return f"user {self.user_id} in {self.course_key}: {self.frozen_percent_grade} -> {self.percent_grade}"

@@ -176,6 +176,17 @@ def _announce(change):
         "Course end date changed: course=%s previous=%s new=%s",
         change.course_key, isoformat(change.previous_end), isoformat(change.new_end),
     )
+    _queue_certificate_date(change)
+
+
+def _queue_certificate_date(change):
+    """Hand the change to Credentials forwarding (certificate available date); never raises."""
+    from openedx_grade_freeze import credentials  # pylint: disable=import-outside-toplevel
+
+    try:
+        credentials.on_course_end_changed(change)
+    except Exception:  # pylint: disable=broad-except
+        log.exception("Could not queue the certificate available date of %s for Credentials.", change.course_key)
 
 
 def record_failed_event(course_key, event_id, event_time, payload, error):

@@ -23,3 +23,30 @@ GRADE_FREEZE_ENABLED = SettingToggle("GRADE_FREEZE_ENABLED", default=True, modul
 GRADE_FREEZE_PLATFORM_ADAPTER_ENABLED = SettingToggle(
     "GRADE_FREEZE_PLATFORM_ADAPTER_ENABLED", default=True, module_name=__name__
 )
+
+# .. toggle_name: GRADE_FREEZE_CREDENTIALS_ENABLED
+# .. toggle_implementation: SettingToggle
+# .. toggle_default: False
+# .. toggle_description: Forwards each learner's course grade (with its last-modified time) and, where configured,
+#   course certificate available dates to the Credentials service through a durable, ordered outbox. Nothing is
+#   sent until Credentials is configured (``GRADE_FREEZE_CREDENTIALS_*`` settings, or the LMS's own Credentials
+#   settings). The site's ``GRADE_FREEZE["CREDENTIALS_FORWARDING"]`` (true/false) takes precedence for its orgs.
+# .. toggle_use_cases: open_edx
+# .. toggle_creation_date: 2026-11-22
+# .. toggle_warning: Upstream's own ``send_grade_to_credentials`` keeps sending too; see
+#   docs/how-tos/connect_to_credentials.rst.
+GRADE_FREEZE_CREDENTIALS_ENABLED = SettingToggle(
+    "GRADE_FREEZE_CREDENTIALS_ENABLED", default=False, module_name=__name__
+)
+
+# .. toggle_name: GRADE_FREEZE_CREDENTIALS_MIRROR_UPSTREAM_CONDITIONS
+# .. toggle_implementation: SettingToggle
+# .. toggle_default: False
+# .. toggle_description: Inside the LMS, forward a grade only when edx-platform itself would (learner records
+#   enabled for the org, a certificate in a certificate-eligible mode, the run in a program), and send its
+#   ``verified`` flag. Off, every grade of an enabled org is sent with ``verified=true``.
+# .. toggle_use_cases: open_edx
+# .. toggle_creation_date: 2026-11-22
+GRADE_FREEZE_CREDENTIALS_MIRROR_UPSTREAM_CONDITIONS = SettingToggle(
+    "GRADE_FREEZE_CREDENTIALS_MIRROR_UPSTREAM_CONDITIONS", default=False, module_name=__name__
+)

@@ -35,12 +35,99 @@ def plugin_settings(settings):
         # .. setting_description: At most one ``edx.grades.freeze.update_blocked`` tracking event is emitted per
         #   course and source in this many seconds; it carries the number of updates blocked since the last one.
         "GRADE_FREEZE_BLOCKED_EVENT_INTERVAL_SECONDS": 3600,
+        # Forwarding grades and certificate dates to Credentials (docs/how-tos/connect_to_credentials.rst).
+        # GRADE_FREEZE_CREDENTIALS_ENABLED and GRADE_FREEZE_CREDENTIALS_MIRROR_UPSTREAM_CONDITIONS are toggles.
+        # .. setting_name: GRADE_FREEZE_CREDENTIALS_URL
+        # .. setting_default: None
+        # .. setting_description: Base URL of the Credentials service's internal API, e.g.
+        #   ``http://credentials.internal:8150``. None falls back to the platform's own Credentials URL (inside the
+        #   LMS) and then to ``CREDENTIALS_INTERNAL_SERVICE_URL``.
+        "GRADE_FREEZE_CREDENTIALS_URL": None,
+        # .. setting_name: GRADE_FREEZE_CREDENTIALS_OAUTH_URL
+        # .. setting_default: None
+        # .. setting_description: Root URL of the LMS that issues OAuth2 tokens (``/oauth2/access_token`` is
+        #   appended). With the client id and secret it selects client-credentials authentication; without them
+        #   the plugin uses the LMS's own JWT for ``CREDENTIALS_SERVICE_USERNAME``.
+        "GRADE_FREEZE_CREDENTIALS_OAUTH_URL": None,
+        # .. setting_name: GRADE_FREEZE_CREDENTIALS_CLIENT_ID
+        # .. setting_default: None
+        # .. setting_description: OAuth2 client id of an LMS application (client credentials) whose user is staff
+        #   in Credentials.
+        "GRADE_FREEZE_CREDENTIALS_CLIENT_ID": None,
+        # .. setting_name: GRADE_FREEZE_CREDENTIALS_CLIENT_SECRET
+        # .. setting_default: None
+        # .. setting_description: OAuth2 client secret of that application; set it from ``AUTH_TOKENS``, never in code.
+        "GRADE_FREEZE_CREDENTIALS_CLIENT_SECRET": None,
+        # .. setting_name: GRADE_FREEZE_CREDENTIALS_TIMEOUT
+        # .. setting_default: (3.05, 10.0)
+        # .. setting_description: (connect, read) timeouts in seconds of every request to Credentials.
+        "GRADE_FREEZE_CREDENTIALS_TIMEOUT": (3.05, 10.0),
+        # .. setting_name: GRADE_FREEZE_CREDENTIALS_MAX_ATTEMPTS
+        # .. setting_default: 10
+        # .. setting_description: Attempts of one delivery before it is marked ``failed``; failed deliveries are
+        #   tried again every ``GRADE_FREEZE_CREDENTIALS_FAILED_RETRY_SECONDS`` by the periodic drain.
+        "GRADE_FREEZE_CREDENTIALS_MAX_ATTEMPTS": 10,
+        # .. setting_name: GRADE_FREEZE_CREDENTIALS_RETRY_BACKOFF_SECONDS
+        # .. setting_default: 30
+        # .. setting_description: First retry delay; it doubles with each attempt (with jitter) up to
+        #   ``GRADE_FREEZE_CREDENTIALS_RETRY_BACKOFF_MAX_SECONDS``. A longer ``Retry-After`` wins.
+        "GRADE_FREEZE_CREDENTIALS_RETRY_BACKOFF_SECONDS": 30,
+        # .. setting_name: GRADE_FREEZE_CREDENTIALS_RETRY_BACKOFF_MAX_SECONDS
+        # .. setting_default: 600
+        # .. setting_description: The longest delay between two attempts of one delivery.
+        "GRADE_FREEZE_CREDENTIALS_RETRY_BACKOFF_MAX_SECONDS": 600,
+        # .. setting_name: GRADE_FREEZE_CREDENTIALS_FAILED_RETRY_SECONDS
+        # .. setting_default: 3600
+        # .. setting_description: How long a ``failed`` delivery waits before the periodic drain tries it again.
+        "GRADE_FREEZE_CREDENTIALS_FAILED_RETRY_SECONDS": 3600,
+        # .. setting_name: GRADE_FREEZE_CREDENTIALS_LEASE_SECONDS
+        # .. setting_default: 300
+        # .. setting_description: How long a worker holds a delivery while sending it. A worker killed mid-send
+        #   leaves the delivery to another worker after this time; keep it well above the request timeouts.
+        "GRADE_FREEZE_CREDENTIALS_LEASE_SECONDS": 300,
+        # .. setting_name: GRADE_FREEZE_CREDENTIALS_DRAIN_INTERVAL_SECONDS
+        # .. setting_default: 300
+        # .. setting_description: Interval of the ``grade-freeze-credentials-drain`` entry added to
+        #   ``CELERY_BEAT_SCHEDULE`` (re-sends pending deliveries whose task was lost and due failed ones).
+        #   0 or None adds no entry.
+        "GRADE_FREEZE_CREDENTIALS_DRAIN_INTERVAL_SECONDS": 300,
+        # .. setting_name: GRADE_FREEZE_CREDENTIALS_DRAIN_BATCH_SIZE
+        # .. setting_default: 500
+        # .. setting_description: The most deliveries one run of the periodic drain sends.
+        "GRADE_FREEZE_CREDENTIALS_DRAIN_BATCH_SIZE": 500,
+        # .. setting_name: GRADE_FREEZE_CREDENTIALS_CERTIFICATES_AVAILABLE_AT_END
+        # .. setting_default: False
+        # .. setting_description: Whether certificates become available at course end, so a new end date is sent
+        #   to Credentials as the certificate available date: True, False, or a list of orgs and course keys. The
+        #   site's ``GRADE_FREEZE["CERTIFICATES_AVAILABLE_AT_END"]`` (same forms) takes precedence. Self-paced runs
+        #   are never sent a date.
+        "GRADE_FREEZE_CREDENTIALS_CERTIFICATES_AVAILABLE_AT_END": False,
+        # .. setting_name: GRADE_FREEZE_CREDENTIALS_CERTIFICATE_TYPES
+        # .. setting_default: ["verified"]
+        # .. setting_description: The Credentials certificate types whose available date is sent on an end-date
+        #   change. The site's ``GRADE_FREEZE["CERTIFICATE_TYPES"]`` takes precedence.
+        "GRADE_FREEZE_CREDENTIALS_CERTIFICATE_TYPES": ["verified"],
     }
     for name, value in defaults.items():
         if not hasattr(settings, name):
             setattr(settings, name, value)
     # GRADE_FREEZE_ENABLED and GRADE_FREEZE_PLATFORM_ADAPTER_ENABLED are toggles: see openedx_grade_freeze/toggles.py.
     register_filter_step(settings)
+    register_drain_schedule(settings)
+
+
+DRAIN_TASK = "openedx_grade_freeze.tasks.drain_credentials_deliveries"
+DRAIN_SCHEDULE_ENTRY = "grade-freeze-credentials-drain"
+
+
+def register_drain_schedule(settings):
+    """Add the periodic outbox drain to ``CELERY_BEAT_SCHEDULE``, keeping an entry the operator already wrote."""
+    interval = getattr(settings, "GRADE_FREEZE_CREDENTIALS_DRAIN_INTERVAL_SECONDS", None)
+    if not interval:
+        return
+    schedule = dict(getattr(settings, "CELERY_BEAT_SCHEDULE", None) or {})
+    schedule.setdefault(DRAIN_SCHEDULE_ENTRY, {"task": DRAIN_TASK, "schedule": float(interval)})
+    settings.CELERY_BEAT_SCHEDULE = schedule
 
 
 def register_filter_step(settings):

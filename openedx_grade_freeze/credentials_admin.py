@@ -1,0 +1,64 @@
+"""
+Django admin for Credentials forwarding: the grade ledger, the outbox of deliveries, and grade drift after a freeze.
+"""
+from django.contrib import admin, messages
+
+from openedx_grade_freeze.admin import ReadOnlyAdmin
+from openedx_grade_freeze.models import (
+    DELIVERY_FAILED,
+    DELIVERY_PENDING,
+    DELIVERY_REJECTED,
+    CourseGradeRecord,
+    CredentialsDelivery,
+    FrozenGradeDrift,
+)
+
+
+@admin.register(CourseGradeRecord)
+class CourseGradeRecordAdmin(ReadOnlyAdmin):
+    """Each learner's newest course grade, as forwarded to Credentials."""
+
+    list_display = ("user_id", "course_key", "percent_grade", "letter_grade", "passed", "last_modified")
+    list_filter = ("passed",)
+    search_fields = ("=user_id", "course_key")
+    date_hierarchy = "last_modified"
+
+
+@admin.register(CredentialsDelivery)
+class CredentialsDeliveryAdmin(ReadOnlyAdmin):
+    """The outbox: what is being kept current in Credentials, and how the last attempt went."""
+
+    list_display = (
+        "subject", "kind", "status", "attempts", "next_attempt_at", "response_status", "sent_at", "modified",
+    )
+    list_filter = ("status", "kind", "certificate_type")
+    search_fields = ("=user_id", "course_key", "subject")
+    actions = ("send_again",)
+
+    def has_resend_permission(self, request):
+        """Re-queuing is for those who may change deliveries (superusers, or the model's change permission)."""
+        return request.user.has_perm("openedx_grade_freeze.change_credentialsdelivery")
+
+    @admin.action(description="Send again now (the newest value; failed and rejected too)", permissions=["resend"])
+    def send_again(self, request, queryset):
+        """Mark the selected deliveries pending again and queue them."""
+        from openedx_grade_freeze import credentials  # pylint: disable=import-outside-toplevel
+
+        ids = list(
+            queryset.filter(status__in=(DELIVERY_PENDING, DELIVERY_FAILED, DELIVERY_REJECTED))
+            .values_list("pk", flat=True)
+        )
+        for row in CredentialsDelivery.objects.filter(pk__in=ids):
+            credentials.mark_pending(row.kind, row.subject, row.course_key, row.user_id, row.certificate_type)
+            credentials.queue_delivery(row.pk)
+        self.message_user(request, f"Queued {len(ids)} deliveries.", messages.SUCCESS)
+
+
+@admin.register(FrozenGradeDrift)
+class FrozenGradeDriftAdmin(ReadOnlyAdmin):
+    """Grade changes seen after a course's freeze date: kept out of the ledger and out of Credentials."""
+
+    list_display = (
+        "user_id", "course_key", "frozen_percent_grade", "percent_grade", "last_modified", "freeze_date", "created",
+    )
+    search_fields = ("=user_id", "course_key")

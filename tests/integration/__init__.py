@@ -1,0 +1,3 @@
+"""
+Tests that start real processes: celery workers on the Redis broker.
+"""
