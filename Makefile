@@ -32,7 +32,7 @@ quality: $(STAMP) ## isort, ruff, and the toggle and PII annotation lint
 	$(PY) -m isort --check-only --diff openedx_grade_freeze tests benchmarks setup.py
 	$(VENV)/bin/ruff check openedx_grade_freeze tests benchmarks setup.py
 	$(VENV)/bin/code_annotations static_find_annotations --config_file .annotations_toggles.yml --lint --report
-	$(VENV)/bin/code_annotations django_find_annotations --config_file .pii_annotations.yml --lint --report --coverage
+	DJANGO_SETTINGS_MODULE=tests.host.settings PYTHONPATH=. $(VENV)/bin/code_annotations django_find_annotations --config_file .pii_annotations.yml --lint --report --coverage
 	$(PY) tests/host/manage.py makemigrations openedx_grade_freeze --check --dry-run
 
 demo: $(STAMP) ## run the scripted demo in the host project on an embedded SQLite database

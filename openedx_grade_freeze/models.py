@@ -207,6 +207,7 @@ class BlockedGradeUpdates(models.Model):
 
     class Meta:
         app_label = "openedx_grade_freeze"
+        verbose_name_plural = "blocked grade updates"
         constraints = [
             models.UniqueConstraint(fields=("course_key", "source"), name="grade_freeze_blocked_course_source"),
         ]

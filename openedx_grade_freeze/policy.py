@@ -159,7 +159,8 @@ class _PolicyCache:
     Per-process cache of each course's resolved freeze inputs, emptied when any process reports a change.
 
     A change made in this process empties it at once; other processes notice the shared version key in the
-    Django cache at most ``GRADE_FREEZE_POLICY_CACHE_SECONDS`` later.
+    Django cache at most ``GRADE_FREEZE_POLICY_CACHE_SECONDS`` later. Site Configuration edits announce nothing,
+    so each entry is also read again after ``GRADE_FREEZE_POLICY_MAX_AGE_SECONDS``.
     """
 
     def __init__(self):
@@ -170,16 +171,19 @@ class _PolicyCache:
         self._checked_at = float("-inf")
 
     def get(self, course_key):
-        """The cached state for a course and the cache version it was read under: ``(state or None, version)``."""
-        self._check_version()
+        """The cached state for a course and the cache generation it was read under: ``(state or None, generation)``."""
+        now = self._check_version()
         with self._lock:
-            return self._states.get(course_key), self._generation
+            state, loaded_at = self._states.get(course_key, (None, None))
+            if state is not None and now - loaded_at > settings.GRADE_FREEZE_POLICY_MAX_AGE_SECONDS:
+                state = None
+            return state, self._generation
 
     def put(self, course_key, state, generation):
         """Remember a course's state, unless the cache was emptied since ``generation`` (the state may be stale)."""
         with self._lock:
             if generation == self._generation:
-                self._states[course_key] = state
+                self._states[course_key] = (state, time.monotonic())
 
     def clear(self):
         """Forget every course's state in this process."""
@@ -206,9 +210,10 @@ class _PolicyCache:
         transaction.on_commit(_publish)
 
     def _check_version(self):
+        """Empty the cache if another process announced a change; returns the monotonic time it checked at."""
         now = time.monotonic()
         if now - self._checked_at < settings.GRADE_FREEZE_POLICY_CACHE_SECONDS:
-            return
+            return now
         try:
             version = cache.get(_VERSION_CACHE_KEY)
         except Exception:  # pylint: disable=broad-except
@@ -220,6 +225,7 @@ class _PolicyCache:
                 self._generation += 1
                 self._version = version
             self._checked_at = now
+        return now
 
 
 policy_cache = _PolicyCache()

@@ -22,12 +22,7 @@ from openedx_grade_freeze.credentials_client import (
     format_datetime,
     format_percent_grade,
 )
-from tests.credentials_server import (
-    COURSE_CERTIFICATES_PATH,
-    GRADES_PATH,
-    TOKEN_PATH,
-    FakeCredentialsServer,
-)
+from tests.credentials_server import COURSE_CERTIFICATES_PATH, GRADES_PATH, TOKEN_PATH, FakeCredentialsServer
 
 RUN = "course-v1:Org+X+2026"
 UTC = datetime.UTC

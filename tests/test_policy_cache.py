@@ -86,3 +86,19 @@ class CrossProcessVersionTest(TestCase):
         policy_cache.clear()  # a change lands while the stale state was being loaded
         policy_cache.put(stale.course_key, stale, generation)
         assert policy_cache.get(stale.course_key)[0] is None
+
+
+class MaxAgeTest(TestCase):
+    """A Site Configuration edit announces nothing: entries are read again after the maximum age."""
+
+    def setUp(self):
+        policy_cache.clear()
+        publish(COURSE, NOW - timedelta(days=20), time=NOW - timedelta(days=20))
+
+    def test_entries_older_than_the_maximum_age_are_read_again(self):
+        api.get_freeze_state(COURSE)
+        with override_settings(GRADE_FREEZE_POLICY_MAX_AGE_SECONDS=3600), self.assertNumQueries(0):
+            api.get_freeze_state(COURSE)
+        with override_settings(GRADE_FREEZE_POLICY_MAX_AGE_SECONDS=-1):
+            with self.assertNumQueries(3):  # schedule, course override, org override
+                api.get_freeze_state(COURSE)

@@ -30,6 +30,12 @@ def plugin_settings(settings):
         #   changes made by other processes. A change is seen at once in the process that made it, and within
         #   this many seconds everywhere else.
         "GRADE_FREEZE_POLICY_CACHE_SECONDS": 10,
+        # .. setting_name: GRADE_FREEZE_POLICY_MAX_AGE_SECONDS
+        # .. setting_default: 300
+        # .. setting_description: How long a process keeps a course's resolved freeze settings before reading them
+        #   again. Schedule and override changes are announced and seen sooner; this bounds how long a Site
+        #   Configuration edit (which announces nothing) takes to apply.
+        "GRADE_FREEZE_POLICY_MAX_AGE_SECONDS": 300,
         # .. setting_name: GRADE_FREEZE_BLOCKED_EVENT_INTERVAL_SECONDS
         # .. setting_default: 3600
         # .. setting_description: At most one ``edx.grades.freeze.update_blocked`` tracking event is emitted per

@@ -8,7 +8,6 @@ import os
 import tempfile
 
 import django
-
 from edx_django_utils.plugins import add_plugins, get_plugin_apps
 
 PROJECT_TYPE = os.environ.get("GRADE_FREEZE_HOST_PROJECT", "lms.djangoapp")
