@@ -94,6 +94,8 @@ TEMPLATES = [
     }
 ]
 STATIC_URL = "/static/"
+# A fast hasher: the host project's users are test fixtures.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Event tracking as the LMS configures it: the routing backend hands each event to a logger backend that writes
 # one JSON line per event to the "tracking" logger, which writes the tracking log file.
