@@ -116,53 +116,55 @@ class OrgFreezeOverrideForm(_OverrideForm):
         return cleaned
 
 
+class _AuditedOverrideAdmin(admin.ModelAdmin):
+    """Saves and deletes through ``overrides``, so admin changes are validated, audited and tracked like API ones."""
+
+    readonly_fields = ("changed_by", "created", "modified")
+
+    def save_model(self, request, obj, form, change):
+        obj.pk = self.save_override(obj, request.user).pk
+
+    def delete_model(self, request, obj):
+        self.delete_override(obj, f"Deleted in admin. Last reason: {obj.reason}", request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
 @admin.register(CourseFreezeOverride)
-class CourseFreezeOverrideAdmin(admin.ModelAdmin):
+class CourseFreezeOverrideAdmin(_AuditedOverrideAdmin):
     """Per-course freeze overrides; every save and delete is audited and emits a tracking event."""
 
     form = CourseFreezeOverrideForm
     list_display = ("course_key", "enabled", "offset_days", "freeze_date", "changed_by", "modified")
     search_fields = ("course_key",)
-    readonly_fields = ("changed_by", "created", "modified")
 
-    def save_model(self, request, obj, form, change):
-        saved = overrides.set_course_override(
+    def save_override(self, obj, user):
+        return overrides.set_course_override(
             obj.course_key, enabled=obj.enabled, offset_days=obj.offset_days, freeze_date=obj.freeze_date,
-            reason=obj.reason, user=request.user,
+            reason=obj.reason, user=user,
         )
-        obj.pk = saved.pk
 
-    def delete_model(self, request, obj):
-        overrides.delete_course_override(obj.course_key, reason=f"Deleted in admin. Last reason: {obj.reason}",
-                                         user=request.user)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
+    def delete_override(self, obj, reason, user):
+        overrides.delete_course_override(obj.course_key, reason=reason, user=user)
 
 
 @admin.register(OrgFreezeOverride)
-class OrgFreezeOverrideAdmin(admin.ModelAdmin):
+class OrgFreezeOverrideAdmin(_AuditedOverrideAdmin):
     """Per-org freeze overrides; every save and delete is audited and emits a tracking event."""
 
     form = OrgFreezeOverrideForm
     list_display = ("org", "enabled", "offset_days", "changed_by", "modified")
     search_fields = ("org",)
-    readonly_fields = ("changed_by", "created", "modified")
 
-    def save_model(self, request, obj, form, change):
-        saved = overrides.set_org_override(
-            obj.org, enabled=obj.enabled, offset_days=obj.offset_days, reason=obj.reason, user=request.user
+    def save_override(self, obj, user):
+        return overrides.set_org_override(
+            obj.org, enabled=obj.enabled, offset_days=obj.offset_days, reason=obj.reason, user=user
         )
-        obj.pk = saved.pk
 
-    def delete_model(self, request, obj):
-        overrides.delete_org_override(obj.org, reason=f"Deleted in admin. Last reason: {obj.reason}",
-                                      user=request.user)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
+    def delete_override(self, obj, reason, user):
+        overrides.delete_org_override(obj.org, reason=reason, user=user)
 
 
 @admin.register(FreezeConfigChange)
@@ -176,4 +178,4 @@ class FreezeConfigChangeAdmin(ReadOnlyAdmin):
 
 
 # Credentials forwarding's admin pages live in their own module.
-from openedx_grade_freeze import credentials_admin  # noqa: E402,F401
+from openedx_grade_freeze.credentials import admin as credentials_admin  # noqa: E402,F401

@@ -101,23 +101,17 @@ class FailedScheduleEvent(models.Model):
         return f"{self.course_key or '?'} event {self.event_id}: {self.error[:60]}"
 
 
-class CourseFreezeOverride(models.Model):
+class FreezeOverride(models.Model):
     """
-    A course team's or operator's freeze settings for one course run, above every other layer.
+    What a course or org override can set; None in ``enabled`` or ``offset_days`` means "inherit".
 
-    .. pii: Records which staff user last changed the override.
-    .. pii_types: id
-    .. pii_retirement: retained
+    .. no_pii:
     """
 
-    course_key = CourseKeyField(max_length=255, unique=True)
     enabled = models.BooleanField(null=True, blank=True, default=None, choices=FORCE_CHOICES)
     offset_days = models.IntegerField(
         null=True, blank=True, validators=[MinValueValidator(0)],
         help_text="Days after the course end at which grades freeze. Empty: inherit.",
-    )
-    freeze_date = models.DateTimeField(
-        null=True, blank=True, help_text="An explicit freeze date; it replaces end + offset."
     )
     reason = models.TextField(help_text="Why this override exists (kept in the audit log).")
     changed_by = models.ForeignKey(
@@ -127,13 +121,31 @@ class CourseFreezeOverride(models.Model):
     modified = models.DateTimeField(auto_now=True)
 
     class Meta:
+        abstract = True
+
+
+class CourseFreezeOverride(FreezeOverride):
+    """
+    A course team's or operator's freeze settings for one course run, above every other layer.
+
+    .. pii: Records which staff user last changed the override.
+    .. pii_types: id
+    .. pii_retirement: retained
+    """
+
+    course_key = CourseKeyField(max_length=255, unique=True)
+    freeze_date = models.DateTimeField(
+        null=True, blank=True, help_text="An explicit freeze date; it replaces end + offset."
+    )
+
+    class Meta:
         app_label = "openedx_grade_freeze"
 
     def __str__(self):
         return f"Freeze override for {self.course_key}"
 
 
-class OrgFreezeOverride(models.Model):
+class OrgFreezeOverride(FreezeOverride):
     """
     An operator's freeze settings for every course run of one organization.
 
@@ -143,17 +155,6 @@ class OrgFreezeOverride(models.Model):
     """
 
     org = models.CharField(max_length=255, unique=True)
-    enabled = models.BooleanField(null=True, blank=True, default=None, choices=FORCE_CHOICES)
-    offset_days = models.IntegerField(
-        null=True, blank=True, validators=[MinValueValidator(0)],
-        help_text="Days after the course end at which grades freeze. Empty: inherit.",
-    )
-    reason = models.TextField(help_text="Why this override exists (kept in the audit log).")
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created = models.DateTimeField(auto_now_add=True)
-    modified = models.DateTimeField(auto_now=True)
 
     class Meta:
         app_label = "openedx_grade_freeze"

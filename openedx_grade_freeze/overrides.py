@@ -69,33 +69,32 @@ def _common_errors(enabled, offset_days, reason):
 def set_course_override(course_key, *, reason, enabled=None, offset_days=None, freeze_date=None, user=None):
     """Create or replace a course's override (validated, audited); returns the saved override."""
     course_key = validate_course_override(course_key, enabled, offset_days, freeze_date, reason)
-    with transaction.atomic():
-        override = CourseFreezeOverride.objects.select_for_update().filter(course_key=course_key).first()
-        before = _snapshot(override)
-        override = override or CourseFreezeOverride(course_key=course_key)
-        override.enabled = enabled
-        override.offset_days = offset_days
-        override.freeze_date = as_utc(freeze_date)
-        override.reason = reason
-        override.changed_by = user
-        override.save()
-        _record(FreezeConfigChange.SCOPE_COURSE, str(course_key), before, _snapshot(override), reason, user)
-    return override
+    return _save(
+        CourseFreezeOverride, {"course_key": course_key}, FreezeConfigChange.SCOPE_COURSE, str(course_key), user,
+        enabled=enabled, offset_days=offset_days, freeze_date=as_utc(freeze_date), reason=reason,
+    )
 
 
 def set_org_override(org, *, reason, enabled=None, offset_days=None, user=None):
     """Create or replace an org's override (validated, audited); returns the saved override."""
     validate_org_override(org, enabled, offset_days, reason)
+    return _save(
+        OrgFreezeOverride, {"org": org}, FreezeConfigChange.SCOPE_ORG, org, user,
+        enabled=enabled, offset_days=offset_days, reason=reason,
+    )
+
+
+def _save(model, lookup, scope, key, user, **values):
+    """Replace every value of the override found by ``lookup`` (creating it), with its audit row."""
     with transaction.atomic():
-        override = OrgFreezeOverride.objects.select_for_update().filter(org=org).first()
+        override = model.objects.select_for_update().filter(**lookup).first()
         before = _snapshot(override)
-        override = override or OrgFreezeOverride(org=org)
-        override.enabled = enabled
-        override.offset_days = offset_days
-        override.reason = reason
+        override = override or model(**lookup)
+        for name, value in values.items():
+            setattr(override, name, value)
         override.changed_by = user
         override.save()
-        _record(FreezeConfigChange.SCOPE_ORG, org, before, _snapshot(override), reason, user)
+        _record(scope, key, before, _snapshot(override), values["reason"], user)
     return override
 
 
