@@ -181,10 +181,10 @@ def _announce(change):
 
 def _queue_certificate_date(change):
     """Hand the change to Credentials forwarding (certificate available date); never raises."""
-    from openedx_grade_freeze import credentials  # pylint: disable=import-outside-toplevel
+    from openedx_grade_freeze.credentials import certificate_dates  # pylint: disable=import-outside-toplevel
 
     try:
-        credentials.on_course_end_changed(change)
+        certificate_dates.on_course_end_changed(change)
     except Exception:  # pylint: disable=broad-except
         log.exception("Could not queue the certificate available date of %s for Credentials.", change.course_key)
 

@@ -12,8 +12,8 @@ from django.core.cache import cache
 from edx_django_utils.cache import RequestCache
 from edx_rest_api_client.auth import SuppliedJwtAuth
 
-from openedx_grade_freeze import credentials_client
-from openedx_grade_freeze.credentials_client import (
+from openedx_grade_freeze.credentials import client as credentials_client
+from openedx_grade_freeze.credentials.client import (
     REJECTED,
     RETRY,
     SENT,

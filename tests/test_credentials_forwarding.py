@@ -16,7 +16,9 @@ from opaque_keys.edx.keys import CourseKey
 from openedx_events.learning.data import CourseData, PersistentCourseGradeData
 from openedx_events.learning.signals import PERSISTENT_GRADE_SUMMARY_CHANGED
 
-from openedx_grade_freeze import credentials, credentials_client, platform_adapter, tasks
+from openedx_grade_freeze import platform_adapter, tasks
+from openedx_grade_freeze.credentials import client as credentials_client
+from openedx_grade_freeze.credentials import config, outbox
 from openedx_grade_freeze.models import (
     DELIVERY_CERTIFICATE_DATE,
     DELIVERY_FAILED,
@@ -64,9 +66,9 @@ def fixture_forwarding(settings, server, monkeypatch):
     settings.GRADE_FREEZE_CREDENTIALS_MAX_ATTEMPTS = 10
     RequestCache.clear_all_namespaces()
     # Eager tasks ignore countdowns; a delayed retry's message is left "in flight" and the drain sends it when due.
-    queue_now = credentials.queue_delivery
+    queue_now = outbox.queue_delivery
     monkeypatch.setattr(
-        credentials, "queue_delivery", lambda delivery_id, countdown=None: None if countdown else queue_now(delivery_id)
+        outbox, "queue_delivery", lambda delivery_id, countdown=None: None if countdown else queue_now(delivery_id)
     )
     yield server
     for session in list(credentials_client._sessions.values()):  # pylint: disable=protected-access
@@ -95,7 +97,7 @@ def grade_event(user, percent, modified, course_id=RUN, letter="", passed=False)
 
 
 def delivery_of(user, course_id=RUN):
-    return CredentialsDelivery.objects.get(subject=credentials.grade_subject(user.pk, CourseKey.from_string(course_id)))
+    return CredentialsDelivery.objects.get(subject=outbox.grade_subject(user.pk, CourseKey.from_string(course_id)))
 
 
 def stored(server, user, course_id=RUN):
@@ -294,7 +296,7 @@ def test_a_frozen_courses_changes_are_recorded_as_drift_and_not_sent(forwarding)
 
 
 def test_forwarding_is_off_by_default_but_the_ledger_is_kept(server, settings):
-    assert not credentials.forwarding_enabled("Org")
+    assert not config.forwarding_enabled("Org")
     learner = make_user("quiet")
     grade_event(learner, 0.3, at(0))
     assert CourseGradeRecord.objects.filter(user_id=learner.pk).exists()
@@ -359,10 +361,10 @@ def test_broker_down_leaves_the_delivery_pending_for_the_drain(forwarding, monke
 def test_a_worker_killed_mid_send_leaves_the_delivery_to_another_after_its_lease(forwarding, settings, monkeypatch):
     settings.GRADE_FREEZE_CREDENTIALS_LEASE_SECONDS = 0.3
     learner = make_user("orphan")
-    monkeypatch.setattr(credentials, "queue_delivery", lambda *args, **kwargs: None)  # the task message is lost too
+    monkeypatch.setattr(outbox, "queue_delivery", lambda *args, **kwargs: None)  # the task message is lost too
     grade_event(learner, 0.81, at(0))
     delivery = delivery_of(learner)
-    assert credentials._claim(delivery.pk, ignore_schedule=False) is not None  # pylint: disable=protected-access
+    assert outbox._claim(delivery.pk, ignore_schedule=False) is not None  # pylint: disable=protected-access
     # ...and the worker holding the claim dies here, before sending.
 
     assert tasks.drain_credentials_deliveries.delay().get() == {}  # leased: nobody else may send it
@@ -486,7 +488,7 @@ def test_platform_api_root_is_accepted_as_base_url(settings, monkeypatch):
     settings.GRADE_FREEZE_CREDENTIALS_URL = None
     monkeypatch.setattr(platform_adapter, "get_credentials_base_url", lambda org=None: "http://cred:8150/api/v2/",
                         raising=False)
-    assert credentials.credentials_base_url("Org") == "http://cred:8150"
+    assert config.credentials_base_url("Org") == "http://cred:8150"
 
 
 def test_admin_lists_deliveries_and_resends_them(forwarding, client):

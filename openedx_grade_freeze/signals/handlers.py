@@ -6,7 +6,8 @@ key and event id and kept for replay.
 """
 import logging
 
-from openedx_grade_freeze import api, credentials
+from openedx_grade_freeze import api
+from openedx_grade_freeze.credentials import ledger
 from openedx_grade_freeze.schedules import record_failed_event, snapshot_from_catalog_info
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ def record_course_schedule(sender, signal, catalog_info=None, metadata=None, **k
 def record_course_grade(sender, signal, grade=None, metadata=None, **kwargs):  # pylint: disable=unused-argument
     """Record a learner's persisted course grade (``PERSISTENT_GRADE_SUMMARY_CHANGED``) and queue it for Credentials."""
     try:
-        credentials.record_grade_change(credentials.grade_change_from_event(grade, metadata))
+        ledger.record_grade_change(ledger.grade_change_from_event(grade, metadata))
     except Exception:  # pylint: disable=broad-except
         log.exception(
             "Could not record the grade of user=%s in course=%s from event=%s.",

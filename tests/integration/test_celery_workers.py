@@ -28,7 +28,8 @@ from opaque_keys.edx.keys import CourseKey
 from openedx_events.learning.data import CourseData, PersistentCourseGradeData
 from openedx_events.learning.signals import PERSISTENT_GRADE_SUMMARY_CHANGED
 
-from openedx_grade_freeze import credentials, tasks
+from openedx_grade_freeze import tasks
+from openedx_grade_freeze.credentials import outbox
 from openedx_grade_freeze.models import DELIVERY_SENT, CourseGradeRecord, CredentialsDelivery
 from tests.credentials_server import GRADES_PATH, FakeCredentialsServer
 from tests.host.celery_app import app as celery_app
@@ -242,7 +243,7 @@ def test_a_worker_killed_mid_send_leaves_the_delivery_to_the_other(server, worke
     server.set_delay(4)  # alpha is still waiting for the answer when it dies
 
     send_grade_event(user.pk, 0.64, datetime.now(UTC) - timedelta(minutes=1))
-    subject = credentials.grade_subject(user.pk, CourseKey.from_string(RUN))
+    subject = outbox.grade_subject(user.pk, CourseKey.from_string(RUN))
     wait_for(lambda: server.requests_to(GRADES_PATH), 10, "alpha to start sending")
     workers.kill("alpha")
     delivery = CredentialsDelivery.objects.get(subject=subject)

@@ -4,6 +4,7 @@ Django admin for Credentials forwarding: the grade ledger, the outbox of deliver
 from django.contrib import admin, messages
 
 from openedx_grade_freeze.admin import ReadOnlyAdmin
+from openedx_grade_freeze.credentials import outbox
 from openedx_grade_freeze.models import (
     DELIVERY_FAILED,
     DELIVERY_PENDING,
@@ -42,15 +43,13 @@ class CredentialsDeliveryAdmin(ReadOnlyAdmin):
     @admin.action(description="Send again now (the newest value; failed and rejected too)", permissions=["resend"])
     def send_again(self, request, queryset):
         """Mark the selected deliveries pending again and queue them."""
-        from openedx_grade_freeze import credentials  # pylint: disable=import-outside-toplevel
-
         ids = list(
             queryset.filter(status__in=(DELIVERY_PENDING, DELIVERY_FAILED, DELIVERY_REJECTED))
             .values_list("pk", flat=True)
         )
         for row in CredentialsDelivery.objects.filter(pk__in=ids):
-            credentials.mark_pending(row.kind, row.subject, row.course_key, row.user_id, row.certificate_type)
-            credentials.queue_delivery(row.pk)
+            outbox.mark_pending(row.kind, row.subject, row.course_key, row.user_id, row.certificate_type)
+            outbox.queue_delivery(row.pk)
         self.message_user(request, f"Queued {len(ids)} deliveries.", messages.SUCCESS)
 
 

@@ -1,8 +1,6 @@
 """
-Client for the Credentials service's grade and course-certificate endpoints.
-
-It posts form-encoded data exactly as Credentials' serializers accept it and reports each delivery as a
-``DeliveryResult`` (sent, retry or rejected) instead of raising, so callers decide how to retry.
+HTTP client for Credentials' grade and course-certificate endpoints; each post is reported as a ``DeliveryResult``
+(sent, retry or rejected) instead of raising, so callers decide how to retry.
 """
 
 import datetime

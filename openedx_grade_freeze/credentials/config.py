@@ -1,0 +1,139 @@
+"""
+Whether and where to forward to Credentials: Django settings, the site's ``GRADE_FREEZE`` configuration, and the client.
+"""
+import logging
+
+from django.conf import settings
+
+from openedx_grade_freeze import platform_adapter
+from openedx_grade_freeze.credentials.client import CredentialsClient
+from openedx_grade_freeze.keys import to_course_key
+from openedx_grade_freeze.toggles import GRADE_FREEZE_CREDENTIALS_ENABLED
+
+log = logging.getLogger(__name__)
+
+SITE_CONFIGURATION_KEY = "GRADE_FREEZE"
+
+
+def _site_config(org):
+    """The site's ``GRADE_FREEZE`` dict for ``org``, or None (a broken value is logged and ignored)."""
+    try:
+        value = platform_adapter.get_site_configuration_value(org, SITE_CONFIGURATION_KEY)
+    except Exception:  # pylint: disable=broad-except
+        log.exception("Could not read the site configuration %s of org %s", SITE_CONFIGURATION_KEY, org)
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _oauth_settings():
+    client_id = getattr(settings, "GRADE_FREEZE_CREDENTIALS_CLIENT_ID", None)
+    client_secret = getattr(settings, "GRADE_FREEZE_CREDENTIALS_CLIENT_SECRET", None)
+    oauth_url = (
+        getattr(settings, "GRADE_FREEZE_CREDENTIALS_OAUTH_URL", None)
+        or getattr(settings, "LMS_INTERNAL_ROOT_URL", None)
+        or getattr(settings, "LMS_ROOT_URL", None)
+    )
+    if client_id and client_secret and oauth_url:
+        return oauth_url, client_id, client_secret
+    return None
+
+
+def credentials_base_url(org=None):
+    """The Credentials API root to post to: the plugin's setting, the platform's, then the LMS's internal URL."""
+    url = getattr(settings, "GRADE_FREEZE_CREDENTIALS_URL", None)
+    if not url:
+        platform_url = getattr(platform_adapter, "get_credentials_base_url", None)
+        url = platform_url(org=org) if platform_url is not None else None
+    url = url or getattr(settings, "CREDENTIALS_INTERNAL_SERVICE_URL", None)
+    if not url:
+        return None
+    # edx-platform hands out the API root (``…/api/v2/``); the client appends the endpoint paths itself.
+    url = url.rstrip("/")
+    return url[: -len("/api/v2")] if url.endswith("/api/v2") else url
+
+
+# One stable factory per org, so the client's pooled session is reused across deliveries.
+_platform_session_factories = {}
+
+
+def _platform_session_factory(org):
+    """A factory of sessions carrying the LMS's JWT for its Credentials service user, inside the LMS only."""
+    mint = getattr(platform_adapter, "get_credentials_api_client", None)
+    if mint is None or not platform_adapter.is_platform_available():
+        return None
+    factory = _platform_session_factories.get(org)
+    if factory is None:
+        factory = _platform_session_factories.setdefault(org, lambda: mint(org=org))
+    return factory
+
+
+def get_client(org=None):
+    """A ``CredentialsClient`` for ``org``: OAuth2 client credentials when configured, else the LMS's JWT; or None."""
+    base_url = credentials_base_url(org)
+    if not base_url:
+        return None
+    timeout = getattr(settings, "GRADE_FREEZE_CREDENTIALS_TIMEOUT", (3.05, 10.0))
+    oauth = _oauth_settings()
+    if oauth is not None:
+        oauth_url, client_id, client_secret = oauth
+        return CredentialsClient(
+            base_url, oauth_url=oauth_url, client_id=client_id, client_secret=client_secret, timeout=timeout
+        )
+    factory = _platform_session_factory(org)
+    if factory is None:
+        return None
+    return CredentialsClient(base_url, session_factory=factory, timeout=timeout)
+
+
+def is_configured(org=None):
+    """True when a Credentials URL and a way to authenticate are both known."""
+    if not credentials_base_url(org):
+        return False
+    return _oauth_settings() is not None or _platform_session_factory(org) is not None
+
+
+_warned_unconfigured = set()
+
+
+def forwarding_enabled(org):
+    """Whether grades of ``org`` go to Credentials: the site's ``CREDENTIALS_FORWARDING``, else the toggle."""
+    site_value = (_site_config(org) or {}).get("CREDENTIALS_FORWARDING")
+    enabled = site_value if isinstance(site_value, bool) else GRADE_FREEZE_CREDENTIALS_ENABLED.is_enabled()
+    if not enabled:
+        return False
+    if not is_configured(org):
+        if org not in _warned_unconfigured:
+            _warned_unconfigured.add(org)
+            log.error(
+                "Forwarding to Credentials is on for org %s but Credentials is not configured; nothing is sent.", org
+            )
+        return False
+    return True
+
+
+def _course_or_org_match(value, course_key):
+    """True/False from a boolean, or from a list of orgs and course keys; None when ``value`` says nothing."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (list, tuple, set)):
+        return str(course_key) in value or course_key.org in value
+    return None
+
+
+def certificates_available_at_end(course_key):
+    """Whether the course's certificates become available at its end date (site configuration, then settings)."""
+    course_key = to_course_key(course_key)
+    site_value = (_site_config(course_key.org) or {}).get("CERTIFICATES_AVAILABLE_AT_END")
+    decided = _course_or_org_match(site_value, course_key)
+    if decided is not None:
+        return decided
+    setting = getattr(settings, "GRADE_FREEZE_CREDENTIALS_CERTIFICATES_AVAILABLE_AT_END", False)
+    return bool(_course_or_org_match(setting, course_key))
+
+
+def certificate_types(org):
+    """The Credentials certificate types whose available date is kept current for ``org``."""
+    site_value = (_site_config(org) or {}).get("CERTIFICATE_TYPES")
+    if isinstance(site_value, (list, tuple)):
+        return list(site_value)
+    return list(getattr(settings, "GRADE_FREEZE_CREDENTIALS_CERTIFICATE_TYPES", ["verified"]))

@@ -1,0 +1,344 @@
+"""
+The Credentials outbox: one delivery per subject, leased by one sender at a time, which posts the newest value.
+
+See docs/decisions/0005-credentials-outbox-and-ordering.rst.
+"""
+import logging
+import random
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+
+from openedx_grade_freeze import platform_adapter
+from openedx_grade_freeze.credentials.client import REJECTED, RETRY, SENT, format_datetime
+from openedx_grade_freeze.credentials.config import certificates_available_at_end, forwarding_enabled, get_client
+from openedx_grade_freeze.keys import as_utc, isoformat, to_course_key
+from openedx_grade_freeze.models import (
+    DELIVERY_CERTIFICATE_DATE,
+    DELIVERY_FAILED,
+    DELIVERY_GRADE,
+    DELIVERY_PENDING,
+    DELIVERY_REJECTED,
+    DELIVERY_SENT,
+    DELIVERY_SKIPPED,
+    PACING_SELF,
+    CourseGradeRecord,
+    CourseSchedule,
+    CredentialsDelivery,
+)
+from openedx_grade_freeze.toggles import GRADE_FREEZE_CREDENTIALS_MIRROR_UPSTREAM_CONDITIONS
+
+log = logging.getLogger(__name__)
+
+# What one delivery attempt did (``deliver``'s answer).
+OUTCOME_SENT = "sent"
+OUTCOME_SKIPPED = "skipped"
+OUTCOME_RETRY = "retry"
+OUTCOME_FAILED = "failed"
+OUTCOME_REJECTED = "rejected"
+OUTCOME_BUSY = "busy"
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """A leased delivery: what a sender read when it took the row."""
+
+    id: int
+    token: str
+    generation: int
+    attempts: int
+    kind: str
+    user_id: int | None
+    course_key: object
+    certificate_type: str
+    sent_last_modified: datetime | None
+
+
+def _now():
+    return datetime.now(timezone.utc)
+
+
+def grade_subject(user_id, course_key):
+    """The outbox subject of one learner's grade in one course run."""
+    return f"{DELIVERY_GRADE}:{user_id}:{course_key}"
+
+
+def certificate_date_subject(course_key, certificate_type):
+    """The outbox subject of one course run's certificate available date for one certificate type."""
+    return f"{DELIVERY_CERTIFICATE_DATE}:{course_key}:{certificate_type}"
+
+
+def mark_pending(kind, subject, course_key, user_id=None, certificate_type=""):
+    """Mark a subject's delivery pending now (creating it if needed) and return its id, in the change's transaction."""
+    now = _now()
+    changes = {
+        "status": DELIVERY_PENDING,
+        "generation": F("generation") + 1,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "last_error": "",
+        "modified": now,
+    }
+    if not CredentialsDelivery.objects.filter(subject=subject).update(**changes):
+        try:
+            with transaction.atomic():
+                CredentialsDelivery.objects.create(
+                    kind=kind, subject=subject, course_key=course_key, user_id=user_id,
+                    certificate_type=certificate_type, generation=1, next_attempt_at=now,
+                )
+        except IntegrityError:
+            CredentialsDelivery.objects.filter(subject=subject).update(**changes)
+    return CredentialsDelivery.objects.filter(subject=subject).values_list("pk", flat=True).get()
+
+
+def queue_delivery(delivery_id, countdown=None):
+    """Queue the send task; if the broker is unreachable the row stays due and the periodic drain sends it."""
+    from openedx_grade_freeze import tasks  # pylint: disable=import-outside-toplevel
+
+    try:
+        tasks.send_credentials_delivery.apply_async((delivery_id,), countdown=countdown, retry=False)
+    except Exception:  # pylint: disable=broad-except
+        log.warning(
+            "Could not queue Credentials delivery %s; the periodic drain will send it.", delivery_id, exc_info=True
+        )
+
+
+def _due(now):
+    return Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+
+
+def _free(now):
+    return Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=now)
+
+
+def _claim(delivery_id, ignore_schedule):
+    """Lease a pending or failed delivery with one conditional UPDATE; None when it is leased, not due or done."""
+    now = _now()
+    token = uuid.uuid4().hex
+    lease = timedelta(seconds=settings.GRADE_FREEZE_CREDENTIALS_LEASE_SECONDS)
+    rows = CredentialsDelivery.objects.filter(pk=delivery_id, status__in=(DELIVERY_PENDING, DELIVERY_FAILED))
+    rows = rows.filter(_free(now))
+    if not ignore_schedule:
+        rows = rows.filter(_due(now))
+    if not rows.update(lease_token=token, lease_expires_at=now + lease, attempts=F("attempts") + 1, modified=now):
+        return None
+    row = CredentialsDelivery.objects.filter(pk=delivery_id, lease_token=token).first()
+    if row is None:  # pragma: no cover - the lease outlived a whole request
+        return None
+    return _Claim(
+        id=row.pk, token=token, generation=row.generation, attempts=row.attempts, kind=row.kind,
+        user_id=row.user_id, course_key=to_course_key(str(row.course_key)), certificate_type=row.certificate_type,
+        sent_last_modified=as_utc(row.sent_last_modified),
+    )
+
+
+def deliver(delivery_id, ignore_schedule=False, resend=False):
+    """Send one delivery's newest value if no other worker holds it; returns the outcome (``sent``, ``skipped``…)."""
+    claim = _claim(delivery_id, ignore_schedule)
+    if claim is None:
+        return OUTCOME_BUSY
+    try:
+        if not forwarding_enabled(claim.course_key.org):
+            return _skip(claim, f"Forwarding to Credentials is off for org {claim.course_key.org}.")
+        if claim.kind == DELIVERY_GRADE:
+            return _deliver_grade(claim, resend)
+        return _deliver_certificate_date(claim, resend)
+    except Exception as error:  # pylint: disable=broad-except
+        log.exception("Credentials delivery %s failed unexpectedly; it will be retried.", claim.id)
+        return _record_retry(claim, f"{error.__class__.__name__}: {error}", None, None)
+
+
+def _deliver_grade(claim, resend):
+    record = CourseGradeRecord.objects.filter(user_id=claim.user_id, course_key=claim.course_key).first()
+    if record is None:
+        return _skip(claim, "No grade recorded for this learner and course run.")
+    last_modified = as_utc(record.last_modified)
+    if not resend and claim.sent_last_modified is not None and last_modified <= claim.sent_last_modified:
+        return _up_to_date(claim)
+    conditions = _upstream_conditions(claim.user_id, claim.course_key)
+    if conditions is not None and not conditions.get("send"):
+        return _skip(claim, f"edx-platform would not send this grade: {conditions.get('reason', '')}")
+    verified = bool(conditions.get("verified", True)) if conditions is not None else True
+    username = get_user_model().objects.filter(pk=claim.user_id).values_list("username", flat=True).first()
+    if not username:
+        return _skip(claim, f"No user with id {claim.user_id}.")
+    client = get_client(claim.course_key.org)
+    if client is None:
+        return _record_retry(claim, "Credentials is not configured.", None, None)
+    result = client.send_grade(
+        username, claim.course_key, record.letter_grade, record.percent_grade, verified, last_modified
+    )
+    payload = {
+        "percent_grade": record.percent_grade,
+        "letter_grade": record.letter_grade,
+        "verified": verified,
+        "lms_last_updated_at": format_datetime(last_modified),
+    }
+    return _complete(claim, result, last_modified, payload)
+
+
+def _deliver_certificate_date(claim, resend):
+    schedule = CourseSchedule.objects.filter(course_key=claim.course_key).first()
+    if schedule is None:
+        return _skip(claim, "No schedule recorded for this course run.")
+    if schedule.pacing == PACING_SELF or not certificates_available_at_end(claim.course_key):
+        return _skip(claim, "Certificates of this course run do not become available at its end.")
+    version = as_utc(schedule.source_event_time or schedule.modified)
+    if not resend and claim.sent_last_modified is not None and version <= claim.sent_last_modified:
+        return _up_to_date(claim)
+    client = get_client(claim.course_key.org)
+    if client is None:
+        return _record_retry(claim, "Credentials is not configured.", None, None)
+    result = client.send_course_certificate_available_date(claim.course_key, claim.certificate_type, schedule.end)
+    payload = {"certificate_available_date": format_datetime(schedule.end), "certificate_type": claim.certificate_type}
+    return _complete(claim, result, version, payload)
+
+
+def _upstream_conditions(user_id, course_key):
+    """edx-platform's own send conditions, when mirroring them is on and the adapter can tell; else None."""
+    if not GRADE_FREEZE_CREDENTIALS_MIRROR_UPSTREAM_CONDITIONS.is_enabled():
+        return None
+    read = getattr(platform_adapter, "upstream_grade_send_conditions", None)
+    if read is None:
+        return None
+    return read(user_id, course_key)
+
+
+_DONE = "done"
+_CHANGED = "changed"
+_LOST = "lost"
+
+
+def _finish(claim, fields, if_changed):
+    """Release the lease with ``fields``, or pending again with ``if_changed`` when the subject changed meanwhile."""
+    now = _now()
+    fields = dict(fields, lease_token="", lease_expires_at=None, modified=now)
+    mine = CredentialsDelivery.objects.filter(pk=claim.id, lease_token=claim.token)
+    if mine.filter(generation=claim.generation).update(**fields):
+        return _DONE
+    changed = {**fields, "next_attempt_at": now, **if_changed, "status": DELIVERY_PENDING}
+    changed.pop("sent_last_modified", None)  # the newer change has not been delivered
+    if mine.update(**changed):
+        queue_delivery(claim.id, countdown=_countdown(changed["next_attempt_at"], now))
+        return _CHANGED
+    _lease_lost(claim)
+    return _LOST
+
+
+def _lease_lost(claim):
+    """Another worker took the delivery over after our lease expired: make sure the newest value is sent again."""
+    log.error(
+        "Credentials delivery %s outlived its lease of %s s while sending; queueing the newest value again.",
+        claim.id, settings.GRADE_FREEZE_CREDENTIALS_LEASE_SECONDS,
+    )
+    CredentialsDelivery.objects.filter(pk=claim.id).update(
+        status=DELIVERY_PENDING, generation=F("generation") + 1, sent_last_modified=None, next_attempt_at=_now(),
+    )
+    queue_delivery(claim.id)
+
+
+def _countdown(when, now):
+    return max(0.0, (when - now).total_seconds()) or None
+
+
+def _skip(claim, reason):
+    log.info("Credentials delivery %s skipped: %s", claim.id, reason)
+    _finish(claim, {"status": DELIVERY_SKIPPED, "last_error": reason, "next_attempt_at": None}, {})
+    return OUTCOME_SKIPPED
+
+
+def _up_to_date(claim):
+    log.info("Credentials delivery %s skipped: Credentials already has this value or a newer one.", claim.id)
+    _finish(claim, {"status": DELIVERY_SENT, "last_error": "", "next_attempt_at": None}, {})
+    return OUTCOME_SKIPPED
+
+
+def _complete(claim, result, last_modified, payload):
+    now = _now()
+    response = {"response_status": result.status_code, "response_body": result.body}
+    if result.outcome == SENT:
+        _finish(
+            claim,
+            dict(response, status=DELIVERY_SENT, last_error="", next_attempt_at=None, sent_at=now,
+                 sent_last_modified=last_modified, sent_payload=payload),
+            {"sent_at": now, "sent_payload": payload},
+        )
+        return OUTCOME_SENT
+    if result.outcome == REJECTED:
+        error = f"Credentials rejected the request (HTTP {result.status_code})."
+        _finish(claim, dict(response, status=DELIVERY_REJECTED, last_error=error, next_attempt_at=None), {})
+        return OUTCOME_REJECTED
+    if result.outcome == RETRY:
+        error = f"HTTP {result.status_code}: {result.body}" if result.status_code else result.body
+        return _record_retry(claim, error, result, response)
+    raise ValueError(f"Unknown delivery outcome {result.outcome!r}")
+
+
+def _retry_delay(attempts, retry_after):
+    """Exponential backoff with jitter (half to all of the step), never shorter than ``Retry-After``."""
+    base = float(settings.GRADE_FREEZE_CREDENTIALS_RETRY_BACKOFF_SECONDS)
+    ceiling = float(settings.GRADE_FREEZE_CREDENTIALS_RETRY_BACKOFF_MAX_SECONDS)
+    step = min(ceiling, base * 2 ** max(0, attempts - 1))
+    delay = random.uniform(step / 2, step)
+    if retry_after:
+        delay = max(delay, float(retry_after))
+    return delay
+
+
+def _record_retry(claim, error, result, response):
+    now = _now()
+    retry_after = result.retry_after_seconds if result is not None else None
+    exhausted = claim.attempts >= settings.GRADE_FREEZE_CREDENTIALS_MAX_ATTEMPTS
+    if exhausted:
+        delay = max(float(settings.GRADE_FREEZE_CREDENTIALS_FAILED_RETRY_SECONDS), float(retry_after or 0))
+    else:
+        delay = _retry_delay(claim.attempts, retry_after)
+    next_attempt_at = now + timedelta(seconds=delay)
+    fields = dict(response or {}, status=DELIVERY_FAILED if exhausted else DELIVERY_PENDING,
+                  last_error=error[:2000], next_attempt_at=next_attempt_at)
+    if exhausted:
+        log.error(
+            "Credentials delivery %s failed after %s attempts (%s); the periodic drain tries again at %s.",
+            claim.id, claim.attempts, error, isoformat(next_attempt_at),
+        )
+    if _finish(claim, fields, {"next_attempt_at": next_attempt_at}) == _DONE and not exhausted:
+        queue_delivery(claim.id, countdown=delay)
+    return OUTCOME_FAILED if exhausted else OUTCOME_RETRY
+
+
+_DRAIN_FAILURES_BEFORE_PAUSE = 5
+
+
+def drain(limit=None):
+    """Send due deliveries (pending or failed, not leased), oldest due first; returns outcome counts.
+
+    It pauses after a run of failures, leaving the rest for the next run.
+    """
+    now = _now()
+    limit = limit or settings.GRADE_FREEZE_CREDENTIALS_DRAIN_BATCH_SIZE
+    due = (
+        CredentialsDelivery.objects.filter(status__in=(DELIVERY_PENDING, DELIVERY_FAILED))
+        .filter(_due(now))
+        .filter(_free(now))
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    counts = Counter()
+    failures_in_a_row = 0
+    for delivery_id in list(due):
+        outcome = deliver(delivery_id)
+        counts[outcome] += 1
+        failures_in_a_row = failures_in_a_row + 1 if outcome in (OUTCOME_RETRY, OUTCOME_FAILED) else 0
+        if failures_in_a_row >= _DRAIN_FAILURES_BEFORE_PAUSE:
+            # Credentials is probably down: stop rather than hold this worker for a timeout per delivery.
+            log.warning("Credentials outbox drain paused after %s failures in a row.", failures_in_a_row)
+            break
+    if counts:
+        log.info("Credentials outbox drained: %s", dict(counts))
+    return dict(counts)
