@@ -144,29 +144,43 @@ def test_receiver_called_directly_with_garbage_logs_and_does_not_raise(caplog):
     assert FailedScheduleEvent.objects.count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
-def test_two_workers_publishing_the_same_change_at_once_emit_one_event(tracking_events):
-    publish(COURSE, END, time=T0)
-    barrier = threading.Barrier(2)
+def publish_concurrently(end, time, workers=2):
+    """Publish the same schedule from several threads at the same moment, as two Studio workers can."""
+    barrier = threading.Barrier(workers)
     errors = []
 
     def studio_worker():
         try:
             barrier.wait()
-            publish(COURSE, LATER_END, time=T0 + timedelta(hours=1), run_on_commit=False)
+            publish(COURSE, end, time=time, run_on_commit=False)
         except Exception as error:  # pragma: no cover - reported below
             errors.append(error)
         finally:
             close_old_connections()
 
-    threads = [threading.Thread(target=studio_worker) for _ in range(2)]
+    threads = [threading.Thread(target=studio_worker) for _ in range(workers)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return errors
 
-    assert errors == []
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_publishing_the_same_change_at_once_emit_one_event(tracking_events):
+    publish(COURSE, END, time=T0)
+
+    assert publish_concurrently(LATER_END, T0 + timedelta(hours=1)) == []
     assert not FailedScheduleEvent.objects.exists()
     assert CourseEndDateChange.objects.count() == 1
     assert len(events_named(tracking_events, COURSE_END_CHANGED)) == 1
     assert schedule().end == LATER_END
+
+
+@pytest.mark.django_db(transaction=True)
+def test_first_sightings_at_once_store_one_baseline_and_emit_nothing(tracking_events):
+    assert publish_concurrently(END, T0, workers=3) == []
+
+    assert not FailedScheduleEvent.objects.exists()
+    assert CourseSchedule.objects.count() == 1
+    assert events_named(tracking_events, COURSE_END_CHANGED) == []
