@@ -3,10 +3,11 @@ Keeping the plugin's course-schedule records current, and recording every change
 """
 import copy
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 
 from openedx_grade_freeze import platform_adapter, tracking
 from openedx_grade_freeze.keys import as_utc, isoformat, to_course_key
@@ -74,8 +75,27 @@ def snapshot_from_catalog_info(catalog_info, metadata, from_event_bus=False):
     )
 
 
+_ATTEMPTS = 3
+
+
 def apply_snapshot(snapshot):
     """Store a schedule snapshot unless an equal or newer one is stored; return the end-date change, if any."""
+    # Two workers publishing the same course can deadlock (MySQL) or find the database locked (SQLite); the
+    # loser's transaction is rolled back whole, so trying it again is safe. Inside a caller's transaction it is
+    # not: there the error goes to the caller.
+    retry = not transaction.get_connection().in_atomic_block
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            return _apply_snapshot(snapshot)
+        except OperationalError:
+            if not retry or attempt == _ATTEMPTS:
+                raise
+            log.warning("Retrying the schedule of %s after a lock conflict (attempt %s).", snapshot.course_key, attempt)
+            time.sleep(0.05 * attempt)
+    return None  # not reached
+
+
+def _apply_snapshot(snapshot):
     from openedx_grade_freeze.policy import policy_cache  # pylint: disable=import-outside-toplevel
 
     with transaction.atomic():
