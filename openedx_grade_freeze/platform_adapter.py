@@ -3,7 +3,8 @@ The only module that imports edx-platform (``lms.*``, ``common.*``, ``openedx.co
 
 Outside the LMS and Studio every function here answers "not available" (None, empty, False) instead of failing,
 so the plugin imports and its tests run without edx-platform. In the LMS, ``activate()`` routes edx-platform's
-grade freeze checks and grade writes through the ``GradePersistenceRequested`` filter (see ADR 0004).
+grade freeze checks and grade writes through the ``GradePersistenceRequested`` filter, and edx-platform's own
+Credentials grade sends through the plugin's outbox (see ADR 0004 and ADR 0005).
 """
 import functools
 import importlib
@@ -137,6 +138,8 @@ class WritePoint:
     parameters: tuple
     make_wrapper: object = field(repr=False, compare=False)
     eager: bool = False
+    # What happens while the point is not wired (said in the drift report).
+    unwired: str = "grades can change there after the freeze"
 
     @property
     def is_method(self):
@@ -261,6 +264,31 @@ def _refusing_wrapper(func, source, signature, locate, is_method=False):
     return _mark(guarded, func, source)
 
 
+def _upstream_sender_wrapper(func, source, signature):
+    """Hand upstream's Credentials grade send to the plugin's outbox when the plugin forwards the org's grades."""
+    @functools.wraps(func)
+    def routed(*args, **kwargs):
+        try:
+            arguments = _bound_arguments(signature, args, kwargs)
+            taken = _hand_grade_send_to_outbox(arguments, source)
+        except Exception:  # pylint: disable=broad-except
+            log.exception("Could not hand edx-platform's grade send at %s to the plugin's outbox; edx-platform "
+                          "sends it.", source)
+            taken = False
+        return None if taken else func(*args, **kwargs)
+    return _mark(routed, func, source)
+
+
+def _hand_grade_send_to_outbox(arguments, source):
+    """True when the plugin's outbox took the send over (upstream's function returns None either way)."""
+    from openedx_grade_freeze.credentials import upstream_sender  # pylint: disable=import-outside-toplevel
+
+    return upstream_sender.take_over_grade_send(
+        arguments["user"].id, arguments["course_run_key"], mode=arguments["mode"], status=arguments["status"],
+        source=source,
+    )
+
+
 def _usage_key(value):
     from opaque_keys.edx.keys import UsageKey  # pylint: disable=import-outside-toplevel
 
@@ -317,11 +345,15 @@ def _function_wrapper(kind):
             return _check_wrapper(func, source)
         if kind == "api_override":
             return _refusing_wrapper(func, source, signature, lambda a: (a["course_key_or_id"], a["user_id"]))
+        if kind == "upstream_sender":
+            return _upstream_sender_wrapper(func, source, signature)
         return _refusing_wrapper(func, source, signature, lambda a: (a["course"].id, None))  # v2 overrides
     return make
 
 
 _GRADES = "lms.djangoapps.grades"
+_CREDENTIALS = "openedx.core.djangoapps.credentials"
+_UPSTREAM_SENDER_UNWIRED = "edx-platform's own Credentials sender keeps posting, older grades included"
 WRITE_POINTS = (
     WritePoint("grade_utils.are_grades_frozen", f"{_GRADES}.grade_utils", "are_grades_frozen",
                ("course_key",), _function_wrapper("check"), eager=True),
@@ -345,12 +377,18 @@ WRITE_POINTS = (
     WritePoint("rest_api.v2.services.record_subsection_grade_overrides", f"{_GRADES}.rest_api.v2.services",
                "record_subsection_grade_overrides", ("requesting_user", "course", "items"),
                _function_wrapper("v2_override")),
+    # Not a grade write: upstream's Credentials sender, routed through the plugin's outbox (ADR 0005).
+    WritePoint("credentials.send_grade_if_interesting", f"{_CREDENTIALS}.tasks.v1.tasks", "send_grade_if_interesting",
+               ("user", "course_run_key", "mode", "status", "letter_grade", "percent_grade", "grade_last_updated",
+                "verbose"), _function_wrapper("upstream_sender"), unwired=_UPSTREAM_SENDER_UNWIRED),
 )
-# Modules where upstream imports ``are_grades_frozen`` by name: each copy must be replaced too.
+# Modules where upstream imports a wired function by name: each copy must be replaced too.
 BY_NAME_HOLDERS = {
     f"{_GRADES}.tasks": "are_grades_frozen",
     f"{_GRADES}.rest_api.v1.gradebook_views": "are_grades_frozen",
     f"{_GRADES}.rest_api.v2.permissions": "are_grades_frozen",
+    # The COURSE_GRADE_CHANGED and COURSE_CERT_CHANGED receivers.
+    f"{_CREDENTIALS}.signals": "send_grade_if_interesting",
 }
 
 
@@ -374,11 +412,11 @@ class _Registry:
 _registry = _Registry()
 
 
-def _report_drift(name, problem):
+def _report_drift(name, problem, unwired=WritePoint.unwired):
     _registry.problems[name] = problem
     log.error(
-        "openedx-grade-freeze: edx-platform write point %s %s; it is NOT wired, so grades can change there after "
-        "the freeze. Check this plugin against your edx-platform release.", name, problem,
+        "openedx-grade-freeze: edx-platform write point %s %s; it is NOT wired, so %s. Check this plugin against "
+        "your edx-platform release.", name, problem, unwired,
     )
     set_custom_attribute(DRIFT_ATTRIBUTE, ",".join(sorted(_registry.problems)))
 
@@ -397,23 +435,23 @@ def _wire_point(point, module):
     try:
         owner, leaf, current = _resolve(module, point.attribute)
     except AttributeError:
-        _report_drift(point.name, f"is missing from {point.module}")
+        _report_drift(point.name, f"is missing from {point.module}", point.unwired)
         return
     if getattr(current, "grade_freeze_source", None):
         return
     try:
         signature = inspect.signature(current)
     except (TypeError, ValueError):
-        _report_drift(point.name, "has no readable signature")
+        _report_drift(point.name, "has no readable signature", point.unwired)
         return
     names = tuple(signature.parameters)
     if names != point.parameters:
-        _report_drift(point.name, f"has parameters {names}, expected {point.parameters}")
+        _report_drift(point.name, f"has parameters {names}, expected {point.parameters}", point.unwired)
         return
     if point.is_method:
         raw = owner.__dict__.get(leaf)
         if not isinstance(raw, classmethod):
-            _report_drift(point.name, "is no longer a classmethod")
+            _report_drift(point.name, "is no longer a classmethod", point.unwired)
             return
         _patch(owner, leaf, raw, classmethod(point.make_wrapper(raw.__func__, point.name, signature)))
         _registry.wired[(point.module, point.attribute)] = WiredPoint(
@@ -456,15 +494,16 @@ def _rebind(module):
 
 
 def _check_holder(module):
-    """Report a module where upstream imported ``are_grades_frozen`` by name that no longer holds it."""
+    """Report a module where upstream imported a wired function by name that no longer holds it."""
     attribute = BY_NAME_HOLDERS.get(getattr(module, "__name__", None))
     if attribute is None:
         return
+    unwired = _UPSTREAM_SENDER_UNWIRED if attribute == "send_grade_if_interesting" else WritePoint.unwired
     value = getattr(module, attribute, None)
     if value is None:
-        _report_drift(module.__name__, f"no longer imports {attribute} by name")
+        _report_drift(module.__name__, f"no longer imports {attribute} by name", unwired)
     elif not getattr(value, "grade_freeze_source", None):
-        _report_drift(module.__name__, f"holds a {attribute} that is not grade_utils' one")
+        _report_drift(module.__name__, f"holds a {attribute} that is not the wired one", unwired)
 
 
 def _on_import(module):
@@ -583,13 +622,13 @@ def _wire_all():
             try:
                 module = importlib.import_module(point.module)
             except Exception as error:  # pylint: disable=broad-except
-                _report_drift(point.name, f"cannot be imported ({type(error).__name__}: {error})")
+                _report_drift(point.name, f"cannot be imported ({type(error).__name__}: {error})", point.unwired)
                 continue
         if module is None:
             if _module_exists(point.module):
                 _registry.pending[point.name] = point
             else:
-                _report_drift(point.name, f"cannot be found: no module {point.module}")
+                _report_drift(point.name, f"cannot be found: no module {point.module}", point.unwired)
             continue
         _wire_point(point, module)
     # Copies bound by name in modules imported before us (tasks, gradebook views, …, or any other).
@@ -645,17 +684,51 @@ def wired_points():
 # What the Credentials forwarding needs from edx-platform.
 # ---------------------------------------------------------------------------------------------------------------
 
-def get_grade_last_modified(user_id, course_key):
-    """When the learner's stored course grade last changed (``PersistentCourseGrade.modified``), or None."""
+@dataclass(frozen=True)
+class PlatformCourseGrade:
+    """
+    A learner's course grade as edx-platform's ``PersistentCourseGrade`` stores it.
+    """
+
+    percent_grade: float
+    letter_grade: str
+    passed_timestamp: datetime | None
+    modified: datetime | None
+
+    @property
+    def passed(self):
+        return self.passed_timestamp is not None
+
+
+def _stored_course_grade(user_id, course_key):
     from openedx_grade_freeze.keys import to_course_key  # pylint: disable=import-outside-toplevel
 
     models = _import(f"{_GRADES}.models")
     if models is None:
         return None
     try:
-        return models.PersistentCourseGrade.read(user_id, to_course_key(course_key)).modified
+        return models.PersistentCourseGrade.read(user_id, to_course_key(course_key))
     except models.PersistentCourseGrade.DoesNotExist:
         return None
+
+
+def get_grade_last_modified(user_id, course_key):
+    """When the learner's stored course grade last changed (``PersistentCourseGrade.modified``), or None."""
+    grade = _stored_course_grade(user_id, course_key)
+    return None if grade is None else grade.modified
+
+
+def get_persisted_course_grade(user_id, course_key):
+    """The learner's stored course grade as a ``PlatformCourseGrade``, or None (none stored, or not in the LMS)."""
+    grade = _stored_course_grade(user_id, course_key)
+    if grade is None:
+        return None
+    return PlatformCourseGrade(
+        percent_grade=grade.percent_grade,
+        letter_grade=grade.letter_grade or "",
+        passed_timestamp=grade.passed_timestamp,
+        modified=grade.modified,
+    )
 
 
 def _credentials_service_user():

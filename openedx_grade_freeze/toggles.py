@@ -33,8 +33,8 @@ GRADE_FREEZE_PLATFORM_ADAPTER_ENABLED = SettingToggle(
 #   settings). The site's ``GRADE_FREEZE["CREDENTIALS_FORWARDING"]`` (true/false) takes precedence for its orgs.
 # .. toggle_use_cases: open_edx
 # .. toggle_creation_date: 2026-11-22
-# .. toggle_warning: Upstream's own ``send_grade_to_credentials`` keeps sending too; see
-#   docs/how-tos/connect_to_credentials.rst.
+# .. toggle_warning: In the LMS, edx-platform's own sender is routed through the plugin's outbox for these orgs
+#   unless ``GRADE_FREEZE_CREDENTIALS_REPLACE_UPSTREAM_SENDER`` is off; see docs/how-tos/connect_to_credentials.rst.
 GRADE_FREEZE_CREDENTIALS_ENABLED = SettingToggle(
     "GRADE_FREEZE_CREDENTIALS_ENABLED", default=False, module_name=__name__
 )
@@ -49,4 +49,22 @@ GRADE_FREEZE_CREDENTIALS_ENABLED = SettingToggle(
 # .. toggle_creation_date: 2026-11-22
 GRADE_FREEZE_CREDENTIALS_MIRROR_UPSTREAM_CONDITIONS = SettingToggle(
     "GRADE_FREEZE_CREDENTIALS_MIRROR_UPSTREAM_CONDITIONS", default=False, module_name=__name__
+)
+
+# .. toggle_name: GRADE_FREEZE_CREDENTIALS_REPLACE_UPSTREAM_SENDER
+# .. toggle_implementation: SettingToggle
+# .. toggle_default: True
+# .. toggle_description: In the LMS, for orgs whose grades the plugin forwards (``GRADE_FREEZE_CREDENTIALS_ENABLED``
+#   or the site's ``CREDENTIALS_FORWARDING``, with Credentials configured), edx-platform's own
+#   ``send_grade_if_interesting`` no longer queues ``send_grade_to_credentials``: it asks the plugin's outbox to send
+#   the ledger's newest grade instead, so an older grade can never land after a newer one. A learner missing from the
+#   ledger is first recorded from the LMS's stored grade. Off, edx-platform keeps posting on its own as well. No
+#   effect for orgs the plugin does not forward, or when ``GRADE_FREEZE_PLATFORM_ADAPTER_ENABLED`` is off.
+# .. toggle_use_cases: open_edx
+# .. toggle_creation_date: 2026-11-23
+# .. toggle_warning: ``send_grade_to_credentials`` tasks already queued when this takes effect still post, with
+#   their retries. ``notify_credentials`` then goes through the outbox too, which skips grades Credentials already
+#   holds; use ``send_grades_to_credentials --force`` to re-send everything.
+GRADE_FREEZE_CREDENTIALS_REPLACE_UPSTREAM_SENDER = SettingToggle(
+    "GRADE_FREEZE_CREDENTIALS_REPLACE_UPSTREAM_SENDER", default=True, module_name=__name__
 )

@@ -78,6 +78,11 @@ UPSTREAM_SIGNATURES = [
     ('openedx.core.djangoapps.credentials.models', 'CredentialsApiConfig.get_internal_api_url_for_org', '(org)'),
     ('openedx.core.djangoapps.credentials.tasks.v1.tasks', 'send_grade_to_credentials',
      '(self, username, course_run_key, verified, letter_grade, percent_grade, grade_last_updated)'),
+    ('openedx.core.djangoapps.credentials.tasks.v1.tasks', 'send_grade_if_interesting',
+     '(user, course_run_key, mode, status, letter_grade, percent_grade, grade_last_updated=None, verbose=False)'),
+    ('openedx.core.djangoapps.credentials.signals', 'handle_grade_change',
+     '(user, course_grade, course_key, **kwargs)'),
+    ('openedx.core.djangoapps.credentials.signals', 'handle_cert_change', '(user, course_key, mode, status, **kwargs)'),
 ]
 
 # Modules that upstream lets bind ``are_grades_frozen`` by name (each needs its own patch).

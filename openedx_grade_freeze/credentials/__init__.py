@@ -36,6 +36,9 @@ _EXPORTS = {
     "grade_records_for_replay": "replay",
     "needs_sending": "replay",
     "replay_grade": "replay",
+    "replaces_upstream_sender": "upstream_sender",
+    "request_grade_send": "upstream_sender",
+    "take_over_grade_send": "upstream_sender",
 }
 
 __all__ = sorted(_EXPORTS)

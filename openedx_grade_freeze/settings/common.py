@@ -42,7 +42,8 @@ def plugin_settings(settings):
         #   course and source in this many seconds; it carries the number of updates blocked since the last one.
         "GRADE_FREEZE_BLOCKED_EVENT_INTERVAL_SECONDS": 3600,
         # Forwarding grades and certificate dates to Credentials (docs/how-tos/connect_to_credentials.rst).
-        # GRADE_FREEZE_CREDENTIALS_ENABLED and GRADE_FREEZE_CREDENTIALS_MIRROR_UPSTREAM_CONDITIONS are toggles.
+        # GRADE_FREEZE_CREDENTIALS_ENABLED, GRADE_FREEZE_CREDENTIALS_MIRROR_UPSTREAM_CONDITIONS and
+        # GRADE_FREEZE_CREDENTIALS_REPLACE_UPSTREAM_SENDER are toggles (toggles.py).
         # .. setting_name: GRADE_FREEZE_CREDENTIALS_URL
         # .. setting_default: None
         # .. setting_description: Base URL of the Credentials service's internal API, e.g.

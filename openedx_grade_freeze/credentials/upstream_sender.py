@@ -1,0 +1,119 @@
+"""
+Taking over edx-platform's own Credentials grade sender: its sends become requests to the plugin's ordered outbox.
+
+The platform adapter wraps upstream's ``send_grade_if_interesting`` and asks ``take_over_grade_send`` first. See
+docs/decisions/0005-credentials-outbox-and-ordering.rst.
+"""
+import logging
+
+from django.db import transaction
+
+from openedx_grade_freeze import platform_adapter
+from openedx_grade_freeze.credentials import ledger, outbox
+from openedx_grade_freeze.credentials.config import forwarding_enabled
+from openedx_grade_freeze.keys import as_utc, isoformat, to_course_key
+from openedx_grade_freeze.models import (
+    DELIVERY_GRADE,
+    DELIVERY_PENDING,
+    DELIVERY_SENT,
+    CourseGradeRecord,
+    CredentialsDelivery,
+)
+from openedx_grade_freeze.toggles import (
+    GRADE_FREEZE_CREDENTIALS_MIRROR_UPSTREAM_CONDITIONS,
+    GRADE_FREEZE_CREDENTIALS_REPLACE_UPSTREAM_SENDER,
+)
+
+log = logging.getLogger(__name__)
+
+# What ``request_grade_send`` did.
+QUEUED = "queued"            # the delivery is pending again; its send task is queued on commit
+UP_TO_DATE = "up-to-date"    # already pending, or Credentials already holds the ledger's grade
+SEEDED = "seeded"            # the ledger had nothing: recorded from the LMS's stored grade, and queued
+DRIFT = "drift"              # the LMS's stored grade changed after the freeze: recorded as drift, not sent
+NO_GRADE = "no-grade"        # neither the ledger nor the LMS holds a grade
+
+# Marks ledger rows recorded from the LMS's stored grade rather than from an event.
+SEED_SOURCE = "lms-persistent-course-grade"
+
+
+def replaces_upstream_sender(org):
+    """True when upstream's grade sends for ``org`` go through the plugin's outbox instead of posting."""
+    return GRADE_FREEZE_CREDENTIALS_REPLACE_UPSTREAM_SENDER.is_enabled() and forwarding_enabled(org)
+
+
+def take_over_grade_send(user_id, course_key, mode=None, status=None, source=""):
+    """Handle one call of upstream's ``send_grade_if_interesting``; False when upstream must send it itself."""
+    course_key = to_course_key(course_key)
+    if not replaces_upstream_sender(course_key.org):
+        return False
+    if GRADE_FREEZE_CREDENTIALS_MIRROR_UPSTREAM_CONDITIONS.is_enabled():
+        # Judged on the mode and status upstream was given (a certificate change passes the new ones), as it would.
+        conditions = platform_adapter.upstream_grade_send_conditions(user_id, course_key, mode=mode, status=status)
+        if conditions is not None and not conditions["send"]:
+            log.debug("Upstream grade send of user %s in %s not needed: %s.", user_id, course_key,
+                      conditions["reason"])
+            return True
+    outcome = request_grade_send(user_id, course_key, reason=source or "edx-platform's send_grade_if_interesting")
+    if outcome == NO_GRADE:
+        log.info(
+            "No grade of user %s in %s in the ledger or the LMS's stored grades; edx-platform's own sender "
+            "handles this one.", user_id, course_key,
+        )
+        return False
+    return True
+
+
+def request_grade_send(user_id, course_key, reason=""):
+    """Have Credentials receive the ledger's newest grade of one learner, in order, through the outbox.
+
+    A learner missing from the ledger (graded before the plugin was installed) is first recorded from the LMS's
+    stored grade. Call it for an org whose grades are forwarded. Returns what it did (``QUEUED``, ``UP_TO_DATE``…).
+    """
+    course_key = to_course_key(course_key)
+    subject = outbox.grade_subject(user_id, course_key)
+    with transaction.atomic():
+        record = CourseGradeRecord.objects.filter(user_id=user_id, course_key=course_key).first()
+        if record is None:
+            return _seed(user_id, course_key, reason)
+        delivery = CredentialsDelivery.objects.filter(subject=subject).first()
+        if delivery is not None and _covers(delivery, record):
+            log.debug("Credentials delivery %s already covers user %s's grade in %s (%s).",
+                      delivery.pk, user_id, course_key, reason)
+            return UP_TO_DATE
+        delivery_id = outbox.mark_pending(DELIVERY_GRADE, subject, course_key, user_id=user_id)
+        transaction.on_commit(lambda: outbox.queue_delivery(delivery_id))
+    log.info("Credentials delivery %s of user %s in %s queued: %s.", delivery_id, user_id, course_key, reason)
+    return QUEUED
+
+
+def _covers(delivery, record):
+    """Whether the delivery will send, or has sent, the ledger's grade: a pending sender reads the ledger later."""
+    if delivery.status == DELIVERY_PENDING:
+        return True
+    sent = as_utc(delivery.sent_last_modified)
+    return delivery.status == DELIVERY_SENT and sent is not None and sent >= as_utc(record.last_modified)
+
+
+def _seed(user_id, course_key, reason):
+    grade = platform_adapter.get_persisted_course_grade(user_id, course_key)
+    if grade is None or grade.modified is None:
+        return NO_GRADE
+    change = ledger.GradeChange(
+        user_id=int(user_id),
+        course_key=course_key,
+        percent_grade=float(grade.percent_grade),
+        letter_grade=grade.letter_grade or "",
+        passed_timestamp=as_utc(grade.passed_timestamp),
+        last_modified=as_utc(grade.modified),
+        event_id=SEED_SOURCE,
+    )
+    result = ledger.record_grade_change(change)
+    if result == ledger.RECORDED:
+        log.info("Recorded user %s's grade in %s from the LMS (modified %s) and queued it: %s.",
+                 user_id, course_key, isoformat(change.last_modified), reason)
+        return SEEDED
+    if result == ledger.DRIFT:
+        return DRIFT
+    # Another writer recorded this learner a moment ago: send what the ledger holds now.
+    return request_grade_send(user_id, course_key, reason)
