@@ -783,7 +783,11 @@ def upstream_grade_send_conditions(user_id, course_key, mode=None, status=None):
         if not tasks.is_learner_records_enabled_for_org(course_key.org):
             return _conditions(False, f"learner records are disabled for org {course_key.org}", mode, status)
         if mode is None or status is None:
-            cert = tasks.get_generated_certificate(user=user, course_id=course_key)
+            # Upstream reads these through get_generated_certificate, which returns its data class's defaults
+            # (honor/unavailable) rather than the stored values, so a plain grade change never qualifies there.
+            # The plugin mirrors the intent instead: the learner's stored certificate.
+            certificates = _import("lms.djangoapps.certificates.api")
+            cert = certificates.get_certificate_for_user_id(user, course_key) if certificates else None
             if cert is None:
                 return _conditions(False, "no certificate record in the course run", mode, status)
             mode, status = cert.mode, cert.status

@@ -93,8 +93,10 @@ def test_credentials_client_is_the_platform_jwt_client_for_the_service_user(plat
     ("records off", "verified", "downloadable", (False, "learner records are disabled for org OrgX")),
     ("credentials off", "verified", "downloadable", (False, "the Credentials service is disabled by config")),
     ("", None, None, (False, "no certificate record in the course run")),
-    # Upstream's get_generated_certificate returns its dataclass defaults (honor/unavailable), not the stored ones.
-    ("certificate", None, None, (False, "mode (honor) or status (unavailable) is not interesting")),
+    # Upstream's own lookup (get_generated_certificate) would see honor/unavailable defaults here; the plugin reads
+    # the stored certificate, so a plain grade change of a verified, downloadable learner qualifies.
+    ("certificate", None, None, (True, "upstream would send this grade")),
+    ("audit certificate", None, None, (False, "mode (audit) or status (downloadable) is not interesting")),
 ])
 def test_upstream_send_conditions_mirror_send_grade_if_interesting(platform, learner, setup, mode, status, expected):
     from lms.djangoapps.certificates.api import create_certificate
@@ -109,6 +111,8 @@ def test_upstream_send_conditions_mirror_send_grade_if_interesting(platform, lea
         CredentialsApiConfig.current().enabled = False
     if setup == "certificate":
         create_certificate(learner, COURSE, mode="verified", status="downloadable")
+    if setup == "audit certificate":
+        create_certificate(learner, COURSE, mode="audit", status="downloadable")
 
     conditions = platform_adapter.upstream_grade_send_conditions(LEARNER, COURSE, mode=mode, status=status)
 
