@@ -1,5 +1,5 @@
 """
-Stand-in for ``lms.djangoapps.certificates.api`` (``get_generated_certificate``, ``get_certificate_for_user_id``), certificates in memory.
+Stand-in for ``lms.djangoapps.certificates.api`` (two certificate look-ups), certificates in memory.
 
 Read from ``openedx/openedx-platform`` at ``e57a655d77b614f19223984e9805b1fb940ab192``. Upstream's
 ``get_generated_certificate(user, course_id)`` builds ``GeneratedCertificateData(user=cert.user,
