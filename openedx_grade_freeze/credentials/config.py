@@ -42,8 +42,7 @@ def credentials_base_url(org=None):
     """The Credentials API root to post to: the plugin's setting, the platform's, then the LMS's internal URL."""
     url = getattr(settings, "GRADE_FREEZE_CREDENTIALS_URL", None)
     if not url:
-        platform_url = getattr(platform_adapter, "get_credentials_base_url", None)
-        url = platform_url(org=org) if platform_url is not None else None
+        url = platform_adapter.get_credentials_base_url(org=org)
     url = url or getattr(settings, "CREDENTIALS_INTERNAL_SERVICE_URL", None)
     if not url:
         return None
@@ -58,12 +57,13 @@ _platform_session_factories = {}
 
 def _platform_session_factory(org):
     """A factory of sessions carrying the LMS's JWT for its Credentials service user, inside the LMS only."""
-    mint = getattr(platform_adapter, "get_credentials_api_client", None)
-    if mint is None or not platform_adapter.is_platform_available():
+    if not platform_adapter.is_platform_available():
         return None
     factory = _platform_session_factories.get(org)
     if factory is None:
-        factory = _platform_session_factories.setdefault(org, lambda: mint(org=org))
+        factory = _platform_session_factories.setdefault(
+            org, lambda: platform_adapter.get_credentials_api_client(org=org)
+        )
     return factory
 
 

@@ -59,11 +59,8 @@ def grade_change_from_event(grade, metadata):
 
 def _platform_last_modified(user_id, course_key):
     """The ``modified`` of the LMS's PersistentCourseGrade, read through the platform adapter, or None."""
-    read = getattr(platform_adapter, "get_grade_last_modified", None)
-    if read is None:
-        return None
     try:
-        return as_utc(read(user_id, course_key))
+        return as_utc(platform_adapter.get_grade_last_modified(user_id, course_key))
     except Exception:  # pylint: disable=broad-except
         log.exception("Could not read the last-modified time of user %s's grade in %s", user_id, course_key)
         return None

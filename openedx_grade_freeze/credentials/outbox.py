@@ -204,10 +204,7 @@ def _upstream_conditions(user_id, course_key):
     """edx-platform's own send conditions, when mirroring them is on and the adapter can tell; else None."""
     if not GRADE_FREEZE_CREDENTIALS_MIRROR_UPSTREAM_CONDITIONS.is_enabled():
         return None
-    read = getattr(platform_adapter, "upstream_grade_send_conditions", None)
-    if read is None:
-        return None
-    return read(user_id, course_key)
+    return platform_adapter.upstream_grade_send_conditions(user_id, course_key)
 
 
 _DONE = "done"
