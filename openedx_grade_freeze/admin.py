@@ -86,10 +86,11 @@ class CourseFreezeOverrideForm(_OverrideForm):
 
     def clean(self):
         cleaned = super().clean()
-        if "course_key" in cleaned:
+        course_key = cleaned.get("course_key") if "course_key" in self.fields else self.instance.course_key
+        if course_key:
             try:
                 overrides.validate_course_override(
-                    cleaned.get("course_key"), cleaned.get("enabled"), cleaned.get("offset_days"),
+                    course_key, cleaned.get("enabled"), cleaned.get("offset_days"),
                     cleaned.get("freeze_date"), cleaned.get("reason"),
                 )
             except InvalidFreezeConfigurationError as error:
@@ -106,10 +107,11 @@ class OrgFreezeOverrideForm(_OverrideForm):
 
     def clean(self):
         cleaned = super().clean()
-        if "org" in cleaned:
+        org = cleaned.get("org") if "org" in self.fields else self.instance.org
+        if org:
             try:
                 overrides.validate_org_override(
-                    cleaned.get("org"), cleaned.get("enabled"), cleaned.get("offset_days"), cleaned.get("reason")
+                    org, cleaned.get("enabled"), cleaned.get("offset_days"), cleaned.get("reason")
                 )
             except InvalidFreezeConfigurationError as error:
                 self._raise_as_form_errors(error)
@@ -120,6 +122,13 @@ class _AuditedOverrideAdmin(admin.ModelAdmin):
     """Saves and deletes through ``overrides``, so admin changes are validated, audited and tracked like API ones."""
 
     readonly_fields = ("changed_by", "created", "modified")
+    key_field = None
+
+    def get_readonly_fields(self, request, obj=None):
+        # Saving goes by key: an edited key would leave the original override in force and create a second one.
+        if obj is not None:
+            return (self.key_field, *self.readonly_fields)
+        return self.readonly_fields
 
     def save_model(self, request, obj, form, change):
         obj.pk = self.save_override(obj, request.user).pk
@@ -137,6 +146,7 @@ class CourseFreezeOverrideAdmin(_AuditedOverrideAdmin):
     """Per-course freeze overrides; every save and delete is audited and emits a tracking event."""
 
     form = CourseFreezeOverrideForm
+    key_field = "course_key"
     list_display = ("course_key", "enabled", "offset_days", "freeze_date", "changed_by", "modified")
     search_fields = ("course_key",)
 
@@ -155,6 +165,7 @@ class OrgFreezeOverrideAdmin(_AuditedOverrideAdmin):
     """Per-org freeze overrides; every save and delete is audited and emits a tracking event."""
 
     form = OrgFreezeOverrideForm
+    key_field = "org"
     list_display = ("org", "enabled", "offset_days", "changed_by", "modified")
     search_fields = ("org",)
 

@@ -122,3 +122,60 @@ def test_freeze_state_endpoint_for_staff_only(staff_client, client):
     assert staff_client.get(reverse("openedx_grade_freeze:freeze_state", args=["bad"])).status_code == 400
     staff_client.logout()
     assert staff_client.get(url).status_code == 403
+
+
+OTHER = "course-v1:AdminX+A2+2026"
+
+
+def test_admin_cannot_move_a_course_override_to_another_course(staff_client):
+    publish(OTHER, NOW - timedelta(days=10), time=NOW - timedelta(days=10), start=NOW - timedelta(days=100))
+    override = api.set_course_override(COURSE, offset_days=60, reason="appeals")
+    url = reverse("admin:openedx_grade_freeze_coursefreezeoverride_change", args=[override.pk])
+    response = staff_client.post(url, {
+        "course_key": OTHER, "enabled": "", "offset_days": "45", "freeze_date_0": "", "freeze_date_1": "",
+        "reason": "longer appeals",
+    })
+
+    assert response.status_code == 302, response.content
+    # The course key is fixed once the override exists: the edit changes this course's override, and no copy of
+    # it is left behind (or silently created) for another course.
+    assert list(CourseFreezeOverride.objects.values_list("course_key", "offset_days")) == [
+        (override.course_key, 45)
+    ]
+    assert list(FreezeConfigChange.objects.order_by("id").values_list("key", "action")) == [
+        (COURSE, "created"), (COURSE, "changed")
+    ]
+
+
+def test_admin_cannot_move_an_org_override_to_another_org(staff_client):
+    override = api.set_org_override("AdminX", offset_days=10, reason="org policy")
+    url = reverse("admin:openedx_grade_freeze_orgfreezeoverride_change", args=[override.pk])
+    response = staff_client.post(url, {"org": "OtherX", "enabled": "", "offset_days": "20", "reason": "longer"})
+
+    assert response.status_code == 302, response.content
+    assert list(OrgFreezeOverride.objects.values_list("org", "offset_days")) == [("AdminX", 20)]
+
+
+def test_admin_validates_an_edited_course_override_against_its_course(staff_client):
+    override = api.set_course_override(COURSE, offset_days=60, reason="appeals")
+    url = reverse("admin:openedx_grade_freeze_coursefreezeoverride_change", args=[override.pk])
+    response = staff_client.post(url, {
+        "enabled": "", "offset_days": "", "freeze_date_0": "2000-01-01", "freeze_date_1": "00:00:00",
+        "reason": "typo",
+    })
+
+    assert response.status_code == 200
+    assert "before the course start" in response.content.decode()
+    assert CourseFreezeOverride.objects.get().offset_days == 60
+
+
+def test_admin_refuses_a_second_override_for_the_same_course(staff_client):
+    api.set_course_override(COURSE, offset_days=60, reason="appeals")
+    response = staff_client.post(reverse("admin:openedx_grade_freeze_coursefreezeoverride_add"), {
+        "course_key": COURSE, "enabled": "", "offset_days": "5", "freeze_date_0": "", "freeze_date_1": "",
+        "reason": "duplicate",
+    })
+
+    assert response.status_code == 200
+    assert "already exists" in response.content.decode()
+    assert CourseFreezeOverride.objects.get().offset_days == 60
