@@ -6,9 +6,12 @@ import importlib
 import logging
 import sys
 from datetime import datetime, timedelta, timezone
+from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import DatabaseError
 from django.test import TestCase
 from edx_django_utils.cache import RequestCache
 from opaque_keys.edx.keys import CourseKey
@@ -17,7 +20,7 @@ from openedx_events.learning.signals import PERSISTENT_GRADE_SUMMARY_CHANGED
 
 from openedx_grade_freeze import platform_adapter
 from openedx_grade_freeze.credentials import client as credentials_client
-from openedx_grade_freeze.credentials import outbox, upstream_sender
+from openedx_grade_freeze.credentials import ledger, outbox, upstream_sender
 from openedx_grade_freeze.models import DELIVERY_SENT, CourseGradeRecord, CredentialsDelivery
 from tests.conftest import _purge_standin_modules
 from tests.credentials_server import GRADES_PATH, FakeCredentialsServer
@@ -329,3 +332,66 @@ def test_mirroring_upstream_conditions_judges_the_mode_and_status_upstream_was_g
     upstream_send(tasks, learner, 0.5, at(0), mode="verified", status="downloadable")
     assert requested == [7]
     assert tasks.send_grade_to_credentials.calls == []
+
+
+# --- a grade the ledger could not record ------------------------------------------------------------------------------
+
+def test_a_grade_whose_recording_failed_is_recovered_from_the_lms_on_upstreams_next_call(
+    platform, credentials, monkeypatch
+):
+    tasks, signals = wire()
+    from lms.djangoapps.grades.course_grade import CourseGrade
+    from lms.djangoapps.grades.models import PersistentCourseGrade
+
+    learner = make_learner(platform, 7, "db-error")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        PersistentCourseGrade.update_or_create(7, COURSE_KEY, percent_grade=0.5, letter_grade="Pass", passed=True)
+    assert stored(credentials, learner)["percent_grade"] == pytest.approx(0.5)
+
+    def database_down(change):
+        raise DatabaseError("Lost connection to server during query")
+
+    monkeypatch.setattr(ledger, "record_grade_change", database_down)
+    with TestCase.captureOnCommitCallbacks(execute=True):  # stored in the LMS; the ledger misses it
+        newer = PersistentCourseGrade.update_or_create(7, COURSE_KEY, percent_grade=0.8, letter_grade="Pass",
+                                                       passed=True)
+    monkeypatch.undo()
+    assert CourseGradeRecord.objects.get(user_id=7).percent_grade == 0.5
+
+    # COURSE_GRADE_CHANGED (or notify_credentials) reaches upstream's sender, which the plugin handles.
+    computed = CourseGrade(learner, COURSE_KEY, 0.8, "Pass", True, attempted=True)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        signals.handle_grade_change(user=learner, course_grade=computed, course_key=COURSE_KEY)
+
+    record = CourseGradeRecord.objects.get(user_id=7)
+    assert (record.percent_grade, record.last_modified) == (0.8, newer.modified)
+    assert stored(credentials, learner)["percent_grade"] == pytest.approx(0.8)
+    assert stored(credentials, learner)["lms_last_updated_at"] == newer.modified
+    assert tasks.send_grade_to_credentials.calls == []
+
+
+def test_the_replay_command_recovers_a_grade_whose_recording_failed(platform, credentials, monkeypatch):
+    wire()
+    from lms.djangoapps.grades.models import PersistentCourseGrade
+
+    learner = make_learner(platform, 7, "db-error-replayed")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        PersistentCourseGrade.update_or_create(7, COURSE_KEY, percent_grade=0.5, letter_grade="Pass", passed=True)
+    monkeypatch.setattr(ledger, "record_grade_change", lambda change: (_ for _ in ()).throw(DatabaseError("down")))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        newer = PersistentCourseGrade.update_or_create(7, COURSE_KEY, percent_grade=0.8, letter_grade="Pass",
+                                                       passed=True)
+    monkeypatch.undo()
+
+    out = StringIO()
+    call_command("send_grades_to_credentials", "--courses", RUN, "--dry-run", stdout=out)
+    assert "would send 1" in out.getvalue()
+    assert CourseGradeRecord.objects.get(user_id=7).percent_grade == 0.5  # a dry run changes nothing
+
+    out = StringIO()
+    call_command("send_grades_to_credentials", "--courses", RUN, "--rate", "100", stdout=out)
+
+    assert "sent 1" in out.getvalue()
+    assert CourseGradeRecord.objects.get(user_id=7).percent_grade == 0.8
+    assert stored(credentials, learner)["percent_grade"] == pytest.approx(0.8)
+    assert stored(credentials, learner)["lms_last_updated_at"] == newer.modified

@@ -3,7 +3,7 @@ Replaying the ledger to Credentials (the ``send_grades_to_credentials`` command)
 """
 from django.db import transaction
 
-from openedx_grade_freeze.credentials import outbox
+from openedx_grade_freeze.credentials import outbox, upstream_sender
 from openedx_grade_freeze.keys import as_utc
 from openedx_grade_freeze.models import (
     DELIVERY_FAILED,
@@ -35,7 +35,10 @@ def grade_records_for_replay(course_keys=None, user_ids=None, start=None, end=No
 
 
 def needs_sending(record):
-    """True when Credentials has not stored this ledger grade (or a newer one) yet."""
+    """True when Credentials has not stored this ledger grade (or a newer one) yet, or the LMS holds a newer one."""
+    change, known_drift = upstream_sender.newer_lms_grade(record.user_id, record.course_key, record)
+    if change is not None and not known_drift:
+        return True  # a grade event the ledger missed (its recording failed): replay_grade records it first
     subject = outbox.grade_subject(record.user_id, record.course_key)
     sent = (
         CredentialsDelivery.objects.filter(subject=subject, status=DELIVERY_SENT)
@@ -46,8 +49,9 @@ def needs_sending(record):
 
 
 def replay_grade(record, resend=False):
-    """Send one ledger grade now (ordered like any other delivery); returns the outcome."""
+    """Send one ledger grade now (ordered like any other delivery), after the LMS's if it is newer; the outcome."""
     with transaction.atomic():
+        upstream_sender.record_newer_lms_grade(record.user_id, record.course_key, record, reason="replay")
         delivery_id = outbox.mark_pending(
             DELIVERY_GRADE, outbox.grade_subject(record.user_id, record.course_key), record.course_key,
             user_id=record.user_id,

@@ -18,6 +18,7 @@ from openedx_grade_freeze.models import (
     DELIVERY_SENT,
     CourseGradeRecord,
     CredentialsDelivery,
+    FrozenGradeDrift,
 )
 from openedx_grade_freeze.toggles import (
     GRADE_FREEZE_CREDENTIALS_MIRROR_UPSTREAM_CONDITIONS,
@@ -67,15 +68,20 @@ def take_over_grade_send(user_id, course_key, mode=None, status=None, source="")
 def request_grade_send(user_id, course_key, reason=""):
     """Have Credentials receive the ledger's newest grade of one learner, in order, through the outbox.
 
-    A learner missing from the ledger (graded before the plugin was installed) is first recorded from the LMS's
-    stored grade. Call it for an org whose grades are forwarded. Returns what it did (``QUEUED``, ``UP_TO_DATE``…).
+    When the LMS's stored grade is newer than the ledger's (a learner graded before the plugin was installed, or a
+    grade event the ledger failed to record), it is recorded first. Call it for an org whose grades are forwarded.
+    Returns what it did (``QUEUED``, ``UP_TO_DATE``…).
     """
     course_key = to_course_key(course_key)
     subject = outbox.grade_subject(user_id, course_key)
     with transaction.atomic():
         record = CourseGradeRecord.objects.filter(user_id=user_id, course_key=course_key).first()
+        outcome = record_newer_lms_grade(user_id, course_key, record, reason)
+        if outcome is not None:
+            return outcome
+        record = record or CourseGradeRecord.objects.filter(user_id=user_id, course_key=course_key).first()
         if record is None:
-            return _seed(user_id, course_key, reason)
+            return NO_GRADE
         delivery = CredentialsDelivery.objects.filter(subject=subject).first()
         if delivery is not None and _covers(delivery, record):
             log.debug("Credentials delivery %s already covers user %s's grade in %s (%s).",
@@ -95,25 +101,51 @@ def _covers(delivery, record):
     return delivery.status == DELIVERY_SENT and sent is not None and sent >= as_utc(record.last_modified)
 
 
-def _seed(user_id, course_key, reason):
+def newer_lms_grade(user_id, course_key, record):
+    """The LMS's stored grade as a ``GradeChange`` when it is newer than the ledger's ``record``, else None.
+
+    The second value is True when that grade was already recorded as drift (Credentials keeps the frozen grade).
+    """
     grade = platform_adapter.get_persisted_course_grade(user_id, course_key)
     if grade is None or grade.modified is None:
-        return NO_GRADE
+        return None, False
+    modified = as_utc(grade.modified)
+    if record is not None and modified <= as_utc(record.last_modified):
+        return None, False
     change = ledger.GradeChange(
         user_id=int(user_id),
-        course_key=course_key,
+        course_key=to_course_key(course_key),
         percent_grade=float(grade.percent_grade),
         letter_grade=grade.letter_grade or "",
         passed_timestamp=as_utc(grade.passed_timestamp),
-        last_modified=as_utc(grade.modified),
+        last_modified=modified,
         event_id=SEED_SOURCE,
     )
+    known_drift = FrozenGradeDrift.objects.filter(
+        user_id=user_id, course_key=change.course_key, last_modified=modified
+    ).exists()
+    return change, known_drift
+
+
+def record_newer_lms_grade(user_id, course_key, record, reason=""):
+    """Record the LMS's stored grade when it is newer than the ledger's ``record``; None when there is nothing to add.
+
+    Returns ``SEEDED`` or ``QUEUED`` when it was recorded (and its delivery queued), ``DRIFT`` when it changed after
+    the freeze and the ledger had no grade to send.
+    """
+    change, known_drift = newer_lms_grade(user_id, course_key, record)
+    if change is None:
+        return None
+    if known_drift:
+        # Already recorded as drift (by its event or an earlier call): Credentials keeps the frozen grade.
+        return DRIFT if record is None else None
     result = ledger.record_grade_change(change)
     if result == ledger.RECORDED:
-        log.info("Recorded user %s's grade in %s from the LMS (modified %s) and queued it: %s.",
-                 user_id, course_key, isoformat(change.last_modified), reason)
-        return SEEDED
-    if result == ledger.DRIFT:
+        log.info("Recorded user %s's grade in %s from the LMS (modified %s, ledger had %s) and queued it: %s.",
+                 user_id, course_key, isoformat(change.last_modified),
+                 isoformat(record.last_modified) if record is not None else "nothing", reason)
+        return SEEDED if record is None else QUEUED
+    if result == ledger.DRIFT and record is None:
         return DRIFT
-    # Another writer recorded this learner a moment ago: send what the ledger holds now.
-    return request_grade_send(user_id, course_key, reason)
+    # Drift beside a frozen ledger grade, or another writer recorded this learner a moment ago: send the ledger's.
+    return None

@@ -31,7 +31,8 @@ def record_course_grade(sender, signal, grade=None, metadata=None, **kwargs):  #
         ledger.record_grade_change(ledger.grade_change_from_event(grade, metadata))
     except Exception:  # pylint: disable=broad-except
         log.exception(
-            "Could not record the grade of user=%s in course=%s from event=%s.",
+            "Could not record the grade of user=%s in course=%s from event=%s; edx-platform's next grade send for "
+            "the learner, or send_grades_to_credentials, records it from the LMS's stored grade.",
             getattr(grade, "user_id", None), getattr(getattr(grade, "course", None), "course_key", None),
             getattr(metadata, "id", None),
         )
