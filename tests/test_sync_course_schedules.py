@@ -87,3 +87,26 @@ def test_bad_input_is_refused(overviews):
         run("--courses", A, "--failed")
     with pytest.raises(CommandError, match="no CourseOverview"):
         run("--courses", "course-v1:SyncX+Missing+2026")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lock_conflict_with_a_simultaneous_publish_is_retried(overviews, monkeypatch):
+    from django.db import OperationalError
+
+    from openedx_grade_freeze import schedules
+
+    real_apply = schedules._apply_snapshot  # pylint: disable=protected-access
+    conflicts = []
+
+    def deadlock_once(snapshot):
+        if not conflicts:
+            conflicts.append(snapshot.course_key)
+            raise OperationalError(1213, "Deadlock found when trying to get lock; try restarting transaction")
+        return real_apply(snapshot)
+
+    monkeypatch.setattr(schedules, "_apply_snapshot", deadlock_once)
+    output = run("--courses", A)
+
+    assert conflicts == [CourseKey.from_string(A)]
+    assert f"[1/1] {A}: new" in output
+    assert CourseSchedule.objects.filter(course_key=CourseKey.from_string(A)).exists()

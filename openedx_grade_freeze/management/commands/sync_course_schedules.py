@@ -11,7 +11,6 @@ A course seen for the first time is recorded as a baseline; an end date that dif
 recorded as an end-date change (tracking event, audit row, log line), exactly as a Studio publish would.
 """
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django.utils import timezone
 
 from openedx_grade_freeze import platform_adapter
@@ -91,8 +90,9 @@ class Command(BaseCommand):
             if stored is None:
                 return "new"
             return "unchanged" if as_utc(stored.end) == as_utc(overview.end) else "end changed"
-        with transaction.atomic():
-            change = apply_snapshot(snapshot_from_platform(overview))
+        # Not inside a transaction of our own: apply_snapshot retries a lock conflict with a simultaneous publish
+        # only when it owns the transaction.
+        change = apply_snapshot(snapshot_from_platform(overview))
         if stored is None:
             return "new"
         if change is not None:
