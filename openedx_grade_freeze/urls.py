@@ -8,5 +8,6 @@ from openedx_grade_freeze import views
 app_name = "openedx_grade_freeze"
 
 urlpatterns = [
-    path("v1/courses/<str:course_id>/freeze_state/", views.freeze_state, name="freeze_state"),
+    # ``path``, not ``str``: deprecated ``org/course/run`` keys contain slashes.
+    path("v1/courses/<path:course_id>/freeze_state/", views.freeze_state, name="freeze_state"),
 ]

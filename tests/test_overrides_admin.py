@@ -179,3 +179,12 @@ def test_admin_refuses_a_second_override_for_the_same_course(staff_client):
     assert response.status_code == 200
     assert "already exists" in response.content.decode()
     assert CourseFreezeOverride.objects.get().offset_days == 60
+
+
+def test_freeze_state_endpoint_accepts_old_style_course_keys(staff_client):
+    old_style = "OldX/Run1/2014"  # deprecated org/course/run keys still name live courses on older instances
+    publish(old_style, NOW - timedelta(days=45), time=NOW - timedelta(days=45))
+
+    body = staff_client.get(f"/api/grade_freeze/v1/courses/{old_style}/freeze_state/").json()
+
+    assert body["course_id"] == old_style and body["frozen"] is True
