@@ -395,3 +395,22 @@ def test_the_replay_command_recovers_a_grade_whose_recording_failed(platform, cr
     assert CourseGradeRecord.objects.get(user_id=7).percent_grade == 0.8
     assert stored(credentials, learner)["percent_grade"] == pytest.approx(0.8)
     assert stored(credentials, learner)["lms_last_updated_at"] == newer.modified
+
+
+def test_an_event_handled_after_a_newer_write_never_hides_the_newer_grade(platform, credentials):
+    """Two recalculations race: the first's event is handled after the second's write; the newest grade wins."""
+    wire()
+    from lms.djangoapps.grades.models import PersistentCourseGrade
+
+    learner = make_learner(platform, 7, "racing")
+    newer = PersistentCourseGrade(user_id=7, course_id=COURSE_KEY, percent_grade=0.8, letter_grade="Pass",
+                                  passed_timestamp=at(0))
+    newer.save()  # the second task's write lands before the first task's event is handled
+
+    grade_event(learner, 0.5, at(0))  # the first task's event: its payload is the older grade
+    grade_event(learner, 0.8, at(1))  # the second task's event
+
+    record = CourseGradeRecord.objects.get(user_id=7)
+    assert (record.percent_grade, record.last_modified) == (0.8, newer.modified)
+    assert stored(credentials, learner)["percent_grade"] == pytest.approx(0.8)
+    assert stored(credentials, learner)["lms_last_updated_at"] == newer.modified

@@ -39,11 +39,28 @@ class GradeChange:
 
 
 def grade_change_from_event(grade, metadata):
-    """A ``GradeChange`` from a ``PERSISTENT_GRADE_SUMMARY_CHANGED`` payload, last-modified from the LMS if known."""
+    """A ``GradeChange`` from a ``PERSISTENT_GRADE_SUMMARY_CHANGED`` payload, last-modified from the LMS if known.
+
+    In the LMS the stored ``PersistentCourseGrade`` is read as a whole: a newer write may have landed since the
+    event's, and its ``modified`` must not be paired with the event's older values (which would then hide it).
+    """
     if grade is None or getattr(grade, "course", None) is None:
         raise ValueError(f"PERSISTENT_GRADE_SUMMARY_CHANGED without a grade: {grade!r}")
     course_key = to_course_key(grade.course.course_key)
     event_time = as_utc(metadata.time) if metadata is not None and metadata.time is not None else None
+    event_id = str(metadata.id) if metadata is not None else ""
+    stored = _platform_grade(grade.user_id, course_key)
+    if stored is not None and stored.modified is not None:
+        return GradeChange(
+            user_id=int(grade.user_id),
+            course_key=course_key,
+            percent_grade=float(stored.percent_grade),
+            letter_grade=stored.letter_grade or "",
+            passed_timestamp=as_utc(stored.passed_timestamp),
+            last_modified=as_utc(stored.modified),
+            event_id=event_id,
+            event_time=event_time,
+        )
     last_modified = _platform_last_modified(grade.user_id, course_key) or event_time or datetime.now(timezone.utc)
     return GradeChange(
         user_id=int(grade.user_id),
@@ -52,9 +69,18 @@ def grade_change_from_event(grade, metadata):
         letter_grade=grade.letter_grade or "",
         passed_timestamp=as_utc(grade.passed_timestamp),
         last_modified=last_modified,
-        event_id=str(metadata.id) if metadata is not None else "",
+        event_id=event_id,
         event_time=event_time,
     )
+
+
+def _platform_grade(user_id, course_key):
+    """The LMS's stored course grade (``PlatformCourseGrade``) read through the platform adapter, or None."""
+    try:
+        return platform_adapter.get_persisted_course_grade(user_id, course_key)
+    except Exception:  # pylint: disable=broad-except
+        log.exception("Could not read user %s's stored grade in %s", user_id, course_key)
+        return None
 
 
 def _platform_last_modified(user_id, course_key):
