@@ -9,6 +9,7 @@ from openedx_grade_freeze import platform_adapter, tracking
 from openedx_grade_freeze.exceptions import InvalidFreezeConfigurationError
 from openedx_grade_freeze.keys import as_utc, isoformat, to_course_key
 from openedx_grade_freeze.models import CourseFreezeOverride, CourseSchedule, FreezeConfigChange, OrgFreezeOverride
+from openedx_grade_freeze.policy import MAX_OFFSET_DAYS
 
 _UNSET = object()
 
@@ -61,6 +62,8 @@ def _common_errors(enabled, offset_days, reason):
         errors["offset_days"] = [f"The offset must be a whole number of days, not {offset_days!r}."]
     elif offset_days is not None and offset_days < 0:
         errors["offset_days"] = [f"The offset must be 0 days or more, not {offset_days}."]
+    elif offset_days is not None and offset_days > MAX_OFFSET_DAYS:
+        errors["offset_days"] = [f"The offset must be {MAX_OFFSET_DAYS} days or fewer, not {offset_days}."]
     if not (reason or "").strip():
         errors["reason"] = ["Say why: the reason is kept in the audit log."]
     return errors

@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 SITE_CONFIGURATION_KEY = "GRADE_FREEZE"
 _VERSION_CACHE_KEY = "openedx_grade_freeze.policy.version"
+# A century: any longer and end + offset can pass the largest date Python represents, so no check could be made.
+MAX_OFFSET_DAYS = 36500
 
 
 @dataclass(frozen=True)
@@ -146,11 +148,13 @@ def _optional_bool(value, name):
 
 
 def _optional_offset(value):
-    """An offset in whole days, at least 0."""
+    """An offset in whole days, from 0 to ``MAX_OFFSET_DAYS``."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"A freeze offset must be a whole number of days, 0 or more, not {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_OFFSET_DAYS:
+        raise ValueError(
+            f"A freeze offset must be a whole number of days, from 0 to {MAX_OFFSET_DAYS}, not {value!r}"
+        )
     return value
 
 

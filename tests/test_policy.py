@@ -163,6 +163,8 @@ class OverrideValidationTest(TestCase):
     @ddt.data(
         ({"offset_days": -1}, "offset_days", "0 days or more"),
         ({"offset_days": 1.5}, "offset_days", "whole number"),
+        # end + offset must stay a date: a typo'd huge offset would make every freeze check fail
+        ({"offset_days": 5_000_000}, "offset_days", "36500 days or fewer"),
         ({"freeze_date": days_ago(101)}, "freeze_date", "before the course start"),
         ({"enabled": "yes"}, "enabled", "inherit"),
         ({"reason": " "}, "reason", "Say why"),
@@ -197,3 +199,10 @@ class OverrideValidationTest(TestCase):
             resolve(COURSE_KEY, schedule, None, None, {"ENABLED": "no"}, at=NOW)
         with pytest.raises(ValueError, match="offset"):
             resolve(COURSE_KEY, schedule, None, None, {"OFFSET_DAYS": -4}, at=NOW)
+        with pytest.raises(ValueError, match="offset"):
+            resolve(COURSE_KEY, schedule, None, None, {"OFFSET_DAYS": 5_000_000}, at=NOW)
+
+    def test_bad_org_offset_is_refused(self):
+        with pytest.raises(InvalidFreezeConfigurationError) as error:
+            api.set_org_override("PolicyX", offset_days=5_000_000, reason="x")
+        assert "36500 days or fewer" in error.value.message_dict["offset_days"][0]

@@ -12,7 +12,8 @@ def plugin_settings(settings):
         # .. setting_name: GRADE_FREEZE_OFFSET_DAYS
         # .. setting_default: 30
         # .. setting_description: Days after a course's end date at which its grades freeze, unless a course
-        #   or org override, or the site's ``GRADE_FREEZE["OFFSET_DAYS"]``, says otherwise. Upstream's fixed rule is 30.
+        #   or org override, or the site's ``GRADE_FREEZE["OFFSET_DAYS"]``, says otherwise. A whole number from 0 to
+        #   36500. Upstream's fixed rule is 30.
         "GRADE_FREEZE_OFFSET_DAYS": 30,
         # .. setting_name: GRADE_FREEZE_EXEMPT_SELF_PACED
         # .. setting_default: False
