@@ -4,6 +4,7 @@ The pipeline step that vetoes grade persistence for a course past its freeze dat
 import logging
 
 from django.conf import settings
+from django.core.cache import cache
 from openedx_filters.filters import PipelineStep
 
 from openedx_grade_freeze import blocked, policy
@@ -11,6 +12,22 @@ from openedx_grade_freeze.filters import GradePersistenceRequested
 from openedx_grade_freeze.keys import isoformat
 
 log = logging.getLogger(__name__)
+
+# A broken setting fails every check of a course: one traceback per course and interval says so, not one per write.
+_FAILURE_LOG_INTERVAL_SECONDS = 300
+
+
+def _log_policy_failure(course_key, source, outcome, error):
+    """Log a policy failure: with its traceback once per course and interval, then one line without."""
+    try:
+        first = cache.add(f"openedx_grade_freeze.policy_failure.{course_key}", 1, _FAILURE_LOG_INTERVAL_SECONDS)
+    except Exception:  # pylint: disable=broad-except
+        first = True
+    message = "Could not evaluate the grade freeze of course=%s (source=%s); the write is %s: %s"
+    if first:
+        log.exception(message, course_key, source, outcome, error)
+    else:
+        log.error(message, course_key, source, outcome, error)
 
 
 class PreventGradePersistenceAfterFreeze(PipelineStep):
@@ -27,10 +44,7 @@ class PreventGradePersistenceAfterFreeze(PipelineStep):
             state = policy.get_freeze_state(course_key)
         except Exception as error:  # pylint: disable=broad-except
             fail_closed = bool(getattr(settings, "GRADE_FREEZE_FAIL_CLOSED", False))
-            log.exception(
-                "Could not evaluate the grade freeze of course=%s (source=%s); the write is %s.",
-                course_key, source, "refused" if fail_closed else "allowed",
-            )
+            _log_policy_failure(course_key, source, "refused" if fail_closed else "allowed", error)
             if fail_closed:
                 raise GradePersistenceRequested.PreventGradePersistence(
                     f"The grade freeze of {course_key} could not be evaluated ({error}); writes are refused.",

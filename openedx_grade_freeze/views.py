@@ -18,6 +18,9 @@ def freeze_state(request, course_id):
         state = api.get_freeze_state(course_id)
     except InvalidCourseKeyError as error:
         return JsonResponse({"error": str(error)}, status=400)
+    except Exception as error:  # pylint: disable=broad-except
+        # A broken setting (e.g. the site's GRADE_FREEZE value): say what is wrong instead of an HTML 500 page.
+        return JsonResponse({"error": f"The freeze policy of {course_id} cannot be evaluated: {error}"}, status=500)
     return JsonResponse({
         "course_id": str(state.course_key),
         "frozen": state.frozen,

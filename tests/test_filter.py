@@ -138,6 +138,17 @@ def test_policy_that_cannot_be_evaluated_lets_the_write_through_and_logs(caplog)
 
 
 @pytest.mark.usefixtures("corrupt_site_configuration")
+def test_a_broken_setting_logs_one_traceback_per_course_not_one_per_write(caplog):
+    for _ in range(3):
+        GradePersistenceRequested.run_filter(FROZEN, user_id=1, source="tasks")
+
+    failures = [r for r in caplog.records if "Could not evaluate the grade freeze" in r.getMessage()]
+    assert len(failures) == 3
+    assert [bool(r.exc_info) for r in failures] == [True, False, False]
+    assert "must be true or false" in failures[-1].getMessage()
+
+
+@pytest.mark.usefixtures("corrupt_site_configuration")
 @override_settings(GRADE_FREEZE_FAIL_CLOSED=True)
 def test_fail_closed_refuses_the_write_when_the_policy_cannot_be_evaluated():
     with pytest.raises(GradePersistenceRequested.PreventGradePersistence, match="could not be evaluated"):

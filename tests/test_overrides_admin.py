@@ -188,3 +188,17 @@ def test_freeze_state_endpoint_accepts_old_style_course_keys(staff_client):
     body = staff_client.get(f"/api/grade_freeze/v1/courses/{old_style}/freeze_state/").json()
 
     assert body["course_id"] == old_style and body["frozen"] is True
+
+
+def test_freeze_state_endpoint_explains_a_broken_site_configuration(staff_client, platform_standins):
+    from openedx_grade_freeze.policy import policy_cache
+
+    from openedx.core.djangoapps.site_configuration import helpers
+
+    helpers.set_value_for_org("AdminX", "GRADE_FREEZE", {"OFFSET_DAYS": "thirty"})
+    policy_cache.clear()
+    response = staff_client.get(reverse("openedx_grade_freeze:freeze_state", args=[COURSE]))
+
+    assert response.status_code == 500
+    assert "cannot be evaluated" in response.json()["error"]
+    assert "thirty" in response.json()["error"]
