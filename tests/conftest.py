@@ -62,3 +62,18 @@ def platform_standins():
     sys.path.remove(STANDINS_PATH)
     _purge_standin_modules()
     platform_adapter.forget_imports()
+
+
+@pytest.fixture
+def platform(platform_standins):  # pylint: disable=redefined-outer-name
+    """The stand-ins freshly imported and the adapter off; the adapter is deactivated and the stand-ins reset after."""
+    import importlib  # pylint: disable=import-outside-toplevel
+
+    from openedx_grade_freeze import platform_adapter  # pylint: disable=import-outside-toplevel
+
+    _purge_standin_modules()
+    platform_adapter.forget_imports()
+    standins = importlib.import_module("standin_support")
+    yield standins
+    platform_adapter.deactivate()
+    standins.reset_all()

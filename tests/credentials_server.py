@@ -7,6 +7,7 @@ Like the real service, a grade POST is an ``update_or_create`` keyed on (usernam
 comparison: the last write wins, even when it carries an older ``lms_last_updated_at``.
 """
 
+import contextlib
 import json
 import math
 import secrets
@@ -718,3 +719,24 @@ class FakeCredentialsServer:
             self.certificates[key] = cert
             stored = dict(cert)
         return dict(stored, certificate_available_date=self._format_datetime(stored["certificate_available_date"]))
+
+
+@contextlib.contextmanager
+def serving(course_run, client_id, client_secret, username="credentials_service_user"):
+    """A started fake that knows ``course_run`` and an OAuth2 client acting as the (staff) ``username``."""
+    with FakeCredentialsServer() as fake:
+        fake.add_course_run(course_run)
+        fake.add_oauth_client(client_id, client_secret, username=username, administrator=True)
+        yield fake
+
+
+def forwarding_settings(server, client_id, client_secret, **overrides):
+    """The plugin's Credentials settings pointing at ``server`` with OAuth2, forwarding on, plus ``overrides``."""
+    return {
+        "GRADE_FREEZE_CREDENTIALS_ENABLED": True,
+        "GRADE_FREEZE_CREDENTIALS_URL": server.url,
+        "GRADE_FREEZE_CREDENTIALS_OAUTH_URL": server.url,
+        "GRADE_FREEZE_CREDENTIALS_CLIENT_ID": client_id,
+        "GRADE_FREEZE_CREDENTIALS_CLIENT_SECRET": client_secret,
+        **overrides,
+    }

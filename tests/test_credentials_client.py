@@ -22,7 +22,7 @@ from openedx_grade_freeze.credentials.client import (
     format_datetime,
     format_percent_grade,
 )
-from tests.credentials_server import COURSE_CERTIFICATES_PATH, GRADES_PATH, TOKEN_PATH, FakeCredentialsServer
+from tests.credentials_server import COURSE_CERTIFICATES_PATH, GRADES_PATH, TOKEN_PATH, serving
 
 RUN = "course-v1:Org+X+2026"
 UTC = datetime.UTC
@@ -34,9 +34,7 @@ WRONG_SECRET = "not-the-secret-anyone-signs-with-0123456789"
 
 @pytest.fixture(name="server")
 def fixture_server():
-    with FakeCredentialsServer() as fake:
-        fake.add_course_run(RUN)
-        fake.add_oauth_client(CLIENT_ID, CLIENT_SECRET, username=SERVICE_USER, administrator=True)
+    with serving(RUN, CLIENT_ID, CLIENT_SECRET, username=SERVICE_USER) as fake:
         yield fake
 
 

@@ -31,7 +31,7 @@ from openedx_grade_freeze.models import (
     FrozenGradeDrift,
 )
 from openedx_grade_freeze.settings import production
-from tests.credentials_server import COURSE_CERTIFICATES_PATH, GRADES_PATH, FakeCredentialsServer
+from tests.credentials_server import COURSE_CERTIFICATES_PATH, GRADES_PATH, forwarding_settings, serving
 from tests.events import publish
 
 RUN = "course-v1:Org+Forward+2026"
@@ -45,25 +45,22 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(name="server")
 def fixture_server():
-    with FakeCredentialsServer() as fake:
-        fake.add_course_run(RUN)
-        fake.add_oauth_client(CLIENT_ID, CLIENT_SECRET, username="credentials_service_user", administrator=True)
+    with serving(RUN, CLIENT_ID, CLIENT_SECRET) as fake:
         yield fake
 
 
 @pytest.fixture(name="forwarding")
 def fixture_forwarding(settings, server, monkeypatch):
     """Forwarding on, pointed at the fake, with retry delays short enough for tests."""
-    settings.GRADE_FREEZE_CREDENTIALS_ENABLED = True
-    settings.GRADE_FREEZE_CREDENTIALS_URL = server.url
-    settings.GRADE_FREEZE_CREDENTIALS_OAUTH_URL = server.url
-    settings.GRADE_FREEZE_CREDENTIALS_CLIENT_ID = CLIENT_ID
-    settings.GRADE_FREEZE_CREDENTIALS_CLIENT_SECRET = CLIENT_SECRET
-    settings.GRADE_FREEZE_CREDENTIALS_TIMEOUT = (1.0, 1.0)
-    settings.GRADE_FREEZE_CREDENTIALS_RETRY_BACKOFF_SECONDS = 0.05
-    settings.GRADE_FREEZE_CREDENTIALS_RETRY_BACKOFF_MAX_SECONDS = 0.2
-    settings.GRADE_FREEZE_CREDENTIALS_FAILED_RETRY_SECONDS = 0.5
-    settings.GRADE_FREEZE_CREDENTIALS_MAX_ATTEMPTS = 10
+    for name, value in forwarding_settings(
+        server, CLIENT_ID, CLIENT_SECRET,
+        GRADE_FREEZE_CREDENTIALS_TIMEOUT=(1.0, 1.0),
+        GRADE_FREEZE_CREDENTIALS_RETRY_BACKOFF_SECONDS=0.05,
+        GRADE_FREEZE_CREDENTIALS_RETRY_BACKOFF_MAX_SECONDS=0.2,
+        GRADE_FREEZE_CREDENTIALS_FAILED_RETRY_SECONDS=0.5,
+        GRADE_FREEZE_CREDENTIALS_MAX_ATTEMPTS=10,
+    ).items():
+        setattr(settings, name, value)
     RequestCache.clear_all_namespaces()
     # Eager tasks ignore countdowns; a delayed retry's message is left "in flight" and the drain sends it when due.
     queue_now = outbox.queue_delivery

@@ -18,7 +18,7 @@ from opaque_keys.edx.keys import CourseKey, UsageKey
 from openedx_grade_freeze import platform_adapter
 from openedx_grade_freeze.policy import policy_cache
 from openedx_grade_freeze.tracking import UPDATE_BLOCKED
-from tests.conftest import _purge_standin_modules, events_named
+from tests.conftest import events_named
 from tests.events import publish
 from tests.host import telemetry
 
@@ -43,17 +43,6 @@ CHECK_SITES = [
 
 def now():
     return datetime.now(timezone.utc)
-
-
-@pytest.fixture
-def platform(platform_standins):
-    """The stand-ins on the path, freshly imported, the adapter off; everything undone afterwards."""
-    _purge_standin_modules()
-    platform_adapter.forget_imports()
-    standins = importlib.import_module("standin_support")
-    yield standins
-    platform_adapter.deactivate()
-    standins.reset_all()
 
 
 def make_course(standins, ended_days_ago):

@@ -10,22 +10,12 @@ from django.contrib.auth import get_user_model
 from django.test import override_settings
 
 from openedx_grade_freeze import platform_adapter
-from tests.conftest import _purge_standin_modules
 
 COURSE = "course-v1:OrgX+Freeze101+2024"
 SUBSECTION = "block-v1:OrgX+Freeze101+2024+type@sequential+block@week1"
 LEARNER = 7
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def platform(platform_standins):
-    _purge_standin_modules()
-    platform_adapter.forget_imports()
-    standins = importlib.import_module("standin_support")
-    yield standins
-    standins.reset_all()
 
 
 @pytest.fixture

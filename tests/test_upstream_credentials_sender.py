@@ -22,8 +22,7 @@ from openedx_grade_freeze import platform_adapter
 from openedx_grade_freeze.credentials import client as credentials_client
 from openedx_grade_freeze.credentials import ledger, outbox, upstream_sender
 from openedx_grade_freeze.models import DELIVERY_SENT, CourseGradeRecord, CredentialsDelivery
-from tests.conftest import _purge_standin_modules
-from tests.credentials_server import GRADES_PATH, FakeCredentialsServer
+from tests.credentials_server import GRADES_PATH, forwarding_settings, serving
 from tests.events import publish
 
 RUN = "course-v1:OrgX+Routed+2026"
@@ -38,34 +37,19 @@ UTC = timezone.utc
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(name="platform")
-def fixture_platform(platform_standins):  # pylint: disable=unused-argument
-    """The stand-ins freshly imported, the adapter off; everything undone afterwards."""
-    _purge_standin_modules()
-    platform_adapter.forget_imports()
-    standins = importlib.import_module("standin_support")
-    yield standins
-    platform_adapter.deactivate()
-    standins.reset_all()
-
-
 @pytest.fixture(name="server")
 def fixture_server():
-    with FakeCredentialsServer() as fake:
-        fake.add_course_run(RUN)
-        fake.add_oauth_client(CLIENT_ID, CLIENT_SECRET, username=SERVICE_USER, administrator=True)
+    with serving(RUN, CLIENT_ID, CLIENT_SECRET, username=SERVICE_USER) as fake:
         yield fake
 
 
 @pytest.fixture(name="credentials")
 def fixture_credentials(settings, platform, server, monkeypatch):
     """Both senders pointed at the fake: the plugin by OAuth2, upstream's stand-in by its JWT; forwarding on."""
-    settings.GRADE_FREEZE_CREDENTIALS_ENABLED = True
-    settings.GRADE_FREEZE_CREDENTIALS_URL = server.url
-    settings.GRADE_FREEZE_CREDENTIALS_OAUTH_URL = server.url
-    settings.GRADE_FREEZE_CREDENTIALS_CLIENT_ID = CLIENT_ID
-    settings.GRADE_FREEZE_CREDENTIALS_CLIENT_SECRET = CLIENT_SECRET
-    settings.GRADE_FREEZE_CREDENTIALS_TIMEOUT = (1.0, 1.0)
+    for name, value in forwarding_settings(
+        server, CLIENT_ID, CLIENT_SECRET, GRADE_FREEZE_CREDENTIALS_TIMEOUT=(1.0, 1.0)
+    ).items():
+        setattr(settings, name, value)
     settings.CREDENTIALS_INTERNAL_SERVICE_URL = server.url
     settings.CREDENTIALS_SERVICE_USERNAME = SERVICE_USER
     settings.GRADE_FREEZE_TEST_JWT_SECRET = server.jwt_secret

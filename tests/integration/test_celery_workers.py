@@ -31,7 +31,7 @@ from openedx_events.learning.signals import PERSISTENT_GRADE_SUMMARY_CHANGED
 from openedx_grade_freeze import tasks
 from openedx_grade_freeze.credentials import outbox
 from openedx_grade_freeze.models import DELIVERY_SENT, CourseGradeRecord, CredentialsDelivery
-from tests.credentials_server import GRADES_PATH, FakeCredentialsServer
+from tests.credentials_server import GRADES_PATH, forwarding_settings, serving
 from tests.host.celery_app import app as celery_app
 
 RUN_ID = uuid.uuid4().hex[:8]
@@ -58,26 +58,20 @@ def _require_redis(broker):
 
 @pytest.fixture(name="server")
 def fixture_server():
-    with FakeCredentialsServer() as fake:
-        fake.add_course_run(RUN)
-        fake.add_oauth_client(CLIENT_ID, CLIENT_SECRET, username="credentials_service_user", administrator=True)
+    with serving(RUN, CLIENT_ID, CLIENT_SECRET) as fake:
         yield fake
 
 
 @pytest.fixture(name="forwarding")
 def fixture_forwarding(settings, server):  # pylint: disable=redefined-outer-name
     """Forwarding settings shared by this process (which records grades) and the workers (which send them)."""
-    values = {
-        "GRADE_FREEZE_CREDENTIALS_ENABLED": True,
-        "GRADE_FREEZE_CREDENTIALS_URL": server.url,
-        "GRADE_FREEZE_CREDENTIALS_OAUTH_URL": server.url,
-        "GRADE_FREEZE_CREDENTIALS_CLIENT_ID": CLIENT_ID,
-        "GRADE_FREEZE_CREDENTIALS_CLIENT_SECRET": CLIENT_SECRET,
-        "GRADE_FREEZE_CREDENTIALS_TIMEOUT": [2.0, 5.0],
-        "GRADE_FREEZE_CREDENTIALS_RETRY_BACKOFF_SECONDS": 0.1,
-        "GRADE_FREEZE_CREDENTIALS_RETRY_BACKOFF_MAX_SECONDS": 0.5,
-        "GRADE_FREEZE_CREDENTIALS_LEASE_SECONDS": 3,
-    }
+    values = forwarding_settings(
+        server, CLIENT_ID, CLIENT_SECRET,
+        GRADE_FREEZE_CREDENTIALS_TIMEOUT=[2.0, 5.0],
+        GRADE_FREEZE_CREDENTIALS_RETRY_BACKOFF_SECONDS=0.1,
+        GRADE_FREEZE_CREDENTIALS_RETRY_BACKOFF_MAX_SECONDS=0.5,
+        GRADE_FREEZE_CREDENTIALS_LEASE_SECONDS=3,
+    )
     for name, value in values.items():
         setattr(settings, name, value)
     return values
