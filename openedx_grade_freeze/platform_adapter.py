@@ -694,6 +694,8 @@ class PlatformCourseGrade:
     letter_grade: str
     passed_timestamp: datetime | None
     modified: datetime | None
+    user_id: int | None = None
+    course_key: object = None
 
     @property
     def passed(self):
@@ -718,17 +720,47 @@ def get_grade_last_modified(user_id, course_key):
     return None if grade is None else grade.modified
 
 
-def get_persisted_course_grade(user_id, course_key):
-    """The learner's stored course grade as a ``PlatformCourseGrade``, or None (none stored, or not in the LMS)."""
-    grade = _stored_course_grade(user_id, course_key)
-    if grade is None:
-        return None
+def _platform_course_grade(grade):
+    from openedx_grade_freeze.keys import to_course_key  # pylint: disable=import-outside-toplevel
+
     return PlatformCourseGrade(
         percent_grade=grade.percent_grade,
         letter_grade=grade.letter_grade or "",
         passed_timestamp=grade.passed_timestamp,
         modified=grade.modified,
+        user_id=grade.user_id,
+        course_key=to_course_key(str(grade.course_id)),
     )
+
+
+def get_persisted_course_grade(user_id, course_key):
+    """The learner's stored course grade as a ``PlatformCourseGrade``, or None (none stored, or not in the LMS)."""
+    grade = _stored_course_grade(user_id, course_key)
+    return None if grade is None else _platform_course_grade(grade)
+
+
+def iter_persisted_course_grades(course_key, user_ids=None, start=None, end=None):
+    """Yield a run's stored course grades as ``PlatformCourseGrade``, oldest ``modified`` first; raises outside the LMS.
+
+    Only those of ``user_ids`` when given, and modified in [``start``, ``end``). Read with upstream's
+    ``get_recently_modified_grades``, as ``notify_credentials`` does (its end is inclusive, so ``end`` is dropped).
+    """
+    grades_api = _import(f"{_GRADES}.api")
+    if grades_api is None:
+        from openedx_grade_freeze.exceptions import PlatformUnavailableError  # pylint: disable=import-outside-toplevel
+
+        raise PlatformUnavailableError("edx-platform's grades API is not importable: not running in the LMS.")
+    users = None
+    if user_ids:
+        from django.contrib.auth import get_user_model  # pylint: disable=import-outside-toplevel
+
+        users = list(get_user_model().objects.filter(pk__in=user_ids))
+        if not users:  # upstream reads no users as "everyone"
+            return
+    for grade in grades_api.get_recently_modified_grades([course_key], start, end, users=users):
+        if end is not None and grade.modified is not None and grade.modified >= end:
+            continue
+        yield _platform_course_grade(grade)
 
 
 def _credentials_service_user():

@@ -441,10 +441,18 @@ def test_replay_failed_only(forwarding, settings):
     (("--start-date", "yesterday"), "--start-date must be a date"),
     (("--start-date", "2026-03-02", "--end-date", "2026-03-01"), "--start-date must be before --end-date"),
     (("--user-ids", "0"), "--user-ids must be positive"),
+    (("--from-lms",), "--from-lms needs --courses"),
+    (("--from-lms", "--courses", RUN, "--failed-only"), "drop --failed-only"),
 ])
 def test_replay_command_refuses_bad_input(forwarding, args, message):
     with pytest.raises(CommandError, match=message):
         run_command(*args)
+
+
+def test_catching_up_from_the_lms_needs_edx_platform(forwarding):
+    with pytest.raises(CommandError, match="--from-lms needs edx-platform"):
+        run_command("--from-lms", "--courses", RUN, "--dry-run")
+    assert not CourseGradeRecord.objects.exists()
 
 
 def test_replay_command_refuses_to_run_unconfigured(settings):

@@ -42,6 +42,8 @@ UPSTREAM_SIGNATURES = [
     ('lms.djangoapps.grades.models_api', 'update_or_create_override', '(grade, **kwargs)'),
     ('lms.djangoapps.grades.models_api', 'get_subsection_grade',
      '(user_id, course_key_or_id, usage_key_or_id)'),
+    ('lms.djangoapps.grades.models_api', 'get_recently_modified_grades',
+     '(course_keys, start_date, end_date, users=None)'),
     ('lms.djangoapps.grades.api', 'override_subsection_grade',
      "(user_id, course_key_or_id, usage_key_or_id, overrider=None, earned_all=None, earned_graded=None, "
      "feature='PROCTORING', comment=None)"),

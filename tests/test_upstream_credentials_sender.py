@@ -21,7 +21,7 @@ from openedx_events.learning.signals import PERSISTENT_GRADE_SUMMARY_CHANGED
 from openedx_grade_freeze import platform_adapter
 from openedx_grade_freeze.credentials import client as credentials_client
 from openedx_grade_freeze.credentials import ledger, outbox, upstream_sender
-from openedx_grade_freeze.models import DELIVERY_SENT, CourseGradeRecord, CredentialsDelivery
+from openedx_grade_freeze.models import DELIVERY_SENT, CourseGradeRecord, CredentialsDelivery, FrozenGradeDrift
 from tests.credentials_server import GRADES_PATH, forwarding_settings, serving
 from tests.events import publish
 
@@ -398,3 +398,115 @@ def test_an_event_handled_after_a_newer_write_never_hides_the_newer_grade(platfo
     assert (record.percent_grade, record.last_modified) == (0.8, newer.modified)
     assert stored(credentials, learner)["percent_grade"] == pytest.approx(0.8)
     assert stored(credentials, learner)["lms_last_updated_at"] == newer.modified
+
+
+# --- catching up from the LMS: send_grades_to_credentials --from-lms --------------------------------------------------
+
+OTHER_RUN = "course-v1:OrgX+Other+2026"
+
+
+def stored_in_lms(user_id, percent, modified, course_id=RUN):
+    """A PersistentCourseGrade written without any event (before the plugin was installed), last modified then."""
+    from lms.djangoapps.grades.models import PersistentCourseGrade
+
+    grade = PersistentCourseGrade(user_id=user_id, course_id=CourseKey.from_string(course_id), percent_grade=percent,
+                                  letter_grade="Pass" if percent >= 0.5 else "", passed_timestamp=None)
+    grade.save()
+    grade.modified = modified
+    return grade
+
+
+def replay(*args):
+    out = StringIO()
+    call_command("send_grades_to_credentials", "--rate", "100", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_catching_up_from_the_lms_sends_grades_the_ledger_never_saw(platform, credentials):
+    first, second = make_learner(platform, 7, "installed-after"), make_learner(platform, 8, "also-before")
+    make_learner(platform, 9, "other-course")
+    stored_in_lms(7, 0.72, at(-60))
+    stored_in_lms(8, 0.31, at(-30))
+    stored_in_lms(9, 0.9, at(-10), course_id=OTHER_RUN)
+
+    assert "0 grades: sent 0" in replay("--courses", RUN)  # the ledger alone knows nothing
+
+    out = replay("--from-lms", "--courses", RUN)
+
+    assert "[LMS 2/2] recorded 2, drift 0, up to date 0" in out
+    assert "2 LMS grades: recorded 2, drift 0, up to date 0; 2 grades: sent 2, skipped 0, failed 0." in out
+    assert sent_times(credentials) == [at(-60), at(-30)]  # oldest first, each with its LMS ``modified``
+    assert stored(credentials, first)["percent_grade"] == pytest.approx(0.72)
+    assert stored(credentials, second)["percent_grade"] == pytest.approx(0.31)
+    assert {record.source_event_id for record in CourseGradeRecord.objects.all()} == {upstream_sender.SEED_SOURCE}
+    assert not CourseGradeRecord.objects.filter(user_id=9).exists()  # not a selected course
+
+    out = replay("--from-lms", "--courses", RUN)  # again: nothing new
+    assert "2 LMS grades: recorded 0, drift 0, up to date 2; 2 grades: sent 0, skipped 2, failed 0." in out
+    assert len(credentials.requests_to(GRADES_PATH)) == 2
+
+
+def test_catching_up_from_the_lms_honours_the_learner_and_date_filters(platform, credentials):
+    for user_id, minutes in ((7, -90), (8, -30), (9, -20), (10, 0)):
+        make_learner(platform, user_id, f"learner{user_id}")
+        stored_in_lms(user_id, 0.6, at(minutes))
+    make_learner(platform, 11, "no-lms-grade")
+
+    out = replay("--from-lms", "--courses", RUN, "--user-ids", "7", "8", "10", "11",
+                 "--start-date", at(-60).isoformat(), "--end-date", at(0).isoformat())
+
+    assert "1 LMS grades: recorded 1" in out  # 7 is too old, 9 not selected, 10 at the (exclusive) end
+    assert sorted(CourseGradeRecord.objects.values_list("user_id", flat=True)) == [8]
+    assert sent_times(credentials) == [at(-30)]
+
+    assert "0 LMS grades" in replay("--from-lms", "--courses", RUN, "--user-ids", "12")  # an unknown learner
+
+
+def test_catching_up_from_the_lms_never_regresses_a_newer_ledger_grade(platform, credentials):
+    learner = make_learner(platform, 7, "ledger-newer")
+    grade_event(learner, 0.9, at(0))  # recorded and sent
+    stored_in_lms(7, 0.4, at(-60))  # the LMS's row is older than what the ledger holds
+
+    out = replay("--from-lms", "--courses", RUN)
+
+    assert "1 LMS grades: recorded 0, drift 0, up to date 1; 1 grades: sent 0, skipped 1, failed 0." in out
+    record = CourseGradeRecord.objects.get(user_id=7)
+    assert (record.percent_grade, record.last_modified) == (0.9, at(0))
+    assert stored(credentials, learner)["percent_grade"] == pytest.approx(0.9)
+    assert len(credentials.requests_to(GRADES_PATH)) == 1
+
+
+def test_catching_up_from_the_lms_records_post_freeze_grades_as_drift(platform, credentials):
+    graded, unknown = make_learner(platform, 7, "frozen-graded"), make_learner(platform, 8, "frozen-unknown")
+    now = datetime.now(UTC)
+    publish(RUN, end=now + timedelta(days=60), time=now - timedelta(hours=2))
+    grade_event(graded, 0.55, now - timedelta(hours=1))
+    publish(RUN, end=now - timedelta(days=90), time=now - timedelta(minutes=30))  # frozen now
+    stored_in_lms(7, 0.99, now - timedelta(minutes=5))  # written after the freeze, outside the guard
+    stored_in_lms(8, 0.8, now - timedelta(minutes=4))
+
+    assert "would record 0, would record as drift 2" in replay("--from-lms", "--courses", RUN, "--dry-run")
+    out = replay("--from-lms", "--courses", RUN)
+
+    assert "2 LMS grades: recorded 0, drift 2, up to date 0" in out
+    assert FrozenGradeDrift.objects.count() == 2
+    assert CourseGradeRecord.objects.get(user_id=7).percent_grade == 0.55  # the frozen grade stays
+    assert not CourseGradeRecord.objects.filter(user_id=8).exists()
+    assert stored(credentials, graded)["percent_grade"] == pytest.approx(0.55)
+    assert stored(credentials, unknown) is None
+    assert len(credentials.requests_to(GRADES_PATH)) == 1
+
+    assert "recorded 0, drift 0, up to date 2" in replay("--from-lms", "--courses", RUN)  # known drift: once
+
+
+def test_catching_up_from_the_lms_as_a_dry_run_records_nothing(platform, credentials):
+    make_learner(platform, 7, "dry")
+    stored_in_lms(7, 0.72, at(-60))
+
+    out = replay("--from-lms", "--courses", RUN, "--dry-run")
+
+    assert "[LMS 1/1] would record 1, would record as drift 0, up to date 0" in out
+    assert "Dry run: 1 LMS grades: would record 1, would record as drift 0, up to date 0; 0 grades:" in out
+    assert not CourseGradeRecord.objects.exists()
+    assert not CredentialsDelivery.objects.exists()
+    assert credentials.requests_to(GRADES_PATH) == []

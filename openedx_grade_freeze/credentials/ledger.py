@@ -92,7 +92,8 @@ def _platform_last_modified(user_id, course_key):
         return None
 
 
-def _freeze_state(course_key, at):
+def freeze_state(course_key, at):
+    """The course's freeze state at ``at``, or None when it cannot be evaluated (logged; forwarded as usual)."""
     try:
         return policy.get_freeze_state(course_key, at=at)
     except Exception:  # pylint: disable=broad-except
@@ -100,7 +101,8 @@ def _freeze_state(course_key, at):
         return None
 
 
-def _same_grade(change, record):
+def same_grade(change, record):
+    """True when the ledger's ``record`` already holds the values of ``change``."""
     return (
         record is not None
         and record.percent_grade == change.percent_grade
@@ -109,10 +111,11 @@ def _same_grade(change, record):
     )
 
 
-def record_grade_change(change):
+def record_grade_change(change, queue_send=True):
     """Store a grade in the ledger unless an equal or newer one is there, and queue its delivery.
 
-    A change to a course past its freeze date is recorded as drift instead, and not forwarded.
+    A change to a course past its freeze date is recorded as drift instead, and not forwarded. With ``queue_send``
+    off the delivery is only marked pending (the caller sends it, else the periodic drain does).
     """
     with transaction.atomic():
         record = _locked_record(change)
@@ -123,9 +126,9 @@ def record_grade_change(change):
                 isoformat(record.last_modified), change.event_id,
             )
             return STALE
-        state = _freeze_state(change.course_key, change.last_modified)
+        state = freeze_state(change.course_key, change.last_modified)
         if state is not None and state.frozen:
-            if _same_grade(change, record):
+            if same_grade(change, record):
                 return UNCHANGED
             _record_drift(change, record, state)
             return DRIFT
@@ -156,7 +159,8 @@ def record_grade_change(change):
                 DELIVERY_GRADE, outbox.grade_subject(change.user_id, change.course_key), change.course_key,
                 user_id=change.user_id,
             )
-            transaction.on_commit(lambda: outbox.queue_delivery(delivery_id))
+            if queue_send:
+                transaction.on_commit(lambda: outbox.queue_delivery(delivery_id))
     return RECORDED
 
 

@@ -1,10 +1,14 @@
 """
-Replaying the ledger to Credentials (the ``send_grades_to_credentials`` command): which grades, and sending one now.
+Replaying the ledger to Credentials (the ``send_grades_to_credentials`` command): catching the ledger up with the
+LMS's stored grades, which grades to send, and sending one now.
 """
+import logging
+
 from django.db import transaction
 
-from openedx_grade_freeze.credentials import outbox, upstream_sender
-from openedx_grade_freeze.keys import as_utc
+from openedx_grade_freeze import platform_adapter
+from openedx_grade_freeze.credentials import ledger, outbox, upstream_sender
+from openedx_grade_freeze.keys import as_utc, isoformat
 from openedx_grade_freeze.models import (
     DELIVERY_FAILED,
     DELIVERY_GRADE,
@@ -12,6 +16,47 @@ from openedx_grade_freeze.models import (
     CourseGradeRecord,
     CredentialsDelivery,
 )
+
+log = logging.getLogger(__name__)
+
+# What catching up one LMS grade did (``record_lms_grade``'s answer).
+LMS_RECORDED = "recorded"         # newer than the ledger's: recorded, its delivery pending
+LMS_DRIFT = "drift"               # changed after the course's freeze: recorded as drift, not forwarded
+LMS_UP_TO_DATE = "up to date"     # the ledger already holds it or a newer one (or knows it as drift)
+LMS_WOULD_RECORD = "would record"
+LMS_WOULD_DRIFT = "would record as drift"
+
+
+def lms_grades_for_catch_up(course_keys, user_ids=None, start=None, end=None):
+    """The LMS's stored course grades of these runs (``PlatformCourseGrade``s), each run's oldest first.
+
+    Raises ``PlatformUnavailableError`` outside the LMS.
+    """
+    for course_key in course_keys:
+        yield from platform_adapter.iter_persisted_course_grades(course_key, user_ids=user_ids, start=start, end=end)
+
+
+def record_lms_grade(grade, dry_run=False):
+    """Record one LMS stored grade in the ledger, as a grade event would, when it is newer than the ledger's.
+
+    Its delivery is marked pending but not queued: the replay sends it next (or the periodic drain does).
+    """
+    record = CourseGradeRecord.objects.filter(user_id=grade.user_id, course_key=grade.course_key).first()
+    change, known_drift = upstream_sender.lms_grade_change(grade, record)
+    if change is None or known_drift:
+        return LMS_UP_TO_DATE
+    if dry_run:
+        state = ledger.freeze_state(change.course_key, change.last_modified)
+        if state is None or not state.frozen:
+            return LMS_WOULD_RECORD
+        return LMS_UP_TO_DATE if ledger.same_grade(change, record) else LMS_WOULD_DRIFT
+    result = ledger.record_grade_change(change, queue_send=False)
+    if result == ledger.RECORDED:
+        log.info("Recorded user %s's grade in %s from the LMS (modified %s, ledger had %s): replay.",
+                 change.user_id, change.course_key, isoformat(change.last_modified),
+                 isoformat(record.last_modified) if record is not None else "nothing")
+        return LMS_RECORDED
+    return LMS_DRIFT if result == ledger.DRIFT else LMS_UP_TO_DATE
 
 
 def grade_records_for_replay(course_keys=None, user_ids=None, start=None, end=None, failed_only=False):

@@ -106,15 +106,22 @@ def newer_lms_grade(user_id, course_key, record):
 
     The second value is True when that grade was already recorded as drift (Credentials keeps the frozen grade).
     """
-    grade = platform_adapter.get_persisted_course_grade(user_id, course_key)
+    return lms_grade_change(platform_adapter.get_persisted_course_grade(user_id, course_key), record)
+
+
+def lms_grade_change(grade, record):
+    """A ``PlatformCourseGrade`` as a ``GradeChange`` when it is newer than the ledger's ``record``, else None.
+
+    The second value is True when that grade was already recorded as drift.
+    """
     if grade is None or grade.modified is None:
         return None, False
     modified = as_utc(grade.modified)
     if record is not None and modified <= as_utc(record.last_modified):
         return None, False
     change = ledger.GradeChange(
-        user_id=int(user_id),
-        course_key=to_course_key(course_key),
+        user_id=int(grade.user_id),
+        course_key=to_course_key(grade.course_key),
         percent_grade=float(grade.percent_grade),
         letter_grade=grade.letter_grade or "",
         passed_timestamp=as_utc(grade.passed_timestamp),
@@ -122,7 +129,7 @@ def newer_lms_grade(user_id, course_key, record):
         event_id=SEED_SOURCE,
     )
     known_drift = FrozenGradeDrift.objects.filter(
-        user_id=user_id, course_key=change.course_key, last_modified=modified
+        user_id=change.user_id, course_key=change.course_key, last_modified=modified
     ).exists()
     return change, known_drift
 

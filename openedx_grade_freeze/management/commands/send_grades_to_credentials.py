@@ -6,9 +6,14 @@ Examples::
     ./manage.py lms send_grades_to_credentials --failed-only
     ./manage.py lms send_grades_to_credentials --courses course-v1:edX+DemoX+Demo_Course --rate 1 --dry-run
     ./manage.py lms send_grades_to_credentials --start-date 2026-01-01 --end-date 2026-02-01 --user-ids 5 6
+    ./manage.py lms send_grades_to_credentials --from-lms --courses course-v1:edX+DemoX+Demo_Course --rate 1
 
 Each grade goes through the same ordered outbox as live changes: the newest grade in the ledger is sent, never an
 older one after a newer one, and grades Credentials already holds are skipped unless ``--force`` is given.
+
+``--from-lms`` (in the LMS only) first records the LMS's stored course grades of ``--courses`` that are newer than
+the ledger's, as grade events would: after a first install, or when events were missed. A course's grades modified
+after its freeze are recorded as drift and not sent.
 """
 import time
 from collections import Counter
@@ -20,7 +25,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_date, parse_datetime
 
 from openedx_grade_freeze import credentials
-from openedx_grade_freeze.exceptions import InvalidCourseKeyError
+from openedx_grade_freeze.exceptions import InvalidCourseKeyError, PlatformUnavailableError
 from openedx_grade_freeze.keys import as_utc, to_course_key
 
 _FAILED = (credentials.OUTCOME_RETRY, credentials.OUTCOME_FAILED, credentials.OUTCOME_REJECTED)
@@ -53,7 +58,11 @@ class Command(BaseCommand):
             help="Requests per second (default 1; Credentials throttles non-staff users at 90 a minute).",
         )
         parser.add_argument("--force", action="store_true", help="Send even grades Credentials already holds.")
-        parser.add_argument("--dry-run", action="store_true", help="Count what would be sent; send nothing.")
+        parser.add_argument(
+            "--from-lms", action="store_true",
+            help="First record the LMS's stored grades of --courses that are newer than the ledger's (LMS only).",
+        )
+        parser.add_argument("--dry-run", action="store_true", help="Count what would be recorded and sent; do nothing.")
 
     def handle(self, *args, **options):
         filters = self._filters(options)
@@ -61,11 +70,13 @@ class Command(BaseCommand):
         if rate <= 0:
             raise CommandError(f"--rate must be more than 0, not {rate}")
         dry_run, force = options["dry_run"], options["force"]
+        lms_grades = self._lms_grades(filters) if options["from_lms"] else None
         if not dry_run and not credentials.is_configured():
             raise CommandError(
                 "Credentials is not configured: set GRADE_FREEZE_CREDENTIALS_URL and the OAuth client settings "
                 "(or run inside the LMS with its Credentials settings)."
             )
+        from_lms = "" if lms_grades is None else self._record_lms_grades(lms_grades, dry_run) + "; "
         records = list(credentials.grade_records_for_replay(**filters))
         total = len(records)
         counts = Counter()
@@ -85,7 +96,32 @@ class Command(BaseCommand):
             if index % every == 0 or index == total:
                 self.stdout.write(f"[{index}/{total}] {self._summary(counts)}")
         prefix = "Dry run: " if dry_run else ""
-        self.stdout.write(self.style.SUCCESS(f"{prefix}{total} grades: {self._summary(counts)}."))
+        self.stdout.write(self.style.SUCCESS(f"{prefix}{from_lms}{total} grades: {self._summary(counts)}."))
+
+    @staticmethod
+    def _lms_grades(filters):
+        """The LMS's stored grades to catch up from, read before anything is recorded."""
+        try:
+            return list(credentials.lms_grades_for_catch_up(
+                filters["course_keys"], user_ids=filters["user_ids"], start=filters["start"], end=filters["end"],
+            ))
+        except PlatformUnavailableError as error:
+            raise CommandError(f"--from-lms needs edx-platform: run it in the LMS ({error})") from error
+
+    def _record_lms_grades(self, grades, dry_run):
+        """Record the LMS's grades newer than the ledger's (count them only in a dry run); the summary."""
+        if dry_run:
+            names = (credentials.LMS_WOULD_RECORD, credentials.LMS_WOULD_DRIFT, credentials.LMS_UP_TO_DATE)
+        else:
+            names = (credentials.LMS_RECORDED, credentials.LMS_DRIFT, credentials.LMS_UP_TO_DATE)
+        counts = Counter()
+        total = len(grades)
+        every = max(1, min(100, total // 20 or 1))
+        for index, grade in enumerate(grades, start=1):
+            counts[credentials.record_lms_grade(grade, dry_run=dry_run)] += 1
+            if index % every == 0 or index == total:
+                self.stdout.write(f"[LMS {index}/{total}] " + ", ".join(f"{name} {counts[name]}" for name in names))
+        return f"{total} LMS grades: " + ", ".join(f"{name} {counts[name]}" for name in names)
 
     @staticmethod
     def _bucket(outcome):
@@ -114,6 +150,10 @@ class Command(BaseCommand):
         end = _parse_when(options["end_date"], "--end-date") if options["end_date"] else None
         if start and end and start >= end:
             raise CommandError("--start-date must be before --end-date")
+        if options["from_lms"] and not course_keys:
+            raise CommandError("--from-lms needs --courses: the course runs whose LMS grades to record")
+        if options["from_lms"] and options["failed_only"]:
+            raise CommandError("--from-lms records new grades, which are never 'failed': drop --failed-only")
         return {
             "course_keys": course_keys, "user_ids": user_ids, "start": start, "end": end,
             "failed_only": options["failed_only"],

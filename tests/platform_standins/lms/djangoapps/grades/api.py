@@ -13,6 +13,7 @@ from lms.djangoapps.grades.models import PersistentSubsectionGrade
 from lms.djangoapps.grades.models_api import (  # pylint: disable=unused-import
     _get_key,
     clear_prefetched_course_and_subsection_grades,
+    get_recently_modified_grades,
     get_subsection_grade,
     get_subsection_grade_override,
     prefetch_course_and_subsection_grades,

@@ -1,5 +1,6 @@
 """
-Stand-in for ``lms.djangoapps.grades.models_api`` (the functions ``api.override_subsection_grade`` uses).
+Stand-in for ``lms.djangoapps.grades.models_api``: the functions ``api.override_subsection_grade`` uses, and
+``get_recently_modified_grades`` (read at ``e57a655d77b6…``; a sorted list here, a QuerySet upstream).
 """
 from opaque_keys.edx.keys import CourseKey, UsageKey
 
@@ -20,6 +21,20 @@ def prefetch_course_and_subsection_grades(course_key, users):
 
 def clear_prefetched_course_and_subsection_grades(course_key):
     _PersistentCourseGrade.clear_prefetched_data(course_key)
+
+
+def get_recently_modified_grades(course_keys, start_date, end_date, users=None):
+    """The stored course grades matching the filters (each optional; ``end_date`` inclusive), ordered by modified."""
+    course_ids = {str(key) for key in course_keys or ()}
+    user_ids = {user.id for user in users or ()}
+    grades = [
+        grade for grade in _PersistentCourseGrade.objects.all()
+        if (not course_ids or str(grade.course_id) in course_ids)
+        and (not start_date or grade.modified >= start_date)
+        and (not end_date or grade.modified <= end_date)
+        and (not user_ids or grade.user_id in user_ids)
+    ]
+    return sorted(grades, key=lambda grade: grade.modified)
 
 
 def update_or_create_override(grade, **kwargs):
