@@ -714,12 +714,6 @@ def _stored_course_grade(user_id, course_key):
         return None
 
 
-def get_grade_last_modified(user_id, course_key):
-    """When the learner's stored course grade last changed (``PersistentCourseGrade.modified``), or None."""
-    grade = _stored_course_grade(user_id, course_key)
-    return None if grade is None else grade.modified
-
-
 def _platform_course_grade(grade):
     from openedx_grade_freeze.keys import to_course_key  # pylint: disable=import-outside-toplevel
 

@@ -136,9 +136,14 @@ def test_a_grade_reaches_credentials_with_its_last_modified_time(forwarding):
     assert (record.percent_grade, record.passed, record.last_modified) == (0.8512, True, at(0))
 
 
-def test_the_lms_modified_time_wins_over_the_event_time(forwarding, monkeypatch):
+def test_the_lms_modified_time_wins_over_the_event_time(platform, forwarding):
+    from lms.djangoapps.grades.models import PersistentCourseGrade
+
     learner = make_user("lms-time")
-    monkeypatch.setattr(platform_adapter, "get_grade_last_modified", lambda user_id, course_key: at(-30), raising=False)
+    grade = PersistentCourseGrade(user_id=learner.pk, course_id=CourseKey.from_string(RUN), percent_grade=0.5,
+                                  letter_grade="", passed_timestamp=None)
+    grade.save()
+    grade.modified = at(-30)  # the LMS stored it half an hour before the event is handled
     grade_event(learner, 0.5, at(0))
     assert stored(forwarding, learner)["lms_last_updated_at"] == at(-30)
 

@@ -31,13 +31,13 @@ def in_a_program():
 
 def test_everything_answers_none_outside_the_platform():
     platform_adapter.forget_imports()
-    assert platform_adapter.get_grade_last_modified(LEARNER, COURSE) is None
+    assert platform_adapter.get_persisted_course_grade(LEARNER, COURSE) is None
     assert platform_adapter.get_credentials_api_client() is None
     assert platform_adapter.get_credentials_base_url("OrgX") is None
     assert platform_adapter.upstream_grade_send_conditions(LEARNER, COURSE) is None
 
 
-def test_grade_last_modified_is_the_stored_course_grade_modified(platform):
+def test_persisted_course_grade_is_the_stored_course_grade(platform):
     importlib.import_module("lms.djangoapps.grades.api")  # connects the recalculation receivers, as in the LMS
     from lms.djangoapps.grades import tasks
     from lms.djangoapps.grades.models import PersistentCourseGrade
@@ -45,7 +45,7 @@ def test_grade_last_modified_is_the_stored_course_grade_modified(platform):
 
     CourseOverview.create(COURSE, end=platform.utcnow() + timedelta(days=5))
     platform.enroll(platform.register_user(LEARNER, "learner"), COURSE)
-    assert platform_adapter.get_grade_last_modified(LEARNER, COURSE) is None
+    assert platform_adapter.get_persisted_course_grade(LEARNER, COURSE) is None
 
     tasks.set_raw_score(LEARNER, SUBSECTION, 8, 10)
     tasks.recalculate_subsection_grade_v3.apply_async(kwargs={
@@ -53,8 +53,10 @@ def test_grade_last_modified_is_the_stored_course_grade_modified(platform):
         "score_deleted": False, "score_db_table": "csm",
     })
 
-    modified = platform_adapter.get_grade_last_modified(LEARNER, COURSE)
-    assert modified is not None and modified == PersistentCourseGrade.read(LEARNER, COURSE).modified
+    grade = platform_adapter.get_persisted_course_grade(LEARNER, COURSE)
+    stored = PersistentCourseGrade.read(LEARNER, COURSE)
+    assert grade.modified is not None and grade.modified == stored.modified
+    assert (grade.user_id, grade.percent_grade) == (LEARNER, stored.percent_grade)
 
 
 @override_settings(CREDENTIALS_SERVICE_USERNAME="credentials_service_user",

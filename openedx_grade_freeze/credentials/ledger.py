@@ -50,24 +50,17 @@ def grade_change_from_event(grade, metadata):
     event_time = as_utc(metadata.time) if metadata is not None and metadata.time is not None else None
     event_id = str(metadata.id) if metadata is not None else ""
     stored = _platform_grade(grade.user_id, course_key)
-    if stored is not None and stored.modified is not None:
-        return GradeChange(
-            user_id=int(grade.user_id),
-            course_key=course_key,
-            percent_grade=float(stored.percent_grade),
-            letter_grade=stored.letter_grade or "",
-            passed_timestamp=as_utc(stored.passed_timestamp),
-            last_modified=as_utc(stored.modified),
-            event_id=event_id,
-            event_time=event_time,
-        )
-    last_modified = _platform_last_modified(grade.user_id, course_key) or event_time or datetime.now(timezone.utc)
+    if stored is None or stored.modified is None:
+        # Outside the LMS (or before the row is readable) the event's payload and time are all there is.
+        source, last_modified = grade, event_time or datetime.now(timezone.utc)
+    else:
+        source, last_modified = stored, as_utc(stored.modified)
     return GradeChange(
         user_id=int(grade.user_id),
         course_key=course_key,
-        percent_grade=float(grade.percent_grade),
-        letter_grade=grade.letter_grade or "",
-        passed_timestamp=as_utc(grade.passed_timestamp),
+        percent_grade=float(source.percent_grade),
+        letter_grade=source.letter_grade or "",
+        passed_timestamp=as_utc(source.passed_timestamp),
         last_modified=last_modified,
         event_id=event_id,
         event_time=event_time,
@@ -80,15 +73,6 @@ def _platform_grade(user_id, course_key):
         return platform_adapter.get_persisted_course_grade(user_id, course_key)
     except Exception:  # pylint: disable=broad-except
         log.exception("Could not read user %s's stored grade in %s", user_id, course_key)
-        return None
-
-
-def _platform_last_modified(user_id, course_key):
-    """The ``modified`` of the LMS's PersistentCourseGrade, read through the platform adapter, or None."""
-    try:
-        return as_utc(platform_adapter.get_grade_last_modified(user_id, course_key))
-    except Exception:  # pylint: disable=broad-except
-        log.exception("Could not read the last-modified time of user %s's grade in %s", user_id, course_key)
         return None
 
 
