@@ -4,8 +4,8 @@ Settings of the host project: the plugin is found through its entry points, neve
 ``GRADE_FREEZE_HOST_PROJECT`` picks the project type (``lms.djangoapp``, the default, or ``cms.djangoapp``);
 ``GRADE_FREEZE_TEST_DB`` picks the database (``sqlite``, the default, or ``mysql`` for MariaDB on 127.0.0.1:3306).
 """
+import hashlib
 import os
-import tempfile
 
 import django
 from edx_django_utils.plugins import add_plugins, get_plugin_apps
@@ -17,8 +17,12 @@ if PROJECT_TYPE not in ("lms.djangoapp", "cms.djangoapp"):
 SERVICE_VARIANT = "cms" if PROJECT_TYPE == "cms.djangoapp" else "lms"
 
 BASE_DIR = os.path.dirname(os.path.abspath(__file__))
-VAR_DIR = os.environ.get("GRADE_FREEZE_VAR_DIR", os.path.join(tempfile.gettempdir(), "openedx-grade-freeze"))
+CHECKOUT_DIR = os.path.dirname(os.path.dirname(BASE_DIR))
+# Per checkout, so two clones (or worktrees) can run their suites side by side: the SQLite files live in the
+# checkout's own var/ folder and the MariaDB test database name carries a short hash of the checkout's path.
+VAR_DIR = os.environ.get("GRADE_FREEZE_VAR_DIR", os.path.join(CHECKOUT_DIR, "var"))
 os.makedirs(VAR_DIR, exist_ok=True)
+CHECKOUT_ID = hashlib.sha1(CHECKOUT_DIR.encode()).hexdigest()[:8]
 
 SECRET_KEY = "host-project-not-secret"
 DEBUG = False
@@ -39,7 +43,10 @@ if _DB == "mysql":
             "HOST": os.environ.get("GRADE_FREEZE_DB_HOST", "127.0.0.1"),
             "PORT": os.environ.get("GRADE_FREEZE_DB_PORT", "3306"),
             "OPTIONS": {"charset": "utf8mb4"},
-            "TEST": {"NAME": "test_" + os.environ.get("GRADE_FREEZE_DB_NAME", "grade_freeze"), "CHARSET": "utf8mb4"},
+            "TEST": {
+                "NAME": os.environ.get("GRADE_FREEZE_DB_TEST_NAME", f"test_grade_freeze_{CHECKOUT_ID}"),
+                "CHARSET": "utf8mb4",
+            },
         }
     }
 elif _DB == "sqlite":
