@@ -28,9 +28,10 @@ test-sqlite: $(STAMP) ## run the suite on SQLite only
 test-mysql: $(STAMP) ## run the suite on MariaDB only
 	GRADE_FREEZE_TEST_DB=mysql $(PY) -m pytest
 
-quality: $(STAMP) ## isort, ruff, and the toggle and PII annotation lint
+quality: $(STAMP) ## isort, ruff, the layering contracts, the toggle and PII annotation lint, migrations
 	$(PY) -m isort --check-only --diff openedx_grade_freeze tests benchmarks setup.py
 	$(VENV)/bin/ruff check openedx_grade_freeze tests benchmarks setup.py
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/code_annotations static_find_annotations --config_file .annotations_toggles.yml --lint --report
 	DJANGO_SETTINGS_MODULE=tests.host.settings PYTHONPATH=. $(VENV)/bin/code_annotations django_find_annotations --config_file .pii_annotations.yml --lint --report --coverage
 	$(PY) tests/host/manage.py makemigrations openedx_grade_freeze --check --dry-run

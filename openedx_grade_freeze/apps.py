@@ -64,7 +64,10 @@ class GradeFreezeConfig(AppConfig):
 
     def ready(self):
         """Quiet expected vetoes in openedx-filters' log, and wire the veto into edx-platform where the LMS runs."""
-        from openedx_grade_freeze import logging_filters, platform_adapter  # pylint: disable=import-outside-toplevel
+        # pylint: disable=import-outside-toplevel,unused-import
+        from openedx_grade_freeze import logging_filters
+        from openedx_grade_freeze.credentials import upstream_sender  # noqa: F401 (registers its write point)
+        from openedx_grade_freeze.platform import wiring, write_points  # noqa: F401 (registers the grade points)
 
         logging_filters.install()
-        platform_adapter.activate()
+        wiring.activate()

@@ -12,7 +12,7 @@ from django.utils import timezone
 from edx_django_utils.monitoring import set_custom_attribute
 
 from openedx_grade_freeze import tracking
-from openedx_grade_freeze.keys import isoformat
+from openedx_grade_freeze.dates import isoformat
 from openedx_grade_freeze.models import BlockedGradeUpdates
 
 log = logging.getLogger(__name__)

@@ -14,3 +14,7 @@ class InvalidFreezeConfigurationError(ValidationError):
 
 class PlatformUnavailableError(RuntimeError):
     """An operation that needs edx-platform was run outside the LMS or Studio."""
+
+
+class PlatformReadError(RuntimeError):
+    """edx-platform could not answer a read (for example a course overview that failed to load its content)."""

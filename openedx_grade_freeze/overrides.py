@@ -5,11 +5,13 @@ from datetime import datetime
 
 from django.db import transaction
 
-from openedx_grade_freeze import platform_adapter, tracking
+from openedx_grade_freeze import tracking
+from openedx_grade_freeze.dates import as_utc, isoformat
 from openedx_grade_freeze.exceptions import InvalidFreezeConfigurationError
-from openedx_grade_freeze.keys import as_utc, isoformat, to_course_key
+from openedx_grade_freeze.keys import to_course_key
 from openedx_grade_freeze.models import CourseFreezeOverride, CourseSchedule, FreezeConfigChange, OrgFreezeOverride
-from openedx_grade_freeze.policy import MAX_OFFSET_DAYS
+from openedx_grade_freeze.platform import course_overviews
+from openedx_grade_freeze.policy import MAX_OFFSET_DAYS, policy_cache
 
 _UNSET = object()
 
@@ -24,7 +26,7 @@ def validate_course_override(course_key, enabled=None, offset_days=None, freeze_
     schedule = CourseSchedule.objects.filter(course_key=course_key).first()
     start = schedule.start if schedule is not None else None
     if schedule is None:
-        overview = platform_adapter.get_course_overview(course_key)
+        overview = course_overviews.get_course_overview(course_key)
         if overview is None:
             errors["course_key"] = [
                 f"Unknown course {course_key}: no schedule has been published for it. "
@@ -137,8 +139,6 @@ def _snapshot(override):
 
 def _record(scope, key, before, after, reason, user):
     """Keep the audit row, drop cached decisions, and emit ``edx.grades.freeze.config_changed`` after commit."""
-    from openedx_grade_freeze.policy import policy_cache  # pylint: disable=import-outside-toplevel
-
     action = "created" if before is None else "deleted" if after is None else "changed"
     FreezeConfigChange.objects.create(
         scope=scope, key=key, action=action, before=before, after=after, reason=reason, changed_by=user

@@ -8,8 +8,8 @@ from django.core.cache import cache
 from openedx_filters.filters import PipelineStep
 
 from openedx_grade_freeze import blocked, policy
-from openedx_grade_freeze.filters import GradePersistenceRequested
-from openedx_grade_freeze.keys import isoformat
+from openedx_grade_freeze.dates import isoformat
+from openedx_grade_freeze.filters import ACTION_CHECK, ACTION_WRITE, GradePersistenceRequested
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +38,8 @@ class PreventGradePersistenceAfterFreeze(PipelineStep):
     ``GRADE_FREEZE_FAIL_CLOSED`` is True.
     """
 
-    def run_filter(self, course_key, user_id=None, source=None):  # pylint: disable=arguments-differ
-        """Let the write through (return no changes) or veto it."""
+    def run_filter(self, course_key, user_id=None, source=None, action=ACTION_WRITE):  # pylint: disable=arguments-differ
+        """Let the write through (return no changes) or veto it; only refused writes and deletions are counted."""
         try:
             state = policy.get_freeze_state(course_key)
         except Exception as error:  # pylint: disable=broad-except
@@ -53,7 +53,8 @@ class PreventGradePersistenceAfterFreeze(PipelineStep):
             return {}
         if not state.frozen:
             return {}
-        blocked.record_blocked_update(state.course_key, user_id, source, state.freeze_date)
+        if action != ACTION_CHECK:
+            blocked.record_blocked_update(state.course_key, user_id, source, state.freeze_date)
         raise GradePersistenceRequested.PreventGradePersistence(
             f"Grades of {state.course_key} are frozen since {isoformat(state.freeze_date)} ({state.source}).",
             course_key=state.course_key,

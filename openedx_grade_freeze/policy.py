@@ -16,9 +16,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from openedx_grade_freeze import platform_adapter
-from openedx_grade_freeze.keys import as_utc, to_course_key
+from openedx_grade_freeze.dates import as_utc
+from openedx_grade_freeze.keys import to_course_key
 from openedx_grade_freeze.models import PACING_SELF, CourseFreezeOverride, CourseSchedule, OrgFreezeOverride
+from openedx_grade_freeze.platform import course_overviews, site_configuration
 from openedx_grade_freeze.toggles import GRADE_FREEZE_ENABLED
 
 log = logging.getLogger(__name__)
@@ -258,17 +259,19 @@ def state_with_schedule(course_key, schedule, at=None):
     """The freeze state a course has (or would have) with ``schedule``, reading every override layer now."""
     course_override = CourseFreezeOverride.objects.filter(course_key=course_key).first()
     org_override = OrgFreezeOverride.objects.filter(org=course_key.org).first()
-    site_config = platform_adapter.get_site_configuration_value(course_key.org, SITE_CONFIGURATION_KEY)
+    site_config = site_configuration.get_site_configuration_value(course_key.org, SITE_CONFIGURATION_KEY)
     if site_config is not None and not isinstance(site_config, dict):
         raise ValueError(f"Site configuration {SITE_CONFIGURATION_KEY} must be a dict, not {site_config!r}")
     return resolve(course_key, schedule, course_override, org_override, site_config, at=at)
 
 
 def get_schedule(course_key):
-    """The plugin's schedule record for a course, backfilled from edx-platform's CourseOverview if missing."""
+    """The plugin's schedule record for a course, else edx-platform's CourseOverview (read only, nothing stored).
+
+    A check never writes: a course the plugin has not recorded yet is recorded by ``sync_course_schedules`` or the
+    next publish, not inside the caller's transaction.
+    """
     schedule = CourseSchedule.objects.filter(course_key=course_key).first()
     if schedule is None:
-        from openedx_grade_freeze import schedules  # pylint: disable=import-outside-toplevel
-
-        schedule = schedules.backfill_from_platform(course_key)
+        schedule = course_overviews.get_course_overview(course_key)
     return schedule

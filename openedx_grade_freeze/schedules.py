@@ -9,8 +9,10 @@ from datetime import datetime, timezone
 
 from django.db import IntegrityError, OperationalError, transaction
 
-from openedx_grade_freeze import platform_adapter, tracking
-from openedx_grade_freeze.keys import as_utc, isoformat, to_course_key
+from openedx_grade_freeze import tracking
+from openedx_grade_freeze.credentials import certificate_dates
+from openedx_grade_freeze.dates import as_utc, isoformat
+from openedx_grade_freeze.keys import to_course_key
 from openedx_grade_freeze.models import (
     PACING_INSTRUCTOR,
     PACING_SELF,
@@ -21,6 +23,7 @@ from openedx_grade_freeze.models import (
     CourseSchedule,
     FailedScheduleEvent,
 )
+from openedx_grade_freeze.policy import policy_cache, state_with_schedule
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +99,6 @@ def apply_snapshot(snapshot):
 
 
 def _apply_snapshot(snapshot):
-    from openedx_grade_freeze.policy import policy_cache  # pylint: disable=import-outside-toplevel
-
     with transaction.atomic():
         schedule = CourseSchedule.objects.select_for_update().filter(course_key=snapshot.course_key).first()
         if schedule is None:
@@ -173,8 +174,6 @@ def _is_older(snapshot, schedule):
 
 def _freeze_date(course_key, schedule):
     """The resolved freeze date for a schedule; a broken override is logged and reported as unknown (None)."""
-    from openedx_grade_freeze.policy import state_with_schedule  # pylint: disable=import-outside-toplevel
-
     try:
         return state_with_schedule(course_key, schedule).freeze_date
     except Exception:  # pylint: disable=broad-except
@@ -201,8 +200,6 @@ def _announce(change):
 
 def _queue_certificate_date(change):
     """Hand the change to Credentials forwarding (certificate available date); never raises."""
-    from openedx_grade_freeze.credentials import certificate_dates  # pylint: disable=import-outside-toplevel
-
     try:
         certificate_dates.on_course_end_changed(change)
     except Exception:  # pylint: disable=broad-except
@@ -237,12 +234,3 @@ def snapshot_from_platform(overview):
         event_time=datetime.now(timezone.utc),
         event_source="sync_course_schedules",
     )
-
-
-def backfill_from_platform(course_key):
-    """Create the schedule record of a course the plugin has not seen from edx-platform, if running inside it."""
-    overview = platform_adapter.get_course_overview(course_key)
-    if overview is None:
-        return None
-    apply_snapshot(snapshot_from_platform(overview))
-    return CourseSchedule.objects.filter(course_key=course_key).first()

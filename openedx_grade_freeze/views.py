@@ -5,8 +5,8 @@ from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
 from openedx_grade_freeze import api
+from openedx_grade_freeze.dates import isoformat
 from openedx_grade_freeze.exceptions import InvalidCourseKeyError
-from openedx_grade_freeze.keys import isoformat
 
 
 @require_GET

@@ -50,10 +50,10 @@ def _purge_standin_modules():
 @pytest.fixture
 def platform_standins():
     """Put the edx-platform stand-ins on ``sys.path`` (as if running in the LMS); removed again afterwards."""
-    from openedx_grade_freeze import platform_adapter  # pylint: disable=import-outside-toplevel
+    from openedx_grade_freeze.platform import modules, wiring  # pylint: disable=import-outside-toplevel
 
     sys.path.insert(0, STANDINS_PATH)
-    platform_adapter.forget_imports()
+    modules.forget_imports()
     import standin_support  # pylint: disable=import-outside-toplevel
 
     standin_support.reset_all()
@@ -61,7 +61,7 @@ def platform_standins():
     standin_support.reset_all()
     sys.path.remove(STANDINS_PATH)
     _purge_standin_modules()
-    platform_adapter.forget_imports()
+    modules.forget_imports()
 
 
 @pytest.fixture
@@ -69,11 +69,11 @@ def platform(platform_standins):  # pylint: disable=redefined-outer-name
     """The stand-ins freshly imported and the adapter off; the adapter is deactivated and the stand-ins reset after."""
     import importlib  # pylint: disable=import-outside-toplevel
 
-    from openedx_grade_freeze import platform_adapter  # pylint: disable=import-outside-toplevel
+    from openedx_grade_freeze.platform import modules, wiring  # pylint: disable=import-outside-toplevel
 
     _purge_standin_modules()
-    platform_adapter.forget_imports()
+    modules.forget_imports()
     standins = importlib.import_module("standin_support")
     yield standins
-    platform_adapter.deactivate()
+    wiring.deactivate()
     standins.reset_all()

@@ -16,7 +16,7 @@ from opaque_keys.edx.keys import CourseKey
 from openedx_events.learning.data import CourseData, PersistentCourseGradeData
 from openedx_events.learning.signals import PERSISTENT_GRADE_SUMMARY_CHANGED
 
-from openedx_grade_freeze import platform_adapter, tasks
+from openedx_grade_freeze import tasks
 from openedx_grade_freeze.credentials import client as credentials_client
 from openedx_grade_freeze.credentials import config, outbox
 from openedx_grade_freeze.models import (
@@ -30,6 +30,7 @@ from openedx_grade_freeze.models import (
     CredentialsDelivery,
     FrozenGradeDrift,
 )
+from openedx_grade_freeze.platform import credentials_service, site_configuration
 from openedx_grade_freeze.settings import production
 from tests.credentials_server import COURSE_CERTIFICATES_PATH, GRADES_PATH, forwarding_settings, serving
 from tests.events import publish
@@ -316,7 +317,7 @@ def test_enabled_without_credentials_settings_sends_nothing(server, settings):
 
 def test_site_configuration_turns_forwarding_off_for_an_org(forwarding, monkeypatch):
     monkeypatch.setattr(
-        platform_adapter, "get_site_configuration_value",
+        site_configuration, "get_site_configuration_value",
         lambda org, name: {"CREDENTIALS_FORWARDING": False} if org == "Org" else None,
     )
     learner = make_user("site-off")
@@ -329,7 +330,7 @@ def test_mirroring_upstream_conditions(forwarding, settings, monkeypatch):
     settings.GRADE_FREEZE_CREDENTIALS_MIRROR_UPSTREAM_CONDITIONS = True
     decisions = {"audit": {"send": False, "verified": False, "reason": "mode (audit) is not interesting"}}
     monkeypatch.setattr(
-        platform_adapter, "upstream_grade_send_conditions",
+        credentials_service, "upstream_grade_send_conditions",
         lambda user_id, course_key: decisions.get(get_user_model().objects.get(pk=user_id).username,
                                                   {"send": True, "verified": False, "reason": "ok"}),
         raising=False,
@@ -496,7 +497,7 @@ def test_settings_defaults_production_tokens_and_beat_schedule(settings):
 
 def test_platform_api_root_is_accepted_as_base_url(settings, monkeypatch):
     settings.GRADE_FREEZE_CREDENTIALS_URL = None
-    monkeypatch.setattr(platform_adapter, "get_credentials_base_url", lambda org=None: "http://cred:8150/api/v2/",
+    monkeypatch.setattr(credentials_service, "get_credentials_base_url", lambda org=None: "http://cred:8150/api/v2/",
                         raising=False)
     assert config.credentials_base_url("Org") == "http://cred:8150"
 

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 class AppealsWindow(PipelineStep):
     """Another plugin's step on the same filter type: lets one learner's update through during an appeal."""
 
-    def run_filter(self, course_key, user_id=None, source=None):  # pylint: disable=arguments-differ
+    def run_filter(self, course_key, user_id=None, source=None, action=None):  # pylint: disable=arguments-differ
         CALLS.append((str(course_key), user_id, source))
         if user_id == self.extra_config.get("appeal_user_id"):
             return None  # stops the pipeline: the steps after this one do not run

@@ -108,11 +108,11 @@ class FreezePolicyTableTest(TestCase):
         """Use the edx-platform stand-in for site configuration, as the LMS would answer."""
         import sys
 
-        from openedx_grade_freeze import platform_adapter
+        from openedx_grade_freeze.platform import modules
         from tests.conftest import STANDINS_PATH, _purge_standin_modules
 
         sys.path.insert(0, STANDINS_PATH)
-        platform_adapter.forget_imports()
+        modules.forget_imports()
         from openedx.core.djangoapps.site_configuration import helpers
 
         helpers.set_value_for_org("PolicyX", "GRADE_FREEZE", values)
@@ -121,7 +121,7 @@ class FreezePolicyTableTest(TestCase):
             helpers.reset()
             sys.path.remove(STANDINS_PATH)
             _purge_standin_modules()
-            platform_adapter.forget_imports()
+            modules.forget_imports()
 
         self.addCleanup(cleanup)
 

@@ -18,10 +18,10 @@ from opaque_keys.edx.keys import CourseKey
 from openedx_events.learning.data import CourseData, PersistentCourseGradeData
 from openedx_events.learning.signals import PERSISTENT_GRADE_SUMMARY_CHANGED
 
-from openedx_grade_freeze import platform_adapter
 from openedx_grade_freeze.credentials import client as credentials_client
 from openedx_grade_freeze.credentials import ledger, outbox, upstream_sender
 from openedx_grade_freeze.models import DELIVERY_SENT, CourseGradeRecord, CredentialsDelivery, FrozenGradeDrift
+from openedx_grade_freeze.platform import wiring
 from tests.credentials_server import GRADES_PATH, forwarding_settings, serving
 from tests.events import publish
 
@@ -74,9 +74,9 @@ def wire(order="imported before activation"):
     """Activate the adapter with upstream's credentials modules imported before or after; returns them."""
     if order == "imported before activation":
         importlib.import_module(SIGNALS)
-        assert platform_adapter.activate() is True
+        assert wiring.activate() is True
     else:
-        assert platform_adapter.activate() is True
+        assert wiring.activate() is True
         assert TASKS not in sys.modules
         importlib.import_module(SIGNALS)
     return sys.modules[TASKS], sys.modules[SIGNALS]
@@ -215,11 +215,11 @@ def test_upstreams_grade_change_receiver_is_routed_whatever_the_import_order(pla
 def test_deactivate_restores_upstreams_sender(platform):
     tasks_module = importlib.import_module(TASKS)
     original = tasks_module.send_grade_if_interesting
-    platform_adapter.activate()
+    wiring.activate()
     signals = importlib.import_module(SIGNALS)  # imported while wired
     assert is_wired(tasks_module.send_grade_if_interesting) and is_wired(signals.send_grade_if_interesting)
 
-    platform_adapter.deactivate()
+    wiring.deactivate()
 
     assert tasks_module.send_grade_if_interesting is original
     assert signals.send_grade_if_interesting is original
@@ -233,9 +233,9 @@ def test_a_changed_upstream_sender_is_reported_and_left_alone(platform, caplog, 
 
     monkeypatch.setattr(tasks_module, "send_grade_if_interesting", send_grade_if_interesting)
     with caplog.at_level(logging.ERROR, logger="openedx_grade_freeze"):
-        platform_adapter.activate()
+        wiring.activate()
 
-    assert "credentials.send_grade_if_interesting" in platform_adapter.describe()["problems"]
+    assert "credentials.send_grade_if_interesting" in wiring.describe()["problems"]
     assert "edx-platform's own Credentials sender keeps posting" in caplog.text
     assert tasks_module.send_grade_if_interesting is send_grade_if_interesting
 

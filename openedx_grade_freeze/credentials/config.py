@@ -5,9 +5,9 @@ import logging
 
 from django.conf import settings
 
-from openedx_grade_freeze import platform_adapter
 from openedx_grade_freeze.credentials.client import CredentialsClient
 from openedx_grade_freeze.keys import to_course_key
+from openedx_grade_freeze.platform import credentials_service, modules, site_configuration
 from openedx_grade_freeze.toggles import GRADE_FREEZE_CREDENTIALS_ENABLED
 
 log = logging.getLogger(__name__)
@@ -18,7 +18,7 @@ SITE_CONFIGURATION_KEY = "GRADE_FREEZE"
 def _site_config(org):
     """The site's ``GRADE_FREEZE`` dict for ``org``, or None (a broken value is logged and ignored)."""
     try:
-        value = platform_adapter.get_site_configuration_value(org, SITE_CONFIGURATION_KEY)
+        value = site_configuration.get_site_configuration_value(org, SITE_CONFIGURATION_KEY)
     except Exception:  # pylint: disable=broad-except
         log.exception("Could not read the site configuration %s of org %s", SITE_CONFIGURATION_KEY, org)
         return None
@@ -42,7 +42,7 @@ def credentials_base_url(org=None):
     """The Credentials API root to post to: the plugin's setting, the platform's, then the LMS's internal URL."""
     url = getattr(settings, "GRADE_FREEZE_CREDENTIALS_URL", None)
     if not url:
-        url = platform_adapter.get_credentials_base_url(org=org)
+        url = credentials_service.get_credentials_base_url(org=org)
     url = url or getattr(settings, "CREDENTIALS_INTERNAL_SERVICE_URL", None)
     if not url:
         return None
@@ -57,12 +57,12 @@ _platform_session_factories = {}
 
 def _platform_session_factory(org):
     """A factory of sessions carrying the LMS's JWT for its Credentials service user, inside the LMS only."""
-    if not platform_adapter.is_platform_available():
+    if not modules.is_platform_available():
         return None
     factory = _platform_session_factories.get(org)
     if factory is None:
         factory = _platform_session_factories.setdefault(
-            org, lambda: platform_adapter.get_credentials_api_client(org=org)
+            org, lambda: credentials_service.get_credentials_api_client(org=org)
         )
     return factory
 

@@ -7,11 +7,13 @@ from datetime import datetime, timezone
 
 from django.db import IntegrityError, transaction
 
-from openedx_grade_freeze import platform_adapter, policy
+from openedx_grade_freeze import policy
 from openedx_grade_freeze.credentials import outbox
 from openedx_grade_freeze.credentials.config import forwarding_enabled
-from openedx_grade_freeze.keys import as_utc, isoformat, to_course_key
+from openedx_grade_freeze.dates import as_utc, isoformat
+from openedx_grade_freeze.keys import to_course_key
 from openedx_grade_freeze.models import DELIVERY_GRADE, CourseGradeRecord, FrozenGradeDrift
+from openedx_grade_freeze.platform import grades
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +72,7 @@ def grade_change_from_event(grade, metadata):
 def _platform_grade(user_id, course_key):
     """The LMS's stored course grade (``PlatformCourseGrade``) read through the platform adapter, or None."""
     try:
-        return platform_adapter.get_persisted_course_grade(user_id, course_key)
+        return grades.get_persisted_course_grade(user_id, course_key)
     except Exception:  # pylint: disable=broad-except
         log.exception("Could not read user %s's stored grade in %s", user_id, course_key)
         return None

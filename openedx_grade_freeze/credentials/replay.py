@@ -6,9 +6,8 @@ import logging
 
 from django.db import transaction
 
-from openedx_grade_freeze import platform_adapter
 from openedx_grade_freeze.credentials import ledger, outbox, upstream_sender
-from openedx_grade_freeze.keys import as_utc, isoformat
+from openedx_grade_freeze.dates import as_utc, isoformat
 from openedx_grade_freeze.models import (
     DELIVERY_FAILED,
     DELIVERY_GRADE,
@@ -16,6 +15,7 @@ from openedx_grade_freeze.models import (
     CourseGradeRecord,
     CredentialsDelivery,
 )
+from openedx_grade_freeze.platform import grades
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ def lms_grades_for_catch_up(course_keys, user_ids=None, start=None, end=None):
     Raises ``PlatformUnavailableError`` outside the LMS.
     """
     for course_key in course_keys:
-        yield from platform_adapter.iter_persisted_course_grades(course_key, user_ids=user_ids, start=start, end=end)
+        yield from grades.iter_persisted_course_grades(course_key, user_ids=user_ids, start=start, end=end)
 
 
 def record_lms_grade(grade, dry_run=False):

@@ -1,17 +1,18 @@
 """
 Taking over edx-platform's own Credentials grade sender: its sends become requests to the plugin's ordered outbox.
 
-The platform adapter wraps upstream's ``send_grade_if_interesting`` and asks ``take_over_grade_send`` first. See
-docs/decisions/0005-credentials-outbox-and-ordering.rst.
+Importing this module registers upstream's ``send_grade_if_interesting`` as a point for ``platform.wiring``, whose
+wrapper asks ``take_over_grade_send`` first. See docs/decisions/0005-credentials-outbox-and-ordering.rst.
 """
+import functools
 import logging
 
 from django.db import transaction
 
-from openedx_grade_freeze import platform_adapter
 from openedx_grade_freeze.credentials import ledger, outbox
 from openedx_grade_freeze.credentials.config import forwarding_enabled
-from openedx_grade_freeze.keys import as_utc, isoformat, to_course_key
+from openedx_grade_freeze.dates import as_utc, isoformat
+from openedx_grade_freeze.keys import to_course_key
 from openedx_grade_freeze.models import (
     DELIVERY_GRADE,
     DELIVERY_PENDING,
@@ -20,6 +21,7 @@ from openedx_grade_freeze.models import (
     CredentialsDelivery,
     FrozenGradeDrift,
 )
+from openedx_grade_freeze.platform import credentials_service, grades, wiring
 from openedx_grade_freeze.toggles import (
     GRADE_FREEZE_CREDENTIALS_MIRROR_UPSTREAM_CONDITIONS,
     GRADE_FREEZE_CREDENTIALS_REPLACE_UPSTREAM_SENDER,
@@ -50,7 +52,7 @@ def take_over_grade_send(user_id, course_key, mode=None, status=None, source="")
         return False
     if GRADE_FREEZE_CREDENTIALS_MIRROR_UPSTREAM_CONDITIONS.is_enabled():
         # Judged on the mode and status upstream was given (a certificate change passes the new ones), as it would.
-        conditions = platform_adapter.upstream_grade_send_conditions(user_id, course_key, mode=mode, status=status)
+        conditions = credentials_service.upstream_grade_send_conditions(user_id, course_key, mode=mode, status=status)
         if conditions is not None and not conditions["send"]:
             log.debug("Upstream grade send of user %s in %s not needed: %s.", user_id, course_key,
                       conditions["reason"])
@@ -106,7 +108,7 @@ def newer_lms_grade(user_id, course_key, record):
 
     The second value is True when that grade was already recorded as drift (Credentials keeps the frozen grade).
     """
-    return lms_grade_change(platform_adapter.get_persisted_course_grade(user_id, course_key), record)
+    return lms_grade_change(grades.get_persisted_course_grade(user_id, course_key), record)
 
 
 def lms_grade_change(grade, record):
@@ -156,3 +158,37 @@ def record_newer_lms_grade(user_id, course_key, record, reason=""):
         return DRIFT
     # Drift beside a frozen ledger grade, or another writer recorded this learner a moment ago: send the ledger's.
     return None
+
+
+_UPSTREAM_TASKS = "openedx.core.djangoapps.credentials.tasks.v1.tasks"
+
+
+def _route_to_outbox(func, source, signature):
+    """Wrap upstream's sender: the outbox takes the send when the plugin forwards the org, else upstream sends."""
+    @functools.wraps(func)
+    def routed(*args, **kwargs):
+        try:
+            arguments = signature.bind(*args, **kwargs)
+            arguments.apply_defaults()
+            values = arguments.arguments
+            taken = take_over_grade_send(
+                values["user"].id, values["course_run_key"], mode=values["mode"], status=values["status"],
+                source=source,
+            )
+        except Exception:  # pylint: disable=broad-except
+            log.exception("Could not hand edx-platform's grade send at %s to the plugin's outbox; edx-platform "
+                          "sends it.", source)
+            taken = False
+        return None if taken else func(*args, **kwargs)  # upstream's function returns None either way
+    return wiring.mark(routed, func, source)
+
+
+# Not a grade write: upstream's Credentials sender, routed through the plugin's outbox (ADR 0005).
+SEND_GRADE_IF_INTERESTING = wiring.register(wiring.WritePoint(
+    "credentials.send_grade_if_interesting", _UPSTREAM_TASKS, "send_grade_if_interesting",
+    ("user", "course_run_key", "mode", "status", "letter_grade", "percent_grade", "grade_last_updated", "verbose"),
+    _route_to_outbox,
+    # The COURSE_GRADE_CHANGED and COURSE_CERT_CHANGED receivers import it by name.
+    holders=("openedx.core.djangoapps.credentials.signals",),
+    unwired="edx-platform's own Credentials sender keeps posting, older grades included",
+))

@@ -24,11 +24,12 @@ from datetime import timezone
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_date, parse_datetime
 
-from openedx_grade_freeze import credentials
+from openedx_grade_freeze.credentials import config, outbox, replay
+from openedx_grade_freeze.dates import as_utc
 from openedx_grade_freeze.exceptions import InvalidCourseKeyError, PlatformUnavailableError
-from openedx_grade_freeze.keys import as_utc, to_course_key
+from openedx_grade_freeze.keys import to_course_key
 
-_FAILED = (credentials.OUTCOME_RETRY, credentials.OUTCOME_FAILED, credentials.OUTCOME_REJECTED)
+_FAILED = (outbox.OUTCOME_RETRY, outbox.OUTCOME_FAILED, outbox.OUTCOME_REJECTED)
 
 
 def _parse_when(value, name):
@@ -71,27 +72,27 @@ class Command(BaseCommand):
             raise CommandError(f"--rate must be more than 0, not {rate}")
         dry_run, force = options["dry_run"], options["force"]
         lms_grades = self._lms_grades(filters) if options["from_lms"] else None
-        if not dry_run and not credentials.is_configured():
+        if not dry_run and not config.is_configured():
             raise CommandError(
                 "Credentials is not configured: set GRADE_FREEZE_CREDENTIALS_URL and the OAuth client settings "
                 "(or run inside the LMS with its Credentials settings)."
             )
         from_lms = "" if lms_grades is None else self._record_lms_grades(lms_grades, dry_run) + "; "
-        records = list(credentials.grade_records_for_replay(**filters))
+        records = list(replay.grade_records_for_replay(**filters))
         total = len(records)
         counts = Counter()
         interval = 1.0 / rate
         next_send = time.monotonic()
         every = max(1, min(100, total // 20 or 1))
         for index, record in enumerate(records, start=1):
-            if not force and not credentials.needs_sending(record):
+            if not force and not replay.needs_sending(record):
                 counts["skipped"] += 1
             elif dry_run:
                 counts["would send"] += 1
             else:
                 time.sleep(max(0.0, next_send - time.monotonic()))
                 next_send = time.monotonic() + interval
-                outcome = credentials.replay_grade(record, resend=force)
+                outcome = replay.replay_grade(record, resend=force)
                 counts[self._bucket(outcome)] += 1
             if index % every == 0 or index == total:
                 self.stdout.write(f"[{index}/{total}] {self._summary(counts)}")
@@ -102,7 +103,7 @@ class Command(BaseCommand):
     def _lms_grades(filters):
         """The LMS's stored grades to catch up from, read before anything is recorded."""
         try:
-            return list(credentials.lms_grades_for_catch_up(
+            return list(replay.lms_grades_for_catch_up(
                 filters["course_keys"], user_ids=filters["user_ids"], start=filters["start"], end=filters["end"],
             ))
         except PlatformUnavailableError as error:
@@ -111,21 +112,21 @@ class Command(BaseCommand):
     def _record_lms_grades(self, grades, dry_run):
         """Record the LMS's grades newer than the ledger's (count them only in a dry run); the summary."""
         if dry_run:
-            names = (credentials.LMS_WOULD_RECORD, credentials.LMS_WOULD_DRIFT, credentials.LMS_UP_TO_DATE)
+            names = (replay.LMS_WOULD_RECORD, replay.LMS_WOULD_DRIFT, replay.LMS_UP_TO_DATE)
         else:
-            names = (credentials.LMS_RECORDED, credentials.LMS_DRIFT, credentials.LMS_UP_TO_DATE)
+            names = (replay.LMS_RECORDED, replay.LMS_DRIFT, replay.LMS_UP_TO_DATE)
         counts = Counter()
         total = len(grades)
         every = max(1, min(100, total // 20 or 1))
         for index, grade in enumerate(grades, start=1):
-            counts[credentials.record_lms_grade(grade, dry_run=dry_run)] += 1
+            counts[replay.record_lms_grade(grade, dry_run=dry_run)] += 1
             if index % every == 0 or index == total:
                 self.stdout.write(f"[LMS {index}/{total}] " + ", ".join(f"{name} {counts[name]}" for name in names))
         return f"{total} LMS grades: " + ", ".join(f"{name} {counts[name]}" for name in names)
 
     @staticmethod
     def _bucket(outcome):
-        if outcome == credentials.OUTCOME_SENT:
+        if outcome == outbox.OUTCOME_SENT:
             return "sent"
         if outcome in _FAILED:
             return "failed"

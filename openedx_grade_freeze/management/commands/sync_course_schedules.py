@@ -13,10 +13,11 @@ recorded as an end-date change (tracking event, audit row, log line), exactly as
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from openedx_grade_freeze import platform_adapter
+from openedx_grade_freeze.dates import as_utc, isoformat
 from openedx_grade_freeze.exceptions import InvalidCourseKeyError
-from openedx_grade_freeze.keys import as_utc, isoformat, to_course_key
+from openedx_grade_freeze.keys import to_course_key
 from openedx_grade_freeze.models import CourseSchedule, FailedScheduleEvent
+from openedx_grade_freeze.platform import course_overviews, modules
 from openedx_grade_freeze.schedules import apply_snapshot, snapshot_from_platform
 
 
@@ -34,7 +35,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Say what would change; write nothing.")
 
     def handle(self, *args, **options):
-        if not platform_adapter.is_platform_available():
+        if not modules.is_platform_available():
             raise CommandError(
                 "sync_course_schedules reads edx-platform's CourseOverview, which is not importable here: "
                 "run it with the LMS or Studio manage.py."
@@ -42,21 +43,25 @@ class Command(BaseCommand):
         course_keys = self._course_keys(options)
         overviews = self._overviews(course_keys)
         total = len(overviews)
-        counts = {"new": 0, "end changed": 0, "unchanged": 0, "not found": 0}
+        counts = {"new": 0, "end changed": 0, "unchanged": 0, "not found": 0, "unreadable": 0}
         dry_run = options["dry_run"]
-        for index, (course_key, overview) in enumerate(overviews, start=1):
-            outcome = self._sync_one(course_key, overview, dry_run)
+        for index, (course_key, overview, error) in enumerate(overviews, start=1):
+            outcome = "unreadable" if error is not None else self._sync_one(course_key, overview, dry_run)
             counts[outcome] += 1
-            self.stdout.write(f"[{index}/{total}] {course_key}: {'would be ' if dry_run else ''}{outcome}")
+            detail = f" ({error})" if error is not None else ""
+            self.stdout.write(f"[{index}/{total}] {course_key}: {'would be ' if dry_run else ''}{outcome}{detail}")
         if options["failed"] and not dry_run:
-            synced = [str(key) for key, overview in overviews if overview is not None]
+            synced = [str(key) for key, overview, _ in overviews if overview is not None]
             FailedScheduleEvent.objects.filter(course_key__in=synced, resolved__isnull=True).update(
                 resolved=timezone.now()
             )
         summary = ", ".join(f"{count} {name}" for name, count in counts.items())
         self.stdout.write(self.style.SUCCESS(f"{'Dry run: ' if dry_run else ''}{total} courses: {summary}."))
-        if counts["not found"]:
-            raise CommandError(f"{counts['not found']} course(s) have no CourseOverview; see the lines above.")
+        if counts["not found"] or counts["unreadable"]:
+            raise CommandError(
+                f"{counts['not found']} course(s) have no CourseOverview and {counts['unreadable']} could not be "
+                "read; see the lines above."
+            )
 
     def _course_keys(self, options):
         """The course keys asked for, or None for every course; bad keys are refused before anything is done."""
@@ -78,9 +83,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
 
     def _overviews(self, course_keys):
-        if course_keys is None:
-            return [(overview.course_key, overview) for overview in platform_adapter.iter_course_overviews()]
-        return [(key, platform_adapter.get_course_overview(key)) for key in course_keys]
+        return list(course_overviews.iter_course_overviews(course_keys))
 
     def _sync_one(self, course_key, overview, dry_run):
         if overview is None:

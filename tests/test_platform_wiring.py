@@ -15,7 +15,7 @@ import pytest
 from django.test import override_settings
 from opaque_keys.edx.keys import CourseKey, UsageKey
 
-from openedx_grade_freeze import platform_adapter
+from openedx_grade_freeze.platform import modules, wiring
 from openedx_grade_freeze.policy import policy_cache
 from openedx_grade_freeze.tracking import UPDATE_BLOCKED
 from tests.conftest import events_named
@@ -79,14 +79,14 @@ def is_wired(function):
 # --- when the adapter stays off -------------------------------------------------------------------------------------
 
 def test_without_edx_platform_it_logs_one_info_line_and_does_nothing(caplog):
-    platform_adapter.forget_imports()
-    with caplog.at_level(logging.INFO, logger="openedx_grade_freeze.platform_adapter"):
-        assert platform_adapter.activate() is False
+    modules.forget_imports()
+    with caplog.at_level(logging.INFO, logger="openedx_grade_freeze.platform.wiring"):
+        assert wiring.activate() is False
 
-    (record,) = [r for r in caplog.records if r.name == "openedx_grade_freeze.platform_adapter"]
+    (record,) = [r for r in caplog.records if r.name == "openedx_grade_freeze.platform.wiring"]
     assert record.levelno == logging.INFO
     assert "no edx-platform here" in record.getMessage()
-    assert platform_adapter.describe()["active"] is False
+    assert wiring.describe()["active"] is False
 
 
 @pytest.mark.parametrize("overrides, says", [
@@ -101,20 +101,20 @@ def test_studio_unknown_service_and_disabled_wire_nothing(platform, caplog, over
     original_check = grade_utils.are_grades_frozen
     original_write = models.PersistentCourseGrade.__dict__["update_or_create"]
     with override_settings(**overrides), caplog.at_level(logging.INFO, logger="openedx_grade_freeze"):
-        assert platform_adapter.activate() is False
+        assert wiring.activate() is False
 
-    (record,) = [r for r in caplog.records if r.name == "openedx_grade_freeze.platform_adapter"]
+    (record,) = [r for r in caplog.records if r.name == "openedx_grade_freeze.platform.wiring"]
     assert record.levelno == logging.INFO and says in record.getMessage()
     assert grade_utils.are_grades_frozen is original_check
     assert models.PersistentCourseGrade.__dict__["update_or_create"] is original_write
-    assert platform_adapter.describe()["wired"] == []
+    assert wiring.describe()["wired"] == []
 
 
 # --- wiring --------------------------------------------------------------------------------------------------------
 
 def test_startup_logs_the_wired_points_and_those_wired_on_import(platform, caplog):
-    with caplog.at_level(logging.INFO, logger="openedx_grade_freeze.platform_adapter"):
-        assert platform_adapter.activate() is True
+    with caplog.at_level(logging.INFO, logger="openedx_grade_freeze.platform.wiring"):
+        assert wiring.activate() is True
 
     (line,) = [r.getMessage() for r in caplog.records if "wired the grade freeze into edx-platform" in r.getMessage()]
     for point in ("grade_utils.are_grades_frozen", "models.PersistentCourseGrade.update_or_create",
@@ -122,7 +122,7 @@ def test_startup_logs_the_wired_points_and_those_wired_on_import(platform, caplo
                   "models.PersistentSubsectionGrade.bulk_create_grades",
                   "models.PersistentSubsectionGradeOverride.update_or_create_override"):
         assert point in line
-    status = platform_adapter.describe()
+    status = wiring.describe()
     assert status["active"] and status["problems"] == {}
     assert "rest_api.v2.services.grades_frozen" in status["pending"]
     assert "api.override_subsection_grade" in status["pending"]
@@ -134,9 +134,9 @@ def test_every_freeze_check_follows_the_plugin_whatever_the_import_order(platfor
                                                                          source):
     if order == "imported before activation":
         module = importlib.import_module(module_name)
-        platform_adapter.activate()
+        wiring.activate()
     else:
-        platform_adapter.activate()
+        wiring.activate()
         assert module_name not in sys.modules or module_name.endswith("grade_utils")
         module = importlib.import_module(module_name)
 
@@ -170,7 +170,7 @@ def test_tasks_gradebook_and_xblock_service_answer_per_the_plugin_policy(platfor
     )
     from lms.djangoapps.grades.util_services import GradesUtilService
 
-    platform_adapter.activate()
+    wiring.activate()
     overview = make_course(platform, ended_days_ago=10)
 
     class Request:
@@ -244,7 +244,7 @@ def test_a_frozen_course_write_is_not_persisted_returns_the_stored_grade_and_is_
 
     make_course(platform, ended_days_ago=2)
     stored = write(models, stored_value)
-    platform_adapter.activate()
+    wiring.activate()
     publish(COURSE, now() - timedelta(days=40), time=now() + timedelta(seconds=1))  # now frozen
     policy_cache.clear()
     writes = len(platform.WRITE_LOG)
@@ -264,7 +264,7 @@ def test_a_frozen_write_with_nothing_stored_returns_none_and_never_raises(platfo
     from lms.djangoapps.grades.course_grade_factory import CourseGradeFactory
 
     make_course(platform, ended_days_ago=40)
-    platform_adapter.activate()
+    wiring.activate()
 
     assert _write_course_grade(models, 0.9) is None
     assert _write_subsection_grade(models, 9.0) is None
@@ -286,7 +286,7 @@ def test_an_unfrozen_course_write_goes_through_with_the_same_arguments_and_resul
     make_course(platform, ended_days_ago=2)
     class_name, method = source.split(".")
     original = getattr(getattr(models, class_name), method)
-    platform_adapter.activate()
+    wiring.activate()
     wired = getattr(getattr(models, class_name), method)
 
     assert is_wired(wired) == source
@@ -302,7 +302,7 @@ def test_course_grade_write_keeps_upstream_side_effects_when_unfrozen(platform):
     from lms.djangoapps.grades import models
 
     make_course(platform, ended_days_ago=2)
-    platform_adapter.activate()
+    wiring.activate()
 
     grade = _write_course_grade(models, 0.8)
     assert grade is models.PersistentCourseGrade.read(LEARNER, COURSE)
@@ -320,7 +320,7 @@ def test_overrides_of_a_frozen_course_are_refused_with_a_clear_error(platform, t
 
     overview = make_course(platform, ended_days_ago=2)
     store_grade(platform)
-    platform_adapter.activate()
+    wiring.activate()
     publish(COURSE, now() - timedelta(days=40), time=now() + timedelta(seconds=1))
     policy_cache.clear()
     writes = len(platform.WRITE_LOG)
@@ -349,7 +349,7 @@ def test_overrides_of_an_open_course_are_stored_and_applied(platform):
 
     make_course(platform, ended_days_ago=2)
     store_grade(platform)
-    platform_adapter.activate()
+    wiring.activate()
 
     api.override_subsection_grade(LEARNER, COURSE, SUBSECTION, earned_graded=2.0)
 
@@ -368,16 +368,16 @@ def test_a_missing_or_changed_write_point_is_reported_and_the_rest_still_wired(p
     telemetry.ATTRIBUTES.clear()
 
     with caplog.at_level(logging.INFO, logger="openedx_grade_freeze"):
-        assert platform_adapter.activate() is True
+        assert wiring.activate() is True
 
-    problems = platform_adapter.describe()["problems"]
+    problems = wiring.describe()["problems"]
     assert set(problems) == {"PersistentSubsectionGrade.bulk_create_grades", "PersistentCourseGrade.update_or_create"}
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
     assert any("PersistentSubsectionGrade.bulk_create_grades is missing" in e for e in errors)
     assert any("PersistentCourseGrade.update_or_create has parameters ('user_id', 'course_key', 'kwargs')" in e
                for e in errors)
     drift = "PersistentCourseGrade.update_or_create,PersistentSubsectionGrade.bulk_create_grades"
-    assert (platform_adapter.DRIFT_ATTRIBUTE, drift) in telemetry.ATTRIBUTES
+    assert (wiring.DRIFT_ATTRIBUTE, drift) in telemetry.ATTRIBUTES
     assert is_wired(models.PersistentSubsectionGrade.update_or_create_grade)
     assert not is_wired(models.PersistentCourseGrade.update_or_create)
 
@@ -387,9 +387,9 @@ def test_a_holder_that_no_longer_imports_the_check_by_name_is_reported(platform,
 
     del tasks.are_grades_frozen
     with caplog.at_level(logging.ERROR, logger="openedx_grade_freeze"):
-        platform_adapter.activate()
+        wiring.activate()
 
-    assert platform_adapter.describe()["problems"] == {
+    assert wiring.describe()["problems"] == {
         "lms.djangoapps.grades.tasks": "no longer imports are_grades_frozen by name"
     }
 
@@ -404,12 +404,12 @@ def test_an_unexpected_failure_never_reaches_the_lms_start(platform, caplog):
     sys.modules[f"{GRADES}.models"] = Exploding(f"{GRADES}.models")
     try:
         with caplog.at_level(logging.ERROR, logger="openedx_grade_freeze"):
-            assert platform_adapter.activate() is False
+            assert wiring.activate() is False
     finally:
         sys.modules[f"{GRADES}.models"] = real_models
 
     assert "could not wire edx-platform's grade write points" in caplog.text
-    assert platform_adapter.describe()["active"] is False
+    assert wiring.describe()["active"] is False
     from lms.djangoapps.grades import grade_utils
     assert not is_wired(grade_utils.are_grades_frozen)
 
@@ -428,13 +428,13 @@ def test_deactivate_restores_every_original_function(platform):
             ("override_model", models.PersistentSubsectionGradeOverride, "update_or_create_override"),
         )},
     }
-    platform_adapter.activate()
+    wiring.activate()
     from lms.djangoapps.grades.rest_api.v1 import gradebook_views  # imported while wired
     from lms.djangoapps.grades.rest_api.v2 import services as v2_services
     v2_original = v2_services.grades_frozen.grade_freeze_original
     assert is_wired(gradebook_views.are_grades_frozen) and is_wired(tasks.are_grades_frozen)
 
-    platform_adapter.deactivate()
+    wiring.deactivate()
 
     assert grade_utils.are_grades_frozen is originals["check"]
     assert tasks.are_grades_frozen is originals["check"] is originals["tasks"]
@@ -445,17 +445,17 @@ def test_deactivate_restores_every_original_function(platform):
     assert models.PersistentSubsectionGrade.__dict__["update_or_create_grade"] is originals["subsection"]
     assert models.PersistentSubsectionGrade.__dict__["bulk_create_grades"] is originals["bulk"]
     assert models.PersistentSubsectionGradeOverride.__dict__["update_or_create_override"] is originals["override_model"]
-    assert platform_adapter.describe() == {"active": False, "reason": "not activated", "wired": [], "pending": [],
+    assert wiring.describe() == {"active": False, "reason": "not activated", "wired": [], "pending": [],
                                            "problems": {}}
-    assert not any(isinstance(f, platform_adapter._WiringFinder) for f in sys.meta_path)  # pylint: disable=protected-access
+    assert not any(isinstance(f, wiring._WiringFinder) for f in sys.meta_path)  # pylint: disable=protected-access
 
 
 def test_activating_twice_wires_once(platform):
     from lms.djangoapps.grades import grade_utils, tasks
 
     original = grade_utils.are_grades_frozen
-    platform_adapter.activate()
-    platform_adapter.activate()
+    wiring.activate()
+    wiring.activate()
 
     assert tasks.are_grades_frozen.grade_freeze_original is original
     assert grade_utils.are_grades_frozen.grade_freeze_original is original

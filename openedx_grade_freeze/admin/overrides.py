@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin
 
 from openedx_grade_freeze import overrides
+from openedx_grade_freeze.admin.base import ReadOnlyAdmin
 from openedx_grade_freeze.exceptions import InvalidFreezeConfigurationError
 from openedx_grade_freeze.models import (
     BlockedGradeUpdates,
@@ -15,19 +16,6 @@ from openedx_grade_freeze.models import (
     FreezeConfigChange,
     OrgFreezeOverride,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """An admin page that shows records and lets nobody add, edit or delete them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CourseSchedule)
@@ -187,6 +175,3 @@ class FreezeConfigChangeAdmin(ReadOnlyAdmin):
     search_fields = ("key", "reason")
     date_hierarchy = "created"
 
-
-# Credentials forwarding's admin pages live in their own module.
-from openedx_grade_freeze.credentials import admin as credentials_admin  # noqa: E402,F401

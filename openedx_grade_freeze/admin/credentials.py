@@ -3,7 +3,7 @@ Django admin for Credentials forwarding: the grade ledger, the outbox of deliver
 """
 from django.contrib import admin, messages
 
-from openedx_grade_freeze.admin import ReadOnlyAdmin
+from openedx_grade_freeze.admin.base import ReadOnlyAdmin
 from openedx_grade_freeze.credentials import outbox
 from openedx_grade_freeze.models import (
     DELIVERY_FAILED,

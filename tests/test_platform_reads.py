@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import override_settings
 
-from openedx_grade_freeze import platform_adapter
+from openedx_grade_freeze.platform import credentials_service, grades, modules
 
 COURSE = "course-v1:OrgX+Freeze101+2024"
 SUBSECTION = "block-v1:OrgX+Freeze101+2024+type@sequential+block@week1"
@@ -30,11 +30,11 @@ def in_a_program():
 
 
 def test_everything_answers_none_outside_the_platform():
-    platform_adapter.forget_imports()
-    assert platform_adapter.get_persisted_course_grade(LEARNER, COURSE) is None
-    assert platform_adapter.get_credentials_api_client() is None
-    assert platform_adapter.get_credentials_base_url("OrgX") is None
-    assert platform_adapter.upstream_grade_send_conditions(LEARNER, COURSE) is None
+    modules.forget_imports()
+    assert grades.get_persisted_course_grade(LEARNER, COURSE) is None
+    assert credentials_service.get_credentials_api_client() is None
+    assert credentials_service.get_credentials_base_url("OrgX") is None
+    assert credentials_service.upstream_grade_send_conditions(LEARNER, COURSE) is None
 
 
 def test_persisted_course_grade_is_the_stored_course_grade(platform):
@@ -45,7 +45,7 @@ def test_persisted_course_grade_is_the_stored_course_grade(platform):
 
     CourseOverview.create(COURSE, end=platform.utcnow() + timedelta(days=5))
     platform.enroll(platform.register_user(LEARNER, "learner"), COURSE)
-    assert platform_adapter.get_persisted_course_grade(LEARNER, COURSE) is None
+    assert grades.get_persisted_course_grade(LEARNER, COURSE) is None
 
     tasks.set_raw_score(LEARNER, SUBSECTION, 8, 10)
     tasks.recalculate_subsection_grade_v3.apply_async(kwargs={
@@ -53,7 +53,7 @@ def test_persisted_course_grade_is_the_stored_course_grade(platform):
         "score_deleted": False, "score_db_table": "csm",
     })
 
-    grade = platform_adapter.get_persisted_course_grade(LEARNER, COURSE)
+    grade = grades.get_persisted_course_grade(LEARNER, COURSE)
     stored = PersistentCourseGrade.read(LEARNER, COURSE)
     assert grade.modified is not None and grade.modified == stored.modified
     assert (grade.user_id, grade.percent_grade) == (LEARNER, stored.percent_grade)
@@ -64,17 +64,17 @@ def test_persisted_course_grade_is_the_stored_course_grade(platform):
 def test_credentials_client_is_the_platform_jwt_client_for_the_service_user(platform):
     from openedx.core.djangoapps.site_configuration.helpers import set_value_for_org
 
-    assert platform_adapter.get_credentials_api_client() is None  # the service user does not exist yet
+    assert credentials_service.get_credentials_api_client() is None  # the service user does not exist yet
     get_user_model().objects.create(username="credentials_service_user", is_staff=True)
 
-    client = platform_adapter.get_credentials_api_client(org="OrgX")
+    client = credentials_service.get_credentials_api_client(org="OrgX")
 
     scheme, token = client.headers["Authorization"].split(" ")
     claims = jwt.decode(token, options={"verify_signature": False})
     assert (scheme, claims["preferred_username"], claims["administrator"]) == ("JWT", "credentials_service_user", True)
-    assert platform_adapter.get_credentials_base_url() == "http://credentials.test/api/v2/"
+    assert credentials_service.get_credentials_base_url() == "http://credentials.test/api/v2/"
     set_value_for_org("OrgX", "CREDENTIALS_INTERNAL_SERVICE_URL", "http://credentials.orgx.test")
-    assert platform_adapter.get_credentials_base_url("OrgX") == "http://credentials.orgx.test/api/v2/"
+    assert credentials_service.get_credentials_base_url("OrgX") == "http://credentials.orgx.test/api/v2/"
 
 
 @pytest.mark.parametrize("setup, mode, status, expected", [
@@ -106,11 +106,11 @@ def test_upstream_send_conditions_mirror_send_grade_if_interesting(platform, lea
     if setup == "audit certificate":
         create_certificate(learner, COURSE, mode="audit", status="downloadable")
 
-    conditions = platform_adapter.upstream_grade_send_conditions(LEARNER, COURSE, mode=mode, status=status)
+    conditions = credentials_service.upstream_grade_send_conditions(LEARNER, COURSE, mode=mode, status=status)
 
     assert conditions["send"] is expected[0] and conditions["verified"] is expected[0]
     assert conditions["reason"].startswith(expected[1])
 
 
 def test_unknown_learner_is_not_sent(platform):
-    assert platform_adapter.upstream_grade_send_conditions(999, COURSE)["reason"] == "unknown user"
+    assert credentials_service.upstream_grade_send_conditions(999, COURSE)["reason"] == "unknown user"

@@ -1,0 +1,20 @@
+"""
+Datetime helpers: everything the plugin stores and compares is tz-aware UTC.
+"""
+from datetime import datetime, timezone
+
+
+def as_utc(value):
+    """Return a datetime as tz-aware UTC (naive values are taken to be UTC, as edx-platform stores them)."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        raise TypeError(f"Expected a datetime, got {value!r}")
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def isoformat(value):
+    """ISO-8601 text of a datetime in UTC, or None."""
+    return None if value is None else as_utc(value).isoformat()

@@ -1,0 +1,78 @@
+"""
+Learners' stored course grades in edx-platform's LMS (``PersistentCourseGrade``), read-only.
+"""
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+
+from openedx_grade_freeze.exceptions import PlatformUnavailableError
+from openedx_grade_freeze.keys import to_course_key
+from openedx_grade_freeze.platform.modules import import_platform_module
+
+_GRADES = "lms.djangoapps.grades"
+
+
+@dataclass(frozen=True)
+class PlatformCourseGrade:
+    """
+    A learner's course grade as edx-platform's ``PersistentCourseGrade`` stores it.
+    """
+
+    percent_grade: float
+    letter_grade: str
+    passed_timestamp: datetime | None
+    modified: datetime | None
+    user_id: int | None = None
+    course_key: object = None
+
+    @property
+    def passed(self):
+        return self.passed_timestamp is not None
+
+
+def _stored_course_grade(user_id, course_key):
+    models = import_platform_module(f"{_GRADES}.models")
+    if models is None:
+        return None
+    try:
+        return models.PersistentCourseGrade.read(user_id, to_course_key(course_key))
+    except models.PersistentCourseGrade.DoesNotExist:
+        return None
+
+
+def _platform_course_grade(grade):
+    return PlatformCourseGrade(
+        percent_grade=grade.percent_grade,
+        letter_grade=grade.letter_grade or "",
+        passed_timestamp=grade.passed_timestamp,
+        modified=grade.modified,
+        user_id=grade.user_id,
+        course_key=to_course_key(str(grade.course_id)),
+    )
+
+
+def get_persisted_course_grade(user_id, course_key):
+    """The learner's stored course grade as a ``PlatformCourseGrade``, or None (none stored, or not in the LMS)."""
+    grade = _stored_course_grade(user_id, course_key)
+    return None if grade is None else _platform_course_grade(grade)
+
+
+def iter_persisted_course_grades(course_key, user_ids=None, start=None, end=None):
+    """Yield a run's stored course grades as ``PlatformCourseGrade``, oldest ``modified`` first; raises outside the LMS.
+
+    Only those of ``user_ids`` when given, and modified in [``start``, ``end``). Read with upstream's
+    ``get_recently_modified_grades``, as ``notify_credentials`` does (its end is inclusive, so ``end`` is dropped).
+    """
+    grades_api = import_platform_module(f"{_GRADES}.api")
+    if grades_api is None:
+        raise PlatformUnavailableError("edx-platform's grades API is not importable: not running in the LMS.")
+    users = None
+    if user_ids:
+        users = list(get_user_model().objects.filter(pk__in=user_ids))
+        if not users:  # upstream reads no users as "everyone"
+            return
+    for grade in grades_api.get_recently_modified_grades([course_key], start, end, users=users):
+        if end is not None and grade.modified is not None and grade.modified >= end:
+            continue
+        yield _platform_course_grade(grade)
