@@ -1,24 +1,35 @@
 """
 The public Python API of openedx-grade-freeze: other plugins and edx-platform code call only these.
 """
-from openedx_grade_freeze import overrides, policy, schedules
+from openedx_grade_freeze import overrides, policy, schedules, status
 from openedx_grade_freeze.exceptions import InvalidCourseKeyError, InvalidFreezeConfigurationError
+from openedx_grade_freeze.keys import to_course_key
+from openedx_grade_freeze.platform import course_roles
 from openedx_grade_freeze.policy import FreezeState
 from openedx_grade_freeze.schedules import EndDateChange, ScheduleSnapshot
+from openedx_grade_freeze.status import CourseFreezeReport, CourseListEntry, RefusedUpdates, UnknownCourseError
 
 __all__ = [
+    "CourseFreezeReport",
+    "CourseListEntry",
     "EndDateChange",
     "FreezeState",
     "InvalidCourseKeyError",
     "InvalidFreezeConfigurationError",
+    "RefusedUpdates",
     "ScheduleSnapshot",
+    "UnknownCourseError",
     "are_grades_frozen",
+    "can_read_course_status",
     "delete_course_override",
     "delete_org_override",
+    "get_course_report",
     "get_freeze_state",
+    "list_courses",
     "record_course_schedule",
     "set_course_override",
     "set_org_override",
+    "to_course_key",
 ]
 
 
@@ -57,3 +68,20 @@ def delete_course_override(course_key, *, reason, user=None):
 def delete_org_override(org, *, reason, user=None):
     """Remove an org's override; returns whether there was one."""
     return overrides.delete_org_override(org, reason=reason, user=user)
+
+
+def get_course_report(course_key, at=None):
+    """A course's freeze state with refused updates and Credentials deliveries; ``UnknownCourseError`` if unknown."""
+    return status.get_course_report(course_key, at=at)
+
+
+def list_courses(frozen=None, upcoming_days=None, org=None):
+    """The courses the plugin knows, as ``CourseListEntry`` items, filtered by state, upcoming window and org."""
+    return status.list_courses(frozen=frozen, upcoming_days=upcoming_days, org=org)
+
+
+def can_read_course_status(user, course_key):
+    """Whether ``user`` may see a course's freeze status: global staff, or the course's staff and instructors."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return bool(user.is_staff or course_roles.is_course_team(user, course_key))

@@ -2,5 +2,6 @@
 The plugin's celery tasks, gathered here for celery's autodiscovery; each is defined beside the code it runs.
 """
 from openedx_grade_freeze.credentials.outbox import drain_credentials_deliveries, send_credentials_delivery
+from openedx_grade_freeze.upcoming import announce_upcoming_freezes_task
 
-__all__ = ["drain_credentials_deliveries", "send_credentials_delivery"]
+__all__ = ["announce_upcoming_freezes_task", "drain_credentials_deliveries", "send_credentials_delivery"]

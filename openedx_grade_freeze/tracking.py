@@ -10,6 +10,7 @@ log = logging.getLogger(__name__)
 COURSE_END_CHANGED = "edx.grades.freeze.course_end_changed"
 CONFIG_CHANGED = "edx.grades.freeze.config_changed"
 UPDATE_BLOCKED = "edx.grades.freeze.update_blocked"
+FREEZE_UPCOMING = "edx.grades.freeze.upcoming"
 
 
 def emit(name, data):

@@ -115,13 +115,31 @@ def plugin_settings(settings):
         # .. setting_description: The Credentials certificate types whose available date is sent on an end-date
         #   change. The site's ``GRADE_FREEZE["CERTIFICATE_TYPES"]`` takes precedence.
         "GRADE_FREEZE_CREDENTIALS_CERTIFICATE_TYPES": ["verified"],
+        # .. setting_name: GRADE_FREEZE_UPCOMING_WARNING_DAYS
+        # .. setting_default: 7
+        # .. setting_description: How many days before a course's freeze date the ``edx.grades.freeze.upcoming``
+        #   tracking event is emitted (once per course and freeze date; again when the date moves).
+        "GRADE_FREEZE_UPCOMING_WARNING_DAYS": 7,
+        # .. setting_name: GRADE_FREEZE_UPCOMING_CHECK_INTERVAL_SECONDS
+        # .. setting_default: 3600
+        # .. setting_description: Interval of the ``grade-freeze-upcoming-warning`` entry added to
+        #   ``CELERY_BEAT_SCHEDULE``, which emits ``edx.grades.freeze.upcoming``. 0 or None adds no entry.
+        "GRADE_FREEZE_UPCOMING_CHECK_INTERVAL_SECONDS": 3600,
+        # .. setting_name: GRADE_FREEZE_EXCEPTION_HELP_URL
+        # .. setting_default: None
+        # .. setting_description: Where course teams ask for a freeze exception (a support form or mailto: link),
+        #   shown on the course's freeze status page. None shows the generic advice (contact the platform's
+        #   support team).
+        "GRADE_FREEZE_EXCEPTION_HELP_URL": None,
     }
     for name, value in defaults.items():
         if not hasattr(settings, name):
             setattr(settings, name, value)
     # GRADE_FREEZE_ENABLED and GRADE_FREEZE_PLATFORM_ADAPTER_ENABLED are toggles: see openedx_grade_freeze/toggles.py.
     register_filter_step(settings)
+    register_dashboard_step(settings)
     register_drain_schedule(settings)
+    register_upcoming_schedule(settings)
 
 
 DRAIN_TASK = "openedx_grade_freeze.tasks.drain_credentials_deliveries"
@@ -138,19 +156,48 @@ def register_drain_schedule(settings):
     settings.CELERY_BEAT_SCHEDULE = schedule
 
 
-def register_filter_step(settings):
-    """Add the veto step to ``OPEN_EDX_FILTERS_CONFIG`` for our filter type, keeping every other entry."""
-    filters_config = getattr(settings, "OPEN_EDX_FILTERS_CONFIG", None)
-    filters_config = dict(filters_config or {})
-    entry = dict(filters_config.get(FILTER_TYPE) or {})
+UPCOMING_TASK = "openedx_grade_freeze.tasks.announce_upcoming_freezes"
+UPCOMING_SCHEDULE_ENTRY = "grade-freeze-upcoming-warning"
+
+
+def register_upcoming_schedule(settings):
+    """Add the periodic upcoming-freeze warning to ``CELERY_BEAT_SCHEDULE``, keeping an operator's own entry."""
+    interval = getattr(settings, "GRADE_FREEZE_UPCOMING_CHECK_INTERVAL_SECONDS", None)
+    if not interval:
+        return
+    schedule = dict(getattr(settings, "CELERY_BEAT_SCHEDULE", None) or {})
+    schedule.setdefault(UPCOMING_SCHEDULE_ENTRY, {"task": UPCOMING_TASK, "schedule": float(interval)})
+    settings.CELERY_BEAT_SCHEDULE = schedule
+
+
+DASHBOARD_FILTER_TYPE = "org.openedx.learning.instructor.dashboard.render.started.v1"
+DASHBOARD_STEP = "openedx_grade_freeze.dashboard.AddGradeFreezeSection"
+
+
+def register_dashboard_step(settings):
+    """Add the "Grade freeze" section step to the instructor dashboard's pipeline, keeping other plugins' steps."""
+    # The step only adds information: unlike the veto, the dashboard keeps its default fail_silently (True).
+    _append_step(settings, DASHBOARD_FILTER_TYPE, DASHBOARD_STEP)
+
+
+def _append_step(settings, filter_type, step, **defaults):
+    """Append ``step`` to the pipeline of ``filter_type`` in ``OPEN_EDX_FILTERS_CONFIG``, keeping every entry."""
+    filters_config = dict(getattr(settings, "OPEN_EDX_FILTERS_CONFIG", None) or {})
+    entry = dict(filters_config.get(filter_type) or {})
     pipeline = entry.get("pipeline") or []
     if isinstance(pipeline, str):
         pipeline = [pipeline]
     pipeline = list(pipeline)
-    if PIPELINE_STEP not in pipeline:
-        pipeline.append(PIPELINE_STEP)
+    if step not in pipeline:
+        pipeline.append(step)
     entry["pipeline"] = pipeline
-    # The veto must reach the caller: a silently failing pipeline would let frozen grades change.
-    entry.setdefault("fail_silently", False)
-    filters_config[FILTER_TYPE] = entry
+    for name, value in defaults.items():
+        entry.setdefault(name, value)
+    filters_config[filter_type] = entry
     settings.OPEN_EDX_FILTERS_CONFIG = filters_config
+
+
+def register_filter_step(settings):
+    """Add the veto step to ``OPEN_EDX_FILTERS_CONFIG`` for our filter type, keeping every other entry."""
+    # The veto must reach the caller: a silently failing pipeline would let frozen grades change.
+    _append_step(settings, FILTER_TYPE, PIPELINE_STEP, fail_silently=False)

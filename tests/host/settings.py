@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "eventtracking.django.apps.EventTrackingConfig",
+    "rest_framework",
     "tests.host.apps.HostConfig",
 ]
 # As lms/envs/common.py does: every installed plugin app, found through its entry point.
@@ -145,6 +146,30 @@ CELERY_BROKER_URL = os.environ.get("GRADE_FREEZE_CELERY_BROKER", "redis://127.0.
 CELERY_TASK_ALWAYS_EAGER = True
 
 OPEN_EDX_FILTERS_CONFIG = {}
+
+# JWT authentication as the LMS configures edx-drf-extensions: tokens the LMS signs (HS256 here, as the platform's
+# stand-in issues them: GRADE_FREEZE_TEST_JWT_*), sent as "Authorization: JWT <token>".
+JWT_AUTH = {
+    "JWT_ISSUER": "http://lms.test/oauth2",
+    "JWT_AUDIENCE": "lms-key",
+    "JWT_SECRET_KEY": "grade-freeze-test-secret-0123456789abcdef",
+    "JWT_ISSUERS": [
+        {
+            "ISSUER": "http://lms.test/oauth2",
+            "AUDIENCE": "lms-key",
+            "SECRET_KEY": "grade-freeze-test-secret-0123456789abcdef",
+        }
+    ],
+    "JWT_ALGORITHM": "HS256",
+    "JWT_VERIFY_EXPIRATION": True,
+    "JWT_LEEWAY": 1,
+    "JWT_DECODE_HANDLER": "edx_rest_framework_extensions.auth.jwt.decoder.jwt_decode_handler",
+    "JWT_AUTH_HEADER_PREFIX": "JWT",
+    "JWT_SUPPORTED_VERSION": "1.2.0",
+    "JWT_PUBLIC_SIGNING_JWK_SET": None,
+}
+# As the platform: a JWT's claims never change the LMS user (an "administrator" claim does not make anyone staff).
+EDX_DRF_EXTENSIONS = {"JWT_PAYLOAD_USER_ATTRIBUTE_MAPPING": {}}
 
 # Monitoring custom attributes go to a recording backend instead of an APM agent.
 OPENEDX_TELEMETRY = ["tests.host.telemetry.RecordingBackend"]

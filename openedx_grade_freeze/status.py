@@ -1,0 +1,166 @@
+"""
+What the freeze means for one course right now, gathered for the people it affects (API, status page, dashboard).
+"""
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from django.db.models import Count, Q
+
+from openedx_grade_freeze import policy
+from openedx_grade_freeze.dates import as_utc
+from openedx_grade_freeze.exceptions import PlatformReadError
+from openedx_grade_freeze.keys import to_course_key
+from openedx_grade_freeze.models import (
+    DELIVERY_FAILED,
+    DELIVERY_PENDING,
+    BlockedGradeUpdates,
+    CourseSchedule,
+    CredentialsDelivery,
+)
+from openedx_grade_freeze.platform import course_overviews
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RefusedUpdates:
+    """How many grade updates the freeze refused on one write path of a course."""
+
+    source: str
+    total: int
+    last_reported: datetime | None
+
+
+@dataclass(frozen=True)
+class CourseFreezeReport:
+    """
+    One course's freeze state with its consequences; ``state`` is None when ``configuration_error`` says why.
+    """
+
+    course_key: object
+    state: policy.FreezeState | None
+    course_start: datetime | None
+    configuration_error: str
+    refused_updates: tuple
+    deliveries_pending: int
+    deliveries_failed: int
+    generated_at: datetime
+
+    @property
+    def refused_total(self):
+        """Every refused update of the course, on every write path."""
+        return sum(item.total for item in self.refused_updates)
+
+    @property
+    def days_until_freeze(self):
+        """Whole days left before the freeze (0 on the day itself), or None when frozen, off or undated."""
+        state = self.state
+        if state is None or state.frozen or not state.enabled or state.freeze_date is None:
+            return None
+        return max((state.freeze_date - self.generated_at).days, 0)
+
+
+class UnknownCourseError(LookupError):
+    """Neither the plugin's schedules nor edx-platform know this course."""
+
+
+def course_start(course_key):
+    """The course's start date (plugin schedule, else CourseOverview); raises ``UnknownCourseError`` if unknown.
+
+    ``PlatformReadError`` from a CourseOverview that cannot be loaded reaches the caller: the course may exist.
+    """
+    schedule = CourseSchedule.objects.filter(course_key=course_key).first()
+    if schedule is not None:
+        return as_utc(schedule.start)
+    overview = course_overviews.get_course_overview(course_key)
+    if overview is None:
+        raise UnknownCourseError(f"Unknown course {course_key}: no schedule has been published for it.")
+    return as_utc(overview.start)
+
+
+def get_course_report(course_key, at=None):
+    """The report of one course; raises ``InvalidCourseKeyError`` or ``UnknownCourseError``, never a policy error."""
+    course_key = to_course_key(course_key)
+    at = as_utc(at) if at is not None else datetime.now(timezone.utc)
+    error = ""
+    try:
+        start = course_start(course_key)
+    except PlatformReadError as read_error:
+        start, error = None, str(read_error)
+    state = None
+    if not error:
+        try:
+            state = policy.get_freeze_state(course_key, at=at)
+        except Exception as policy_error:  # pylint: disable=broad-except
+            # A broken override or site setting: say what is wrong instead of failing the page.
+            log.warning("The freeze policy of %s cannot be evaluated: %s", course_key, policy_error)
+            error = f"The freeze policy of {course_key} cannot be evaluated: {policy_error}"
+    refused = tuple(
+        RefusedUpdates(source=row.source, total=row.total, last_reported=as_utc(row.last_reported))
+        for row in BlockedGradeUpdates.objects.filter(course_key=course_key).order_by("source")
+    )
+    counts = CredentialsDelivery.objects.filter(course_key=course_key).aggregate(
+        pending=Count("pk", filter=Q(status=DELIVERY_PENDING)),
+        failed=Count("pk", filter=Q(status=DELIVERY_FAILED)),
+    )
+    return CourseFreezeReport(
+        course_key=course_key,
+        state=state,
+        course_start=start,
+        configuration_error=error,
+        refused_updates=refused,
+        deliveries_pending=counts["pending"] or 0,
+        deliveries_failed=counts["failed"] or 0,
+        generated_at=at,
+    )
+
+
+@dataclass(frozen=True)
+class CourseListEntry:
+    """One course in the overview list: its state now, or the error that stops it being decided."""
+
+    course_key: object
+    state: policy.FreezeState | None
+    configuration_error: str
+
+
+def list_courses(frozen=None, upcoming_days=None, org=None, at=None):
+    """The courses the plugin has schedules for, filtered by state, by a freeze within N days, and by org.
+
+    ``upcoming_days`` keeps courses not frozen yet whose freeze date falls within that many days. Courses whose
+    policy cannot be evaluated are listed only when no state filter is given.
+    """
+    at = as_utc(at) if at is not None else datetime.now(timezone.utc)
+    schedules = CourseSchedule.objects.order_by("course_key")
+    if org:
+        schedules = schedules.filter(org=org)
+    entries = []
+    for course_key in schedules.values_list("course_key", flat=True).iterator():
+        entry = _entry(course_key, at)
+        if _matches(entry, frozen, upcoming_days, at):
+            entries.append(entry)
+    return entries
+
+
+def _entry(course_key, at):
+    try:
+        return CourseListEntry(course_key, policy.get_freeze_state(course_key, at=at), "")
+    except Exception as error:  # pylint: disable=broad-except
+        return CourseListEntry(course_key, None, str(error))
+
+
+def _matches(entry, frozen, upcoming_days, at):
+    state = entry.state
+    if frozen is None and upcoming_days is None:
+        return True
+    if state is None:
+        return False
+    if frozen is not None and state.frozen != frozen:
+        return False
+    if upcoming_days is not None:
+        return (
+            state.enabled and not state.frozen and state.freeze_date is not None
+            and state.freeze_date <= at + timedelta(days=upcoming_days)
+        )
+    return True
