@@ -24,7 +24,7 @@ def _state_of(course_key):
 
 
 def _keep(queryset, predicate):
-    """The rows of ``queryset`` whose course satisfies ``predicate(name, state)`` (the state is computed, not stored)."""
+    """The rows whose course satisfies ``predicate(name, state)``: the state is computed, not stored."""
     keep = [
         pk for pk, course_key in queryset.values_list("pk", "course_key")
         if predicate(*_state_of(course_key)[:2])

@@ -5,6 +5,7 @@ Settings of the host project: the plugin is found through its entry points, neve
 ``GRADE_FREEZE_TEST_DB`` picks the database (``sqlite``, the default, or ``mysql`` for MariaDB on 127.0.0.1:3306).
 """
 import hashlib
+import json
 import os
 
 import django
@@ -166,7 +167,16 @@ JWT_AUTH = {
     "JWT_DECODE_HANDLER": "edx_rest_framework_extensions.auth.jwt.decoder.jwt_decode_handler",
     "JWT_AUTH_HEADER_PREFIX": "JWT",
     "JWT_SUPPORTED_VERSION": "1.2.0",
-    "JWT_PUBLIC_SIGNING_JWK_SET": None,
+    # The LMS always publishes its asymmetric keys; without any, edx-drf-extensions' first (asymmetric) check
+    # loops over no key and lets every token through, whatever signed it. A public key whose private half nobody
+    # holds keeps that check real, and HS256 tokens then go on to be verified with the secret above.
+    "JWT_PUBLIC_SIGNING_JWK_SET": json.dumps({"keys": [{
+        "kty": "RSA", "e": "AQAB", "kid": "grade-freeze-test-host", "key_ops": ["verify"],
+        "n": "vZblEDPRO5PCmFlFpyEN_8bciz1oBYEEaYzN2neM8k80uo3fe_mFrahIg48G2JDEZlSdQyCNn6ayoTy7XrRtq0za5-IFRNPrDI9Ca"
+             "ijXLew7AcsafDQZHNqYx4Ea_9mYFTR80se_AN6wcmt8Llbd3TVGvRWK6UYUIzFpogtZGA3xp3R2GBBIkyvWWOAZty2jHfYPG3c33s5y"
+             "MGe6YOqyEMlxYLE6I80-CdGkIuQzGuG6rGFfTq9V2R3vX07r6Gb2qltvhkqNuRXCvC3Al1Mh2tlfBcxAuij0_bg2vDLYNjVA7g-JwNj"
+             "F7LhmvurnabzC0SVVHlvMVGhnwwzjCq_1JQ",
+    }]}),
 }
 # As the platform: a JWT's claims never change the LMS user (an "administrator" claim does not make anyone staff).
 EDX_DRF_EXTENSIONS = {"JWT_PAYLOAD_USER_ATTRIBUTE_MAPPING": {}}

@@ -2,7 +2,7 @@
 URLs of version 1 of the REST API, and the OpenAPI description of exactly these URLs.
 """
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularJSONAPIView
 
 from openedx_grade_freeze.rest_api.v1 import views
 
@@ -17,13 +17,12 @@ urlpatterns = [
 # Where the plugin's URLs are mounted in the LMS (``plugin_app["url_config"]``): the description names full paths.
 PUBLIC_PREFIX = "api/grade_freeze/v1/"
 
-openapi_view = SpectacularAPIView.as_view(
+openapi_view = SpectacularJSONAPIView.as_view(
     urlconf=[path(PUBLIC_PREFIX, include(list(urlpatterns)))],
     custom_settings={
         "TITLE": "openedx-grade-freeze",
         "DESCRIPTION": "Grade freeze status of courses, and the course and org overrides that decide it.",
         "VERSION": "1.0.0",
-        "SERVE_INCLUDE_SCHEMA": False,
         "SCHEMA_PATH_PREFIX": "/api/grade_freeze/v1",
     },
 )

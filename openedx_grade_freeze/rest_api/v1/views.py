@@ -10,18 +10,26 @@ from edx_rest_framework_extensions.auth.session.authentication import SessionAut
 from edx_rest_framework_extensions.paginators import DefaultPagination
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.generics import GenericAPIView
+from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from openedx_grade_freeze import api
-from openedx_grade_freeze.rest_api.v1 import permissions, serializers
+from openedx_grade_freeze.rest_api.v1 import permissions, schema, serializers  # noqa: F401 (schema: auth names)
 
 _COURSE_ID = OpenApiParameter(
     "course_id", OpenApiTypes.STR, OpenApiParameter.PATH,
     description="A course run key, e.g. course-v1:edX+DemoX+2026 (old org/course/run keys too).",
 )
 _ORG = OpenApiParameter("org", OpenApiTypes.STR, OpenApiParameter.PATH, description="An organization short name.")
+
+
+def documented(**kwargs):
+    """``extend_schema`` on drf-spectacular's own schema class, whatever ``DEFAULT_SCHEMA_CLASS`` the LMS sets."""
+    def decorate(method):
+        method.schema = AutoSchema
+        return extend_schema(**kwargs)(method)
+    return decorate
 
 
 class _GradeFreezeView(APIView):
@@ -50,7 +58,10 @@ class CourseFreezeStatusView(_CourseView):
 
     permission_classes = (permissions.CanReadCourseStatus,)
 
-    @extend_schema(parameters=[_COURSE_ID], responses={200: serializers.CourseFreezeStatusSerializer})
+    @documented(
+        operation_id="grade_freeze_course_status", parameters=[_COURSE_ID],
+        responses={200: serializers.CourseFreezeStatusSerializer},
+    )
     def get(self, request, course_id):  # pylint: disable=unused-argument
         """The freeze status of one course (global staff, and the course's staff and instructors)."""
         try:
@@ -64,21 +75,23 @@ class CourseFreezeStatusView(_CourseView):
         return Response(data)
 
 
-class CourseListView(_GradeFreezeView, GenericAPIView):
+class CourseListView(_GradeFreezeView, ListAPIView):
     """``GET courses/``: every course the plugin has a schedule for, with its state (global staff)."""
 
     permission_classes = (permissions.IsGlobalStaff,)
     pagination_class = DefaultPagination
     serializer_class = serializers.CourseListEntrySerializer
 
-    @extend_schema(parameters=[serializers.CourseListQuerySerializer])
-    def get(self, request):
-        """Courses filtered by ``frozen``, by a freeze within ``upcoming_days`` days, and by ``org``."""
-        query = serializers.CourseListQuerySerializer(data=request.query_params)
+    def get_queryset(self):
+        """The courses matching ``frozen``, ``upcoming_days`` and ``org`` (400 on a bad filter)."""
+        query = serializers.CourseListQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
-        entries = api.list_courses(**{name: query.validated_data.get(name) for name in ("frozen", "upcoming_days", "org")})
-        page = self.paginate_queryset(entries)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return api.list_courses(**{name: query.validated_data.get(name) for name in ("frozen", "upcoming_days", "org")})
+
+    @documented(operation_id="grade_freeze_course_list", parameters=[serializers.CourseListQuerySerializer])
+    def get(self, request, *args, **kwargs):
+        """Courses filtered by ``frozen``, by a freeze within ``upcoming_days`` days, and by ``org``."""
+        return super().get(request, *args, **kwargs)
 
 
 def _reason_of(request):
@@ -100,7 +113,7 @@ class CourseOverrideView(_CourseView):
     permission_classes = (permissions.CanChangeOverrides,)
     required_permission = "openedx_grade_freeze.change_coursefreezeoverride"
 
-    @extend_schema(
+    @documented(
         parameters=[_COURSE_ID], request=serializers.CourseOverrideSerializer,
         responses={200: serializers.CourseOverrideSerializer},
     )
@@ -114,7 +127,7 @@ class CourseOverrideView(_CourseView):
             raise _invalid(error) from error
         return Response(serializers.CourseOverrideSerializer(override).data)
 
-    @extend_schema(
+    @documented(
         parameters=[_COURSE_ID, OpenApiParameter("reason", OpenApiTypes.STR, OpenApiParameter.QUERY)],
         request=serializers.DeleteOverrideSerializer, responses={204: None},
     )
@@ -135,7 +148,7 @@ class OrgOverrideView(_GradeFreezeView):
     permission_classes = (permissions.CanChangeOverrides,)
     required_permission = "openedx_grade_freeze.change_orgfreezeoverride"
 
-    @extend_schema(
+    @documented(
         parameters=[_ORG], request=serializers.OrgOverrideSerializer,
         responses={200: serializers.OrgOverrideSerializer},
     )
@@ -149,7 +162,7 @@ class OrgOverrideView(_GradeFreezeView):
             raise _invalid(error) from error
         return Response(serializers.OrgOverrideSerializer(override).data)
 
-    @extend_schema(
+    @documented(
         parameters=[_ORG, OpenApiParameter("reason", OpenApiTypes.STR, OpenApiParameter.QUERY)],
         request=serializers.DeleteOverrideSerializer, responses={204: None},
     )
