@@ -2,6 +2,8 @@
 
 import django.core.validators
 import django.db.models.deletion
+import django.utils.timezone
+import model_utils.fields
 import opaque_keys.edx.django.models
 from django.conf import settings
 from django.db import migrations, models
@@ -30,7 +32,7 @@ class Migration(migrations.Migration):
                 ('event_id', models.CharField(blank=True, default='', max_length=64)),
                 ('event_time', models.DateTimeField(blank=True, null=True)),
                 ('event_source', models.CharField(blank=True, default='', help_text='Which service and host sent the event.', max_length=255)),
-                ('created', models.DateTimeField(auto_now_add=True, db_index=True)),
+                ('created', model_utils.fields.AutoCreatedField(db_index=True, default=django.utils.timezone.now, editable=False)),
             ],
             options={
                 'ordering': ('-created',),
@@ -40,6 +42,8 @@ class Migration(migrations.Migration):
             name='CourseSchedule',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created', model_utils.fields.AutoCreatedField(default=django.utils.timezone.now, editable=False, verbose_name='created')),
+                ('modified', model_utils.fields.AutoLastModifiedField(default=django.utils.timezone.now, editable=False, verbose_name='modified')),
                 ('course_key', opaque_keys.edx.django.models.CourseKeyField(max_length=255, unique=True)),
                 ('org', models.CharField(db_index=True, max_length=255)),
                 ('start', models.DateTimeField(blank=True, null=True)),
@@ -48,8 +52,6 @@ class Migration(migrations.Migration):
                 ('source', models.CharField(choices=[('event', 'Studio publish (in process)'), ('event_bus', 'Studio publish (event bus)'), ('sync', 'sync_course_schedules command')], default='event', max_length=16)),
                 ('source_event_id', models.CharField(blank=True, default='', max_length=64)),
                 ('source_event_time', models.DateTimeField(blank=True, help_text='The time of the event this record came from; older events are ignored.', null=True)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('modified', models.DateTimeField(auto_now=True)),
             ],
         ),
         migrations.CreateModel(
@@ -61,7 +63,7 @@ class Migration(migrations.Migration):
                 ('event_time', models.DateTimeField(blank=True, null=True)),
                 ('payload', models.TextField(blank=True, default='')),
                 ('error', models.TextField()),
-                ('created', models.DateTimeField(auto_now_add=True)),
+                ('created', model_utils.fields.AutoCreatedField(default=django.utils.timezone.now, editable=False)),
                 ('resolved', models.DateTimeField(blank=True, null=True)),
             ],
             options={
@@ -82,7 +84,7 @@ class Migration(migrations.Migration):
                 ('frozen_letter_grade', models.CharField(blank=True, default='', max_length=255)),
                 ('freeze_date', models.DateTimeField(blank=True, null=True)),
                 ('source_event_id', models.CharField(blank=True, default='', max_length=64)),
-                ('created', models.DateTimeField(auto_now_add=True, db_index=True)),
+                ('created', model_utils.fields.AutoCreatedField(db_index=True, default=django.utils.timezone.now, editable=False)),
             ],
             options={
                 'ordering': ('-created',),
@@ -106,11 +108,11 @@ class Migration(migrations.Migration):
             name='CourseFreezeOverride',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created', model_utils.fields.AutoCreatedField(default=django.utils.timezone.now, editable=False, verbose_name='created')),
+                ('modified', model_utils.fields.AutoLastModifiedField(default=django.utils.timezone.now, editable=False, verbose_name='modified')),
                 ('enabled', models.BooleanField(blank=True, choices=[(None, 'Inherit'), (True, 'Force freeze on'), (False, 'Force freeze off')], default=None, null=True)),
                 ('offset_days', models.IntegerField(blank=True, help_text='Days after the course end at which grades freeze. Empty: inherit.', null=True, validators=[django.core.validators.MinValueValidator(0)])),
                 ('reason', models.TextField(help_text='Why this override exists (kept in the audit log).')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('modified', models.DateTimeField(auto_now=True)),
                 ('course_key', opaque_keys.edx.django.models.CourseKeyField(max_length=255, unique=True)),
                 ('freeze_date', models.DateTimeField(blank=True, help_text='An explicit freeze date; it replaces end + offset.', null=True)),
                 ('changed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
@@ -120,6 +122,8 @@ class Migration(migrations.Migration):
             name='CourseGradeRecord',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created', model_utils.fields.AutoCreatedField(default=django.utils.timezone.now, editable=False, verbose_name='created')),
+                ('modified', model_utils.fields.AutoLastModifiedField(default=django.utils.timezone.now, editable=False, verbose_name='modified')),
                 ('user_id', models.PositiveBigIntegerField()),
                 ('course_key', opaque_keys.edx.django.models.CourseKeyField(db_index=True, max_length=255)),
                 ('percent_grade', models.FloatField()),
@@ -129,8 +133,6 @@ class Migration(migrations.Migration):
                 ('last_modified', models.DateTimeField(db_index=True, help_text="The grade's last modification in the LMS (or the event time); newest wins.")),
                 ('source_event_id', models.CharField(blank=True, default='', max_length=64)),
                 ('source_event_time', models.DateTimeField(blank=True, null=True)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('modified', models.DateTimeField(auto_now=True)),
             ],
             options={
                 'constraints': [models.UniqueConstraint(fields=('user_id', 'course_key'), name='grade_freeze_grade_record_user_course')],
@@ -140,6 +142,8 @@ class Migration(migrations.Migration):
             name='CredentialsDelivery',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created', model_utils.fields.AutoCreatedField(default=django.utils.timezone.now, editable=False, verbose_name='created')),
+                ('modified', model_utils.fields.AutoLastModifiedField(default=django.utils.timezone.now, editable=False, verbose_name='modified')),
                 ('kind', models.CharField(choices=[('grade', 'Course grade'), ('certificate_date', 'Certificate available date')], max_length=32)),
                 ('subject', models.CharField(help_text='What the row keeps current; unique.', max_length=400, unique=True)),
                 ('user_id', models.PositiveBigIntegerField(blank=True, db_index=True, null=True)),
@@ -157,8 +161,6 @@ class Migration(migrations.Migration):
                 ('sent_last_modified', models.DateTimeField(blank=True, help_text='Last-modified time of the newest value Credentials stored.', null=True)),
                 ('sent_payload', models.JSONField(blank=True, null=True)),
                 ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('modified', models.DateTimeField(auto_now=True)),
             ],
             options={
                 'verbose_name_plural': 'Credentials deliveries',
@@ -175,7 +177,7 @@ class Migration(migrations.Migration):
                 ('before', models.JSONField(blank=True, null=True)),
                 ('after', models.JSONField(blank=True, null=True)),
                 ('reason', models.TextField(blank=True, default='')),
-                ('created', models.DateTimeField(auto_now_add=True, db_index=True)),
+                ('created', model_utils.fields.AutoCreatedField(db_index=True, default=django.utils.timezone.now, editable=False)),
                 ('changed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
@@ -186,11 +188,11 @@ class Migration(migrations.Migration):
             name='OrgFreezeOverride',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created', model_utils.fields.AutoCreatedField(default=django.utils.timezone.now, editable=False, verbose_name='created')),
+                ('modified', model_utils.fields.AutoLastModifiedField(default=django.utils.timezone.now, editable=False, verbose_name='modified')),
                 ('enabled', models.BooleanField(blank=True, choices=[(None, 'Inherit'), (True, 'Force freeze on'), (False, 'Force freeze off')], default=None, null=True)),
                 ('offset_days', models.IntegerField(blank=True, help_text='Days after the course end at which grades freeze. Empty: inherit.', null=True, validators=[django.core.validators.MinValueValidator(0)])),
                 ('reason', models.TextField(help_text='Why this override exists (kept in the audit log).')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('modified', models.DateTimeField(auto_now=True)),
                 ('org', models.CharField(max_length=255, unique=True)),
                 ('changed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
