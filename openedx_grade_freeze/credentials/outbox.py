@@ -234,8 +234,10 @@ def _lease_lost(claim):
         "Credentials delivery %s outlived its lease of %s s while sending; queueing the newest value again.",
         claim.id, settings.GRADE_FREEZE_CREDENTIALS_LEASE_SECONDS,
     )
+    now = _now()
     CredentialsDelivery.objects.filter(pk=claim.id).update(
-        status=DELIVERY_PENDING, generation=F("generation") + 1, sent_last_modified=None, next_attempt_at=_now(),
+        status=DELIVERY_PENDING, generation=F("generation") + 1, sent_last_modified=None, next_attempt_at=now,
+        modified=now,
     )
     queue_delivery(claim.id)
 
