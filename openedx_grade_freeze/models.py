@@ -224,6 +224,9 @@ DELIVERY_GRADE = "grade"
 DELIVERY_CERTIFICATE_DATE = "certificate_date"
 DELIVERY_KIND_CHOICES = ((DELIVERY_GRADE, "Course grade"), (DELIVERY_CERTIFICATE_DATE, "Certificate available date"))
 
+# The columns that say what a delivery keeps current (its subject); unique together.
+DELIVERY_SUBJECT_FIELDS = ("user_id", "course_key", "kind", "certificate_type")
+
 DELIVERY_PENDING = "pending"
 DELIVERY_SENT = "sent"
 DELIVERY_FAILED = "failed"
@@ -273,7 +276,8 @@ class CredentialsDelivery(TimeStampedModel):
     """
     Outbox row: one thing to keep current in Credentials (a learner's course grade, a course's certificate date).
 
-    There is one row per subject; each change marks it pending again and a send always reads the latest value.
+    There is one row per subject (``DELIVERY_SUBJECT_FIELDS``: the learner, the course run, the kind and the
+    certificate type); each change marks it pending again and a send always reads the latest value.
 
     .. pii: The learner's user id for grade deliveries, and Credentials' answer (which may echo the username).
     .. pii_types: id, username
@@ -281,10 +285,11 @@ class CredentialsDelivery(TimeStampedModel):
     """
 
     kind = models.CharField(max_length=32, choices=DELIVERY_KIND_CHOICES)
-    subject = models.CharField(max_length=400, unique=True, help_text="What the row keeps current; unique.")
-    user_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
+    user_id = models.PositiveBigIntegerField(default=0, help_text="The learner of a grade; 0 for a certificate date.")
     course_key = CourseKeyField(max_length=255, db_index=True)
-    certificate_type = models.CharField(max_length=64, blank=True, default="")
+    certificate_type = models.CharField(
+        max_length=64, blank=True, default="", help_text="A certificate date's certificate type; empty for a grade."
+    )
     status = models.CharField(max_length=16, choices=DELIVERY_STATUS_CHOICES, default=DELIVERY_PENDING)
     generation = models.PositiveIntegerField(default=0, help_text="Bumped on every change; a send compares it.")
     attempts = models.PositiveIntegerField(default=0)
@@ -305,12 +310,24 @@ class CredentialsDelivery(TimeStampedModel):
     class Meta:
         app_label = "openedx_grade_freeze"
         verbose_name_plural = "Credentials deliveries"
+        constraints = [
+            # Every column is non-null (0 and "" where they do not apply): NULLs never conflict in a unique index.
+            # The index also serves lookups by user_id alone.
+            models.UniqueConstraint(fields=DELIVERY_SUBJECT_FIELDS, name="grade_freeze_delivery_subject"),
+        ]
         indexes = [
             models.Index(fields=("status", "next_attempt_at"), name="grade_freeze_delivery_due"),
         ]
 
+    @property
+    def subject_label(self):
+        """What the row keeps current, in words."""
+        if self.kind == DELIVERY_GRADE:
+            return f"Grade of user {self.user_id} in {self.course_key}"
+        return f"{self.certificate_type} certificate date of {self.course_key}"
+
     def __str__(self):
-        return f"{self.subject} [{self.status}]"
+        return f"{self.subject_label} [{self.status}]"
 
 
 class FrozenGradeDrift(models.Model):
