@@ -62,7 +62,7 @@ class SubsectionGradeFactory:
 
     def update(self, subsection, only_if_higher=None, score_deleted=False, force_update_subsections=False,
                persist_grade=True):
-        """Compute the grade of ``subsection`` and store it (unless lower than the stored one with ``only_if_higher``)."""
+        """Compute the grade of ``subsection`` and store it (unless lower than stored and ``only_if_higher``)."""
         params = self._computed_params(subsection)
         stored = self._get_bulk_cached_subsection_grades().get(str(subsection))
         if stored is not None and params['first_attempted'] is None:
