@@ -38,7 +38,7 @@ def events_named(events, name):
 
 
 STANDINS_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "platform_standins")
-_STANDIN_ROOTS = ("lms", "openedx", "common", "standin_support")
+_STANDIN_ROOTS = ("lms", "openedx", "common", "edx_rest_framework_extensions", "standin_support")
 
 
 def _purge_standin_modules():
