@@ -145,14 +145,22 @@ class PersistentSubsectionGrade(_InMemoryModel):
 
     if PLATFORM_VARIANT == 'pr38862':
         @classmethod
-        def update_or_create_grade(cls, grading_policy_hash=None, **params):  # pylint: disable=unused-argument
-            """Create or update the grade of ``params['user_id']`` on ``params['usage_key']``; returns it."""
-            return cls._update_or_create_grade(params)
+        def update_or_create_grade(cls, grading_policy_hash=None, **params):
+            """Create or update the grade of ``params['user_id']`` on ``params['usage_key']``; returns it.
+
+            The PR sends ``grading_policy_hash`` in its new event; the stand-in keeps it on the returned grade.
+            """
+            grade = cls._update_or_create_grade(params)
+            grade.event_grading_policy_hash = grading_policy_hash
+            return grade
 
         @classmethod
         def bulk_create_grades(cls, grade_params_iter, user_id, course_key, grading_policy_hash=None):  # pylint: disable=unused-argument
             """Create the grades in ``grade_params_iter`` (dicts of ``update_or_create_grade`` params)."""
-            return cls._bulk_create_grades(grade_params_iter, user_id)
+            grades = cls._bulk_create_grades(grade_params_iter, user_id)
+            for grade in grades or ():
+                grade.event_grading_policy_hash = grading_policy_hash
+            return grades
     else:
         @classmethod
         def update_or_create_grade(cls, **params):
