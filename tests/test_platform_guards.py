@@ -48,7 +48,8 @@ def _signature(text):
     ("(user_id, course_key, *, reason='', **kwargs)", ("user_id", "course_key"), False, None),
     # A renamed parameter, a reordered one, a new required one, a **params turned into a dict: drift.
     ("(cls, user_id, course_key, **kwargs)", ("user_id", "course_id", "**kwargs"), True,
-     "has parameters ('user_id', 'course_key', '**kwargs'), expected ('user_id', 'course_id', '**kwargs') in this order"),
+     "has parameters ('user_id', 'course_key', '**kwargs'), "
+     "expected ('user_id', 'course_id', '**kwargs') in this order"),
     ("(cls, user_id, grade_params_iter, course_key)", ("grade_params_iter", "user_id", "course_key"), True,
      "has parameters ('user_id', 'grade_params_iter', 'course_key'), expected"),
     ("(cls, grade_params_iter, user_id, course_key, grading_policy_hash)",
@@ -89,10 +90,9 @@ def freeze_now():
 
 def store_grade(earned=8):
     """The learner's subsection and course grade, stored through upstream's recalculation and the factory."""
+    import standin_support  # pylint: disable=import-outside-toplevel
     from lms.djangoapps.grades import tasks
     from lms.djangoapps.grades.course_grade_factory import CourseGradeFactory
-
-    import standin_support  # pylint: disable=import-outside-toplevel
 
     tasks.set_raw_score(LEARNER, SUBSECTION, earned, 10)
     tasks.recalculate_subsection_grade_v3.apply_async(kwargs={
@@ -126,7 +126,8 @@ def pr38862(platform):
 def test_pr_38862_signatures_stay_wired_and_their_new_argument_passes_through(pr38862, tracking_events):
     from lms.djangoapps.grades import models
 
-    assert "grading_policy_hash" in inspect.signature(models.PersistentSubsectionGrade.update_or_create_grade).parameters
+    update = models.PersistentSubsectionGrade.update_or_create_grade
+    assert "grading_policy_hash" in inspect.signature(update).parameters
     make_course(pr38862, ended_days_ago=2)
     assert wiring.activate() is True
     assert wiring.describe()["problems"] == {}
@@ -142,7 +143,9 @@ def test_pr_38862_signatures_stay_wired_and_their_new_argument_passes_through(pr
 
     freeze_now()
     writes = len(pr38862.WRITE_LOG)
-    refused = models.PersistentSubsectionGrade.update_or_create_grade(grading_policy_hash="h3", **_subsection_params(1.0))
+    refused = models.PersistentSubsectionGrade.update_or_create_grade(
+        grading_policy_hash="h3", **_subsection_params(1.0),
+    )
     assert refused.earned_graded == 8.0
     assert len(pr38862.WRITE_LOG) == writes
     assert [e["source"] for e in events_named(tracking_events, UPDATE_BLOCKED)] == [
