@@ -350,3 +350,25 @@ def test_the_filter_refuses_an_unknown_action():
 
     with pytest.raises(ValueError, match="action must be one of"):
         GradePersistenceRequested.run_filter(COURSE, action="read")
+
+
+def test_a_forced_regrade_of_a_frozen_course_through_iter_changes_and_signals_nothing(
+    platform, tracking_events, grade_signals,
+):
+    """``compute_grades``' path: ``CourseGradeFactory().iter(force_update=True)`` calls ``update`` per learner."""
+    from lms.djangoapps.grades import tasks
+    from lms.djangoapps.grades.course_grade_factory import CourseGradeFactory
+
+    user = make_course(platform, ended_days_ago=2)
+    store_grade(earned=8)
+    wiring.activate()
+    freeze_now()
+    grade_signals.clear()
+    tasks.set_raw_score(LEARNER, SUBSECTION, 1, 10)
+    writes = len(platform.WRITE_LOG)
+
+    (result,) = CourseGradeFactory().iter([user], course_key=CourseKey.from_string(COURSE), force_update=True)
+
+    assert (result.error, result.course_grade.percent) == (None, 0.8)
+    assert grade_signals == []
+    assert len(platform.WRITE_LOG) == writes

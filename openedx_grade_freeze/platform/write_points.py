@@ -73,9 +73,11 @@ def _grade_course(grade):
 
 
 def _factory_course(a):
+    """The course as upstream's ``CourseData`` finds it: the key, the course, or a block structure's root."""
     course_key = a["course_key"] or getattr(a["course"], "id", None)
-    if course_key is None and a["course_structure"] is not None:
-        course_key = a["course_structure"].root_block_usage_key.course_key
+    for structure in (a["collected_block_structure"], a["course_structure"]):
+        if course_key is None and structure is not None:
+            course_key = structure.root_block_usage_key.course_key
     return course_key, getattr(a["user"], "id", None)
 
 
