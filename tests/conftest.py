@@ -50,7 +50,7 @@ def _purge_standin_modules():
 @pytest.fixture
 def platform_standins():
     """Put the edx-platform stand-ins on ``sys.path`` (as if running in the LMS); removed again afterwards."""
-    from openedx_grade_freeze.platform import modules, wiring  # pylint: disable=import-outside-toplevel
+    from openedx_grade_freeze.platform import modules  # pylint: disable=import-outside-toplevel
 
     sys.path.insert(0, STANDINS_PATH)
     modules.forget_imports()
