@@ -122,8 +122,7 @@ def test_global_staff_read_a_frozen_course_with_its_consequences():
     BlockedGradeUpdates.objects.create(course_key=key, source="grades.tasks", total=7, last_reported=NOW)
     BlockedGradeUpdates.objects.create(course_key=key, source="gradebook", total=2, last_reported=NOW)
     for number, state in enumerate([DELIVERY_PENDING, DELIVERY_PENDING, DELIVERY_FAILED, DELIVERY_SENT]):
-        CredentialsDelivery.objects.create(kind="grade", subject=f"grade:{number}:{FROZEN}", course_key=key,
-                                           user_id=number, status=state)
+        CredentialsDelivery.objects.create(kind="grade", course_key=key, user_id=number + 1, status=state)
 
     body = logged_in(staff).get(url(FROZEN)).json()
 
