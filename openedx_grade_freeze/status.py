@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from django.db.models import Count, Q
 
 from openedx_grade_freeze import policy
-from openedx_grade_freeze.dates import as_utc
+from openedx_grade_freeze.dates import as_utc, days_until
 from openedx_grade_freeze.exceptions import PlatformReadError
 from openedx_grade_freeze.keys import to_course_key
 from openedx_grade_freeze.models import (
@@ -54,11 +54,11 @@ class CourseFreezeReport:
 
     @property
     def days_until_freeze(self):
-        """Whole days left before the freeze (0 on the day itself), or None when frozen, off or undated."""
+        """Days left before the freeze, a started day counting as one, or None when frozen, off or undated."""
         state = self.state
         if state is None or state.frozen or not state.enabled or state.freeze_date is None:
             return None
-        return max((state.freeze_date - self.generated_at).days, 0)
+        return days_until(state.freeze_date, self.generated_at)
 
 
 class UnknownCourseError(LookupError):

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import transaction
 
 from openedx_grade_freeze import tracking
-from openedx_grade_freeze.dates import as_utc, isoformat
+from openedx_grade_freeze.dates import as_utc, days_until, isoformat
 from openedx_grade_freeze.models import CourseSchedule, UpcomingFreezeNotice
 from openedx_grade_freeze.policy import get_freeze_state
 
@@ -56,7 +56,7 @@ def _announce(state, at):
             "course_id": str(state.course_key),
             "freeze_date": isoformat(state.freeze_date),
             "previous_freeze_date": isoformat(previous),
-            "days_until_freeze": max((state.freeze_date - at).days, 0),
+            "days_until_freeze": days_until(state.freeze_date, at),
             "course_end": isoformat(state.course_end),
             "source": state.source,
         }
