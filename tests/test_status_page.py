@@ -27,7 +27,8 @@ def page_url(course_id=COURSE):
 
 def publish_course(ended_days_ago):
     """Studio publishes the course (now) with an end date that many days ago."""
-    publish(COURSE, NOW - timedelta(days=ended_days_ago), time=datetime.now(timezone.utc), start=NOW - timedelta(days=120))
+    end = NOW - timedelta(days=ended_days_ago)
+    publish(COURSE, end, time=datetime.now(timezone.utc), start=NOW - timedelta(days=120))
 
 
 def course_staff(platform_standins, username="teacher"):
@@ -122,7 +123,7 @@ def browser():
 
 def _contrast(driver, selector):
     """The WCAG contrast ratio of an element's text colour against the background it is drawn on (computed)."""
-    return driver.execute_script("""
+    return driver.execute_script(r"""
         let element = document.querySelector(arguments[0]);
         const color = getComputedStyle(element).color;
         let background = getComputedStyle(element).backgroundColor;
