@@ -32,8 +32,12 @@ def announce_upcoming_freezes(days=None, at=None):
             continue
         if not state.enabled or state.frozen or state.freeze_date is None or state.freeze_date > horizon:
             continue
-        if _announce(state, at):
-            announced.append(course_key)
+        try:
+            if _announce(state, at):
+                announced.append(course_key)
+        except Exception:  # pylint: disable=broad-except
+            # E.g. a deadlock with another worker announcing the same course: it announced it, or the next run will.
+            log.exception("Could not record the upcoming-freeze warning of %s; the next run tries again.", course_key)
     log.info("Upcoming-freeze warning: %s courses announced (window %s days).", len(announced), days)
     return announced
 
