@@ -1,6 +1,13 @@
 """
 The plugin's celery tasks, gathered here for celery's autodiscovery; each is defined beside the code it runs.
 """
+from openedx_grade_freeze.blocked import flush_blocked_counts_task
 from openedx_grade_freeze.credentials.outbox import drain_credentials_deliveries, send_credentials_delivery
+from openedx_grade_freeze.schedule_sync import check_course_schedules_task
 
-__all__ = ["drain_credentials_deliveries", "send_credentials_delivery"]
+__all__ = [
+    "check_course_schedules_task",
+    "drain_credentials_deliveries",
+    "flush_blocked_counts_task",
+    "send_credentials_delivery",
+]
