@@ -15,7 +15,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 from edx_django_utils.monitoring import set_custom_attribute
@@ -140,24 +140,37 @@ def _report(course_key, user_id, source, freeze_date, count):
     log.info("Grade updates blocked by the freeze: course=%s source=%s count=%s", course_key, source, count)
 
 
+_ATTEMPTS = 3
+
+
 def _add_to_total(course_key, source, count, freeze_date):
-    """Atomically add ``count`` to the course and source's total, in a savepoint of its own; False if it failed."""
+    """Atomically add ``count`` to the course and source's total, in savepoints of its own; False if it failed."""
     rows = BlockedGradeUpdates.objects.filter(course_key=course_key, source=source)
-    try:
-        with transaction.atomic():
+    # Outside a caller's transaction the row's insert and the increment are separate transactions, so two
+    # processes storing a first report never hold each other's locks (MySQL would pick a deadlock victim); a
+    # lock conflict is retried. Inside one, the error goes to the log and the count waits for the next report.
+    retry = not transaction.get_connection().in_atomic_block
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
             if not rows.exists():
                 try:
                     with transaction.atomic():
                         BlockedGradeUpdates.objects.create(course_key=course_key, source=source, total=0)
                 except IntegrityError:
                     pass  # another process stored the first report a moment ago: add to its row
-            rows.update(total=F("total") + count, last_reported=timezone.now(), freeze_date=freeze_date)
-        return True
-    except Exception:  # pylint: disable=broad-except
-        if first_in_interval_locally(("blocked.store_failed", str(course_key), source), _interval()):
-            log.exception("Could not store the blocked-update count of %s (%s); kept for the next report.",
-                          course_key, source)
-        return False
+            with transaction.atomic():
+                rows.update(total=F("total") + count, last_reported=timezone.now(), freeze_date=freeze_date)
+            return True
+        except OperationalError:
+            if not retry or attempt == _ATTEMPTS:
+                break
+            time.sleep(0.02 * attempt)
+        except Exception:  # pylint: disable=broad-except
+            break
+    if first_in_interval_locally(("blocked.store_failed", str(course_key), source), _interval()):
+        log.exception("Could not store the blocked-update count of %s (%s); kept for the next report.",
+                      course_key, source)
+    return False
 
 
 def flush_blocked_counts():
