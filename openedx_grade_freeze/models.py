@@ -4,6 +4,8 @@ Database models of the plugin: course schedules, end-date audit, freeze override
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from model_utils.fields import AutoCreatedField
+from model_utils.models import TimeStampedModel
 from opaque_keys.edx.django.models import CourseKeyField
 
 PACING_INSTRUCTOR = "instructor"
@@ -25,8 +27,11 @@ SCHEDULE_SOURCE_CHOICES = (
 
 FORCE_CHOICES = ((None, "Inherit"), (True, "Force freeze on"), (False, "Force freeze off"))
 
+# Rows that change take ``TimeStampedModel``'s ``created`` and ``modified``. Audit rows are written once and never
+# changed, so they keep only its ``AutoCreatedField``: a ``modified`` would always equal ``created``.
 
-class CourseSchedule(models.Model):
+
+class CourseSchedule(TimeStampedModel):
     """
     The plugin's record of one course run's schedule, kept current from Studio's publish events.
 
@@ -43,8 +48,6 @@ class CourseSchedule(models.Model):
     source_event_time = models.DateTimeField(
         null=True, blank=True, help_text="The time of the event this record came from; older events are ignored."
     )
-    created = models.DateTimeField(auto_now_add=True)
-    modified = models.DateTimeField(auto_now=True)
 
     class Meta:
         app_label = "openedx_grade_freeze"
@@ -72,7 +75,7 @@ class CourseEndDateChange(models.Model):
     event_source = models.CharField(
         max_length=255, blank=True, default="", help_text="Which service and host sent the event."
     )
-    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    created = AutoCreatedField(db_index=True)
 
     class Meta:
         app_label = "openedx_grade_freeze"
@@ -94,7 +97,7 @@ class FailedScheduleEvent(models.Model):
     event_time = models.DateTimeField(null=True, blank=True)
     payload = models.TextField(blank=True, default="")
     error = models.TextField()
-    created = models.DateTimeField(auto_now_add=True)
+    created = AutoCreatedField()  # ``resolved`` says when it was dealt with; nothing else changes
     resolved = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -105,7 +108,7 @@ class FailedScheduleEvent(models.Model):
         return f"{self.course_key or '?'} event {self.event_id}: {self.error[:60]}"
 
 
-class PeriodicCheckpoint(models.Model):
+class PeriodicCheckpoint(TimeStampedModel):
     """
     Where a periodic task left off (for example the newest ``CourseOverview`` change it compared), by task name.
 
@@ -114,7 +117,6 @@ class PeriodicCheckpoint(models.Model):
 
     name = models.CharField(max_length=64, unique=True)
     position = models.DateTimeField(null=True, blank=True)
-    modified = models.DateTimeField(auto_now=True)
 
     class Meta:
         app_label = "openedx_grade_freeze"
@@ -123,7 +125,7 @@ class PeriodicCheckpoint(models.Model):
         return f"{self.name}: {self.position}"
 
 
-class FreezeOverride(models.Model):
+class FreezeOverride(TimeStampedModel):
     """
     What a course or org override can set; None in ``enabled`` or ``offset_days`` means "inherit".
 
@@ -139,8 +141,6 @@ class FreezeOverride(models.Model):
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created = models.DateTimeField(auto_now_add=True)
-    modified = models.DateTimeField(auto_now=True)
 
     class Meta:
         abstract = True
@@ -206,7 +206,7 @@ class FreezeConfigChange(models.Model):
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    created = AutoCreatedField(db_index=True)
 
     class Meta:
         app_label = "openedx_grade_freeze"
@@ -246,6 +246,9 @@ DELIVERY_GRADE = "grade"
 DELIVERY_CERTIFICATE_DATE = "certificate_date"
 DELIVERY_KIND_CHOICES = ((DELIVERY_GRADE, "Course grade"), (DELIVERY_CERTIFICATE_DATE, "Certificate available date"))
 
+# The columns that say what a delivery keeps current (its subject); unique together.
+DELIVERY_SUBJECT_FIELDS = ("user_id", "course_key", "kind", "certificate_type")
+
 DELIVERY_PENDING = "pending"
 DELIVERY_SENT = "sent"
 DELIVERY_FAILED = "failed"
@@ -260,7 +263,7 @@ DELIVERY_STATUS_CHOICES = (
 )
 
 
-class CourseGradeRecord(models.Model):
+class CourseGradeRecord(TimeStampedModel):
     """
     The ledger: each learner's latest persisted course grade and when it was last modified.
 
@@ -280,8 +283,6 @@ class CourseGradeRecord(models.Model):
     )
     source_event_id = models.CharField(max_length=64, blank=True, default="")
     source_event_time = models.DateTimeField(null=True, blank=True)
-    created = models.DateTimeField(auto_now_add=True)
-    modified = models.DateTimeField(auto_now=True)
 
     class Meta:
         app_label = "openedx_grade_freeze"
@@ -293,11 +294,12 @@ class CourseGradeRecord(models.Model):
         return f"user {self.user_id} in {self.course_key}: {self.percent_grade} ({self.last_modified})"
 
 
-class CredentialsDelivery(models.Model):
+class CredentialsDelivery(TimeStampedModel):
     """
     Outbox row: one thing to keep current in Credentials (a learner's course grade, a course's certificate date).
 
-    There is one row per subject; each change marks it pending again and a send always reads the latest value.
+    There is one row per subject (``DELIVERY_SUBJECT_FIELDS``: the learner, the course run, the kind and the
+    certificate type); each change marks it pending again and a send always reads the latest value.
 
     .. pii: The learner's user id for grade deliveries, and Credentials' answer (which may echo the username).
     .. pii_types: id, username
@@ -305,10 +307,11 @@ class CredentialsDelivery(models.Model):
     """
 
     kind = models.CharField(max_length=32, choices=DELIVERY_KIND_CHOICES)
-    subject = models.CharField(max_length=400, unique=True, help_text="What the row keeps current; unique.")
-    user_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
+    user_id = models.PositiveBigIntegerField(default=0, help_text="The learner of a grade; 0 for a certificate date.")
     course_key = CourseKeyField(max_length=255, db_index=True)
-    certificate_type = models.CharField(max_length=64, blank=True, default="")
+    certificate_type = models.CharField(
+        max_length=64, blank=True, default="", help_text="A certificate date's certificate type; empty for a grade."
+    )
     status = models.CharField(max_length=16, choices=DELIVERY_STATUS_CHOICES, default=DELIVERY_PENDING)
     generation = models.PositiveIntegerField(default=0, help_text="Bumped on every change; a send compares it.")
     attempts = models.PositiveIntegerField(default=0)
@@ -325,18 +328,28 @@ class CredentialsDelivery(models.Model):
     )
     sent_payload = models.JSONField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
-    created = models.DateTimeField(auto_now_add=True)
-    modified = models.DateTimeField(auto_now=True)
 
     class Meta:
         app_label = "openedx_grade_freeze"
         verbose_name_plural = "Credentials deliveries"
+        constraints = [
+            # Every column is non-null (0 and "" where they do not apply): NULLs never conflict in a unique index.
+            # The index also serves lookups by user_id alone.
+            models.UniqueConstraint(fields=DELIVERY_SUBJECT_FIELDS, name="grade_freeze_delivery_subject"),
+        ]
         indexes = [
             models.Index(fields=("status", "next_attempt_at"), name="grade_freeze_delivery_due"),
         ]
 
+    @property
+    def subject_label(self):
+        """What the row keeps current, in words."""
+        if self.kind == DELIVERY_GRADE:
+            return f"Grade of user {self.user_id} in {self.course_key}"
+        return f"{self.certificate_type} certificate date of {self.course_key}"
+
     def __str__(self):
-        return f"{self.subject} [{self.status}]"
+        return f"{self.subject_label} [{self.status}]"
 
 
 class FrozenGradeDrift(models.Model):
@@ -358,7 +371,7 @@ class FrozenGradeDrift(models.Model):
     frozen_letter_grade = models.CharField(max_length=255, blank=True, default="")
     freeze_date = models.DateTimeField(null=True, blank=True)
     source_event_id = models.CharField(max_length=64, blank=True, default="")
-    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    created = AutoCreatedField(db_index=True)
 
     class Meta:
         app_label = "openedx_grade_freeze"

@@ -95,7 +95,7 @@ def grade_event(user, percent, modified, course_id=RUN, letter="", passed=False)
 
 
 def delivery_of(user, course_id=RUN):
-    return CredentialsDelivery.objects.get(subject=outbox.grade_subject(user.pk, CourseKey.from_string(course_id)))
+    return CredentialsDelivery.objects.get(**outbox.grade_subject(user.pk, CourseKey.from_string(course_id)))
 
 
 def stored(server, user, course_id=RUN):
@@ -513,7 +513,7 @@ def test_admin_lists_deliveries_and_resends_them(forwarding, client):
     for model in ("credentialsdelivery", "coursegraderecord", "frozengradedrift"):
         assert client.get(f"/admin/openedx_grade_freeze/{model}/").status_code == 200
     page = client.get("/admin/openedx_grade_freeze/credentialsdelivery/", {"status__exact": "rejected", "q": "Org"})
-    assert UNKNOWN_RUN in page.content.decode()
+    assert f"Grade of user {learner.pk} in {UNKNOWN_RUN}" in page.content.decode()
 
     forwarding.add_course_run(UNKNOWN_RUN)  # the catalog learns about the run
     with TestCase.captureOnCommitCallbacks(execute=True):

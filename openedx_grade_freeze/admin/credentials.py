@@ -33,8 +33,13 @@ class CredentialsDeliveryAdmin(ReadOnlyAdmin):
         "subject", "kind", "status", "attempts", "next_attempt_at", "response_status", "sent_at", "modified",
     )
     list_filter = ("status", "kind", "certificate_type")
-    search_fields = ("=user_id", "course_key", "subject")
+    search_fields = ("=user_id", "course_key")
     actions = ("send_again",)
+
+    @admin.display(description="Subject", ordering="course_key")
+    def subject(self, delivery):
+        """What the delivery keeps current, in words."""
+        return delivery.subject_label
 
     def has_resend_permission(self, request):
         """Re-queuing is for those who may change deliveries (superusers, or the model's change permission)."""
@@ -48,7 +53,7 @@ class CredentialsDeliveryAdmin(ReadOnlyAdmin):
             .values_list("pk", flat=True)
         )
         for row in CredentialsDelivery.objects.filter(pk__in=ids):
-            outbox.mark_pending(row.kind, row.subject, row.course_key, row.user_id, row.certificate_type)
+            outbox.mark_pending(outbox.delivery_subject(row))
             outbox.queue_delivery(row.pk)
         self.message_user(request, f"Queued {len(ids)} deliveries.", messages.SUCCESS)
 

@@ -6,7 +6,7 @@ from django.db import transaction
 from openedx_grade_freeze.credentials import outbox
 from openedx_grade_freeze.credentials.config import certificate_types, certificates_available_at_end, forwarding_enabled
 from openedx_grade_freeze.keys import to_course_key
-from openedx_grade_freeze.models import DELIVERY_CERTIFICATE_DATE, PACING_SELF
+from openedx_grade_freeze.models import PACING_SELF
 
 
 def on_course_end_changed(change):
@@ -19,10 +19,7 @@ def on_course_end_changed(change):
     ids = []
     with transaction.atomic():
         for certificate_type in certificate_types(course_key.org):
-            ids.append(outbox.mark_pending(
-                DELIVERY_CERTIFICATE_DATE, outbox.certificate_date_subject(course_key, certificate_type), course_key,
-                certificate_type=certificate_type,
-            ))
+            ids.append(outbox.mark_pending(outbox.certificate_date_subject(course_key, certificate_type)))
         for delivery_id in ids:
             transaction.on_commit(lambda delivery_id=delivery_id: outbox.queue_delivery(delivery_id))
     return ids

@@ -12,7 +12,7 @@ from openedx_grade_freeze.credentials import outbox
 from openedx_grade_freeze.credentials.config import forwarding_enabled
 from openedx_grade_freeze.dates import as_utc, isoformat
 from openedx_grade_freeze.keys import to_course_key
-from openedx_grade_freeze.models import DELIVERY_GRADE, CourseGradeRecord, FrozenGradeDrift
+from openedx_grade_freeze.models import CourseGradeRecord, FrozenGradeDrift
 from openedx_grade_freeze.platform import grades
 
 log = logging.getLogger(__name__)
@@ -141,10 +141,7 @@ def record_grade_change(change, queue_send=True):
                 setattr(record, name, value)
             record.save()
         if forwarding_enabled(change.course_key.org):
-            delivery_id = outbox.mark_pending(
-                DELIVERY_GRADE, outbox.grade_subject(change.user_id, change.course_key), change.course_key,
-                user_id=change.user_id,
-            )
+            delivery_id = outbox.mark_pending(outbox.grade_subject(change.user_id, change.course_key))
             if queue_send:
                 transaction.on_commit(lambda: outbox.queue_delivery(delivery_id))
     return RECORDED

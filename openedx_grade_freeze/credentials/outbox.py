@@ -28,6 +28,7 @@ from openedx_grade_freeze.models import (
     DELIVERY_REJECTED,
     DELIVERY_SENT,
     DELIVERY_SKIPPED,
+    DELIVERY_SUBJECT_FIELDS,
     PACING_SELF,
     CourseGradeRecord,
     CourseSchedule,
@@ -56,7 +57,7 @@ class _Claim:
     generation: int
     attempts: int
     kind: str
-    user_id: int | None
+    user_id: int
     course_key: object
     certificate_type: str
     sent_last_modified: datetime | None
@@ -67,17 +68,26 @@ def _now():
 
 
 def grade_subject(user_id, course_key):
-    """The outbox subject of one learner's grade in one course run."""
-    return f"{DELIVERY_GRADE}:{user_id}:{course_key}"
+    """The outbox subject of one learner's grade in one course run: its ``DELIVERY_SUBJECT_FIELDS`` values."""
+    return {"user_id": user_id, "course_key": course_key, "kind": DELIVERY_GRADE, "certificate_type": ""}
 
 
 def certificate_date_subject(course_key, certificate_type):
     """The outbox subject of one course run's certificate available date for one certificate type."""
-    return f"{DELIVERY_CERTIFICATE_DATE}:{course_key}:{certificate_type}"
+    return {"user_id": 0, "course_key": course_key, "kind": DELIVERY_CERTIFICATE_DATE,
+            "certificate_type": certificate_type}
 
 
-def mark_pending(kind, subject, course_key, user_id=None, certificate_type=""):
-    """Mark a subject's delivery pending now (creating it if needed) and return its id, in the change's transaction."""
+def delivery_subject(delivery):
+    """The outbox subject of an existing delivery."""
+    return {name: getattr(delivery, name) for name in DELIVERY_SUBJECT_FIELDS}
+
+
+def mark_pending(subject):
+    """Mark a subject's delivery pending now (creating it if needed) and return its id, in the change's transaction.
+
+    ``subject`` is what ``grade_subject``, ``certificate_date_subject`` or ``delivery_subject`` return.
+    """
     now = _now()
     changes = {
         "status": DELIVERY_PENDING,
@@ -87,16 +97,15 @@ def mark_pending(kind, subject, course_key, user_id=None, certificate_type=""):
         "last_error": "",
         "modified": now,
     }
-    if not CredentialsDelivery.objects.filter(subject=subject).update(**changes):
+    delivery = CredentialsDelivery.objects.filter(**subject)
+    if not delivery.update(**changes):
         try:
             with transaction.atomic():
-                CredentialsDelivery.objects.create(
-                    kind=kind, subject=subject, course_key=course_key, user_id=user_id,
-                    certificate_type=certificate_type, generation=1, next_attempt_at=now,
-                )
+                CredentialsDelivery.objects.create(**subject, generation=1, next_attempt_at=now)
         except IntegrityError:
-            CredentialsDelivery.objects.filter(subject=subject).update(**changes)
-    return CredentialsDelivery.objects.filter(subject=subject).values_list("pk", flat=True).get()
+            # Another worker created this subject's delivery a moment ago (the unique constraint): mark that one.
+            delivery.update(**changes)
+    return delivery.values_list("pk", flat=True).get()
 
 
 def queue_delivery(delivery_id, countdown=None):
@@ -234,8 +243,10 @@ def _lease_lost(claim):
         "Credentials delivery %s outlived its lease of %s s while sending; queueing the newest value again.",
         claim.id, settings.GRADE_FREEZE_CREDENTIALS_LEASE_SECONDS,
     )
+    now = _now()
     CredentialsDelivery.objects.filter(pk=claim.id).update(
-        status=DELIVERY_PENDING, generation=F("generation") + 1, sent_last_modified=None, next_attempt_at=_now(),
+        status=DELIVERY_PENDING, generation=F("generation") + 1, sent_last_modified=None, next_attempt_at=now,
+        modified=now,
     )
     queue_delivery(claim.id)
 

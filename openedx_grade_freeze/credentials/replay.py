@@ -86,7 +86,7 @@ def needs_sending(record):
         return True  # a grade event the ledger missed (its recording failed): replay_grade records it first
     subject = outbox.grade_subject(record.user_id, record.course_key)
     sent = (
-        CredentialsDelivery.objects.filter(subject=subject, status=DELIVERY_SENT)
+        CredentialsDelivery.objects.filter(**subject, status=DELIVERY_SENT)
         .values_list("sent_last_modified", flat=True)
         .first()
     )
@@ -97,8 +97,5 @@ def replay_grade(record, resend=False):
     """Send one ledger grade now (ordered like any other delivery), after the LMS's if it is newer; the outcome."""
     with transaction.atomic():
         upstream_sender.record_newer_lms_grade(record.user_id, record.course_key, record, reason="replay")
-        delivery_id = outbox.mark_pending(
-            DELIVERY_GRADE, outbox.grade_subject(record.user_id, record.course_key), record.course_key,
-            user_id=record.user_id,
-        )
+        delivery_id = outbox.mark_pending(outbox.grade_subject(record.user_id, record.course_key))
     return outbox.deliver(delivery_id, ignore_schedule=True, resend=resend)

@@ -14,7 +14,6 @@ from openedx_grade_freeze.credentials.config import forwarding_enabled
 from openedx_grade_freeze.dates import as_utc, isoformat
 from openedx_grade_freeze.keys import to_course_key
 from openedx_grade_freeze.models import (
-    DELIVERY_GRADE,
     DELIVERY_PENDING,
     DELIVERY_SENT,
     CourseGradeRecord,
@@ -84,12 +83,12 @@ def request_grade_send(user_id, course_key, reason=""):
         record = record or CourseGradeRecord.objects.filter(user_id=user_id, course_key=course_key).first()
         if record is None:
             return NO_GRADE
-        delivery = CredentialsDelivery.objects.filter(subject=subject).first()
+        delivery = CredentialsDelivery.objects.filter(**subject).first()
         if delivery is not None and _covers(delivery, record):
             log.debug("Credentials delivery %s already covers user %s's grade in %s (%s).",
                       delivery.pk, user_id, course_key, reason)
             return UP_TO_DATE
-        delivery_id = outbox.mark_pending(DELIVERY_GRADE, subject, course_key, user_id=user_id)
+        delivery_id = outbox.mark_pending(subject)
         transaction.on_commit(lambda: outbox.queue_delivery(delivery_id))
     log.info("Credentials delivery %s of user %s in %s queued: %s.", delivery_id, user_id, course_key, reason)
     return QUEUED

@@ -240,17 +240,17 @@ def test_a_worker_killed_mid_send_leaves_the_delivery_to_the_other(server, worke
     subject = outbox.grade_subject(user.pk, CourseKey.from_string(RUN))
     wait_for(lambda: server.requests_to(GRADES_PATH), 10, "alpha to start sending")
     workers.kill("alpha")
-    delivery = CredentialsDelivery.objects.get(subject=subject)
+    delivery = CredentialsDelivery.objects.get(**subject)
     assert delivery.status != DELIVERY_SENT and delivery.lease_token  # leased by a dead worker
 
     server.set_delay(0)
     workers.start("beta")
     workers.wait_ready()
     wait_for(
-        lambda: CredentialsDelivery.objects.get(subject=subject).status == DELIVERY_SENT,
+        lambda: CredentialsDelivery.objects.get(**subject).status == DELIVERY_SENT,
         settings.GRADE_FREEZE_CREDENTIALS_LEASE_SECONDS + 15,
         "beta to take the delivery over once alpha's lease expired",
     )
-    assert CredentialsDelivery.objects.get(subject=subject).attempts == 2
+    assert CredentialsDelivery.objects.get(**subject).attempts == 2
     assert float(server.get_grade(user.username, RUN)["percent_grade"]) == pytest.approx(0.64)
     assert "Credentials grade delivery" in workers.log("beta")
