@@ -78,9 +78,9 @@ def first_sighting_cost(number=200):
     """Queries and mean µs of recording courses seen for the first time (a publish of a new course)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+    from opaque_keys.edx.keys import CourseKey
 
     from openedx_grade_freeze.schedules import ScheduleSnapshot, apply_snapshot
-    from opaque_keys.edx.keys import CourseKey
 
     now = datetime.now(timezone.utc)
     snapshots = [
@@ -159,7 +159,8 @@ def main():
     print(f"queries per warm check (1,000 checks):            {len(warm_queries.captured_queries) / 1000:g}")
     print(f"queries per first sighting (baseline: 1):          {first_queries}")
     used, held = cache_memory_per_100k()
-    print(f"policy cache memory per 100,000 courses:           {used / 2**20:.1f} MiB ({used / held:.0f} bytes a course)")
+    print(f"policy cache memory per 100,000 courses:           {used / 2**20:.1f} MiB "
+          f"({used / held:.0f} bytes a course)")
 
 
 if __name__ == "__main__":

@@ -13,11 +13,7 @@ from openedx_grade_freeze.dates import isoformat
 from openedx_grade_freeze.exceptions import PlatformReadError
 from openedx_grade_freeze.models import SOURCE_PERIODIC, PeriodicCheckpoint
 from openedx_grade_freeze.platform import course_overviews
-from openedx_grade_freeze.schedules import (
-    forced_snapshot_from_platform,
-    snapshot_from_platform,
-    store_snapshot,
-)
+from openedx_grade_freeze.schedules import forced_snapshot_from_platform, snapshot_from_platform, store_snapshot
 
 log = logging.getLogger(__name__)
 

@@ -148,7 +148,8 @@ def test_the_periodic_check_is_on_the_beat_schedule_under_both_setting_names():
         assert schedule["grade-freeze-check-course-schedules"] == {
             "task": "openedx_grade_freeze.tasks.check_course_schedules", "schedule": 3600.0,
         }
-        assert schedule["grade-freeze-flush-blocked-counts"]["task"] == "openedx_grade_freeze.tasks.flush_blocked_counts"
+        flush = schedule["grade-freeze-flush-blocked-counts"]
+        assert flush["task"] == "openedx_grade_freeze.tasks.flush_blocked_counts"
     assert host.CELERYBEAT_SCHEDULE["theirs"] == {"task": "x", "schedule": 1.0}  # kept
 
 

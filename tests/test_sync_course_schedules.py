@@ -47,7 +47,9 @@ def test_backfills_every_course_with_progress(overviews, tracking_events):
     output = run()
 
     assert f"[1/2] {A}: new" in output and f"[2/2] {B}: new" in output
-    assert "2 courses: 2 new, 0 end changed, 0 unchanged, 0 out of date, 0 not found, 0 unreadable, 0 skipped." in output
+    assert (
+        "2 courses: 2 new, 0 end changed, 0 unchanged, 0 out of date, 0 not found, 0 unreadable, 0 skipped." in output
+    )
     assert CourseSchedule.objects.get(course_key=CourseKey.from_string(B)).pacing == "self"
     assert events_named(tracking_events, COURSE_END_CHANGED) == []
 
