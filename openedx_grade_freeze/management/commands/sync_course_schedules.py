@@ -77,9 +77,10 @@ class Command(BaseCommand):
                 "with --force to replace them."
             )
         if counts["not found"] or counts["unreadable"] or counts["skipped"]:
+            skipped = f"; {counts['skipped']} failed event(s) name no valid course" if counts["skipped"] else ""
             raise CommandError(
-                f"{counts['not found']} course(s) have no CourseOverview, {counts['unreadable']} could not be "
-                f"read and {counts['skipped']} failed event(s) name no valid course; see the lines above."
+                f"{counts['not found']} course(s) have no CourseOverview and {counts['unreadable']} could not be "
+                f"read{skipped}; see the lines above."
             )
 
     def _course_keys(self, options):
