@@ -118,6 +118,27 @@ def test_the_admin_action_replaces_a_schedule_from_course_overview(client, track
     assert CourseEndDateChange.objects.get().event_source == "admin:ops"
 
 
+@pytest.mark.usefixtures("stuck")
+def test_staff_who_may_only_view_schedules_cannot_run_the_replace_action(client):
+    from django.contrib.auth.models import Permission
+
+    viewer = UserFactory(username="viewer", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_courseschedule"))
+    client.force_login(viewer)
+    stored_end = stored(A).end
+    changelist = reverse("admin:openedx_grade_freeze_courseschedule_changelist")
+
+    page = client.get(changelist)
+    response = client.post(changelist, {
+        "action": "replace_from_course_overview", "_selected_action": [stored(A).pk],
+    }, follow=True)
+
+    assert page.status_code == 200 and b"replace_from_course_overview" not in page.content
+    assert response.status_code == 200
+    assert stored(A).end == stored_end
+    assert not CourseEndDateChange.objects.exists()
+
+
 # -- 2. End dates on every supported release ----------------------------------------------------------------------
 
 def test_with_studios_event_off_the_periodic_check_records_the_end_change(

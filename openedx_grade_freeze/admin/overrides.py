@@ -28,7 +28,9 @@ class CourseScheduleAdmin(ReadOnlyAdmin):
     search_fields = ("course_key", "org")
     actions = ["replace_from_course_overview"]
 
-    @admin.action(description="Replace from CourseOverview (whatever the stored event time)")
+    @admin.action(
+        description="Replace from CourseOverview (whatever the stored event time)", permissions=["repair"],
+    )
     def replace_from_course_overview(self, request, queryset):
         """Repair schedules held back by a future-stamped event; each end-date change is audited as forced."""
         for schedule in queryset:
@@ -40,6 +42,10 @@ class CourseScheduleAdmin(ReadOnlyAdmin):
                 self.message_user(request, f"{schedule.course_key}: not replaced ({error})", ERROR)
             else:
                 self.message_user(request, f"{schedule.course_key}: {outcome.status}", SUCCESS)
+
+    def has_repair_permission(self, request):
+        """Only staff holding the model's change permission may replace schedules (the page itself stays read-only)."""
+        return request.user.has_perm("openedx_grade_freeze.change_courseschedule")
 
 
 @admin.register(CourseEndDateChange)
