@@ -19,7 +19,10 @@ def summary_of(report):
     """One line saying what the freeze means for the course now."""
     state = report.state
     if report.configuration_error:
-        return "The grade freeze cannot be worked out for this course: " + report.configuration_error
+        now = "grades are frozen" if state.frozen else "grades can change"
+        return f"The grade freeze settings of this course cannot be read ({now} until they are fixed): " + (
+            report.configuration_error
+        )
     if state.frozen:
         return f"Grades are frozen since {state.freeze_date:%d %B %Y, %H:%M} UTC."
     if not state.enabled:
@@ -69,7 +72,7 @@ class AddGradeFreezeSection(PipelineStep):
             "course_id": str(report.course_key),
             "template_path_prefix": TEMPLATE_PATH_PREFIX,
             "summary": summary_of(report),
-            "frozen": bool(report.state and report.state.frozen),
-            "freeze_date": report.state.freeze_date if report.state else None,
+            "frozen": report.state.frozen,
+            "freeze_date": report.state.freeze_date,
             "status_url": status_url,
         }

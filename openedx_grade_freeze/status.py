@@ -1,7 +1,6 @@
 """
 What the freeze means for one course right now, gathered for the people it affects (API, status page, dashboard).
 """
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -20,8 +19,6 @@ from openedx_grade_freeze.models import (
 )
 from openedx_grade_freeze.platform import course_overviews
 
-log = logging.getLogger(__name__)
-
 
 @dataclass(frozen=True)
 class RefusedUpdates:
@@ -35,11 +32,12 @@ class RefusedUpdates:
 @dataclass(frozen=True)
 class CourseFreezeReport:
     """
-    One course's freeze state with its consequences; ``state`` is None when ``configuration_error`` says why.
+    One course's freeze state with its consequences; ``configuration_error`` says what stopped the plugin's own
+    policy from deciding (the state then follows ``GRADE_FREEZE_ON_ERROR``: ``state.on_error``).
     """
 
     course_key: object
-    state: policy.FreezeState | None
+    state: policy.FreezeState
     course_start: datetime | None
     configuration_error: str
     refused_updates: tuple
@@ -56,7 +54,7 @@ class CourseFreezeReport:
     def days_until_freeze(self):
         """Days left before the freeze, a started day counting as one, or None when frozen, off or undated."""
         state = self.state
-        if state is None or state.frozen or not state.enabled or state.freeze_date is None:
+        if state.frozen or not state.enabled or state.freeze_date is None:
             return None
         return days_until(state.freeze_date, self.generated_at)
 
@@ -83,19 +81,13 @@ def get_course_report(course_key, at=None):
     """The report of one course; raises ``InvalidCourseKeyError`` or ``UnknownCourseError``, never a policy error."""
     course_key = to_course_key(course_key)
     at = as_utc(at) if at is not None else datetime.now(timezone.utc)
-    error = ""
     try:
-        start = course_start(course_key)
+        start, start_error = course_start(course_key), ""
     except PlatformReadError as read_error:
-        start, error = None, str(read_error)
-    state = None
-    if not error:
-        try:
-            state = policy.get_freeze_state(course_key, at=at)
-        except Exception as policy_error:  # pylint: disable=broad-except
-            # A broken override or site setting: say what is wrong instead of failing the page.
-            log.warning("The freeze policy of %s cannot be evaluated: %s", course_key, policy_error)
-            error = f"The freeze policy of {course_key} cannot be evaluated: {policy_error}"
+        start, start_error = None, str(read_error)
+    # Never raises: a policy that cannot be evaluated comes back decided by GRADE_FREEZE_ON_ERROR, with its error.
+    state = policy.get_freeze_state(course_key, at=at)
+    error = state.error or start_error
     refused = tuple(
         RefusedUpdates(source=row.source, total=row.total, last_reported=as_utc(row.last_reported))
         for row in BlockedGradeUpdates.objects.filter(course_key=course_key).order_by("source")
@@ -128,8 +120,8 @@ class CourseListEntry:
 def list_courses(frozen=None, upcoming_days=None, org=None, at=None):
     """The courses the plugin has schedules for, filtered by state, by a freeze within N days, and by org.
 
-    ``upcoming_days`` keeps courses not frozen yet whose freeze date falls within that many days. Courses whose
-    policy cannot be evaluated are listed only when no state filter is given.
+    ``upcoming_days`` keeps courses not frozen yet whose freeze date falls within that many days. A course whose
+    policy cannot be evaluated is filtered by the state ``GRADE_FREEZE_ON_ERROR`` gives it.
     """
     at = as_utc(at) if at is not None else datetime.now(timezone.utc)
     schedules = CourseSchedule.objects.order_by("course_key")
@@ -144,18 +136,12 @@ def list_courses(frozen=None, upcoming_days=None, org=None, at=None):
 
 
 def _entry(course_key, at):
-    try:
-        return CourseListEntry(course_key, policy.get_freeze_state(course_key, at=at), "")
-    except Exception as error:  # pylint: disable=broad-except
-        return CourseListEntry(course_key, None, str(error))
+    state = policy.get_freeze_state(course_key, at=at)
+    return CourseListEntry(course_key, state, state.error or "")
 
 
 def _matches(entry, frozen, upcoming_days, at):
     state = entry.state
-    if frozen is None and upcoming_days is None:
-        return True
-    if state is None:
-        return False
     if frozen is not None and state.frozen != frozen:
         return False
     if upcoming_days is not None:

@@ -1,7 +1,15 @@
 """
 The plugin's celery tasks, gathered here for celery's autodiscovery; each is defined beside the code it runs.
 """
+from openedx_grade_freeze.blocked import flush_blocked_counts_task
 from openedx_grade_freeze.credentials.outbox import drain_credentials_deliveries, send_credentials_delivery
+from openedx_grade_freeze.schedule_sync import check_course_schedules_task
 from openedx_grade_freeze.upcoming import announce_upcoming_freezes_task
 
-__all__ = ["announce_upcoming_freezes_task", "drain_credentials_deliveries", "send_credentials_delivery"]
+__all__ = [
+    "announce_upcoming_freezes_task",
+    "check_course_schedules_task",
+    "drain_credentials_deliveries",
+    "flush_blocked_counts_task",
+    "send_credentials_delivery",
+]

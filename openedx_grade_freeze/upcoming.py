@@ -24,11 +24,9 @@ def announce_upcoming_freezes(days=None, at=None):
     horizon = at + timedelta(days=days)
     announced = []
     for course_key in CourseSchedule.objects.order_by("course_key").values_list("course_key", flat=True).iterator():
-        try:
-            state = get_freeze_state(course_key, at=at)
-        except Exception:  # pylint: disable=broad-except
-            # One broken override must not silence the warning for every other course.
-            log.exception("Could not evaluate the freeze of %s for the upcoming-freeze warning.", course_key)
+        state = get_freeze_state(course_key, at=at)
+        if state.error:
+            # GRADE_FREEZE_ON_ERROR decided, not the course's configuration: its date is no promise to announce.
             continue
         if not state.enabled or state.frozen or state.freeze_date is None or state.freeze_date > horizon:
             continue

@@ -33,8 +33,8 @@ def _timeline(report):
     state = report.state
     dates = [
         ("start", "Course start", report.course_start, 22),
-        ("end", "Course end", state.course_end if state else None, 132),
-        ("freeze", "Grades freeze", state.freeze_date if state and state.enabled else None, 44),
+        ("end", "Course end", state.course_end, 132),
+        ("freeze", "Grades freeze", state.freeze_date if state.enabled else None, 44),
         ("today", "Today", report.generated_at, 154),
     ]
     known = [date for _, _, date, _ in dates if date is not None]

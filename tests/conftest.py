@@ -77,3 +77,22 @@ def platform(platform_standins):  # pylint: disable=redefined-outer-name
     yield standins
     wiring.deactivate()
     standins.reset_all()
+
+
+@pytest.fixture
+def break_site_configuration(platform_standins, monkeypatch):  # pylint: disable=redefined-outer-name
+    """Make the Site Configuration of the given orgs unreadable, so their freeze policy cannot be evaluated."""
+    from openedx.core.djangoapps.site_configuration import helpers  # pylint: disable=import-outside-toplevel
+
+    readable = helpers.get_value_for_org
+
+    def breaker(*orgs):
+        def get_value_for_org(org, name, default=None):
+            if org in orgs:
+                raise RuntimeError(f"site configuration of {org} unreadable")
+            return readable(org, name, default)
+
+        monkeypatch.setattr(helpers, "get_value_for_org", get_value_for_org)
+        policy_cache.clear()
+
+    return breaker

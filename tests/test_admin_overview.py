@@ -22,13 +22,11 @@ URL = reverse("admin:openedx_grade_freeze_coursefreezeoverview_changelist")
 
 
 @pytest.fixture
-def staff_client(client, platform_standins):
-    from openedx.core.djangoapps.site_configuration import helpers  # pylint: disable=import-outside-toplevel
-
+def staff_client(client, break_site_configuration):
     for course, ended in ((OPEN, 5), (SOON, 27), (FROZEN, 40), (OFF, 40), (BROKEN, 40)):
         publish(course, NOW - timedelta(days=ended), time=NOW - timedelta(days=ended))
     api.set_course_override(OFF, enabled=False, reason="pilot")
-    helpers.set_value_for_org("BadX", "GRADE_FREEZE", {"OFFSET_DAYS": "thirty"})
+    break_site_configuration("BadX")
     client.force_login(UserFactory(username="ops", is_staff=True, is_superuser=True))
     return client
 
@@ -44,7 +42,7 @@ def test_every_course_is_listed_with_its_state_and_deciding_layer(staff_client):
     assert [str(course) for course in courses] == sorted([OPEN, SOON, FROZEN, OFF, BROKEN])
     assert "course override: freeze turned off" in page
     assert "Django settings: course end + 30 days" in page
-    assert "error: " in page and "thirty" in page
+    assert "error (frozen by GRADE_FREEZE_ON_ERROR): RuntimeError: site configuration of BadX unreadable" in page
 
 
 @pytest.mark.parametrize("query, expected", [

@@ -83,12 +83,11 @@ def test_the_sections_template_is_shipped_where_the_lms_looks_for_it():
     assert text.startswith("## mako") and 'section_data["summary"]' in text and "status_url" in text
 
 
-def test_a_broken_configuration_is_shown_not_raised(platform_standins):
-    from openedx.core.djangoapps.site_configuration import helpers  # pylint: disable=import-outside-toplevel
-
-    helpers.set_value_for_org("DashX", "GRADE_FREEZE", {"OFFSET_DAYS": -1})
-    section = render(OPEN)[0]["sections"][-1]
-    assert section["summary"].startswith("The grade freeze cannot be worked out for this course")
+def test_a_broken_configuration_is_shown_not_raised(break_site_configuration):
+    break_site_configuration("DashX")
+    section = render(FROZEN)[0]["sections"][-1]
+    assert section["summary"].startswith("The grade freeze settings of this course cannot be read (grades are frozen")
+    assert "site configuration of DashX unreadable" in section["summary"]
 
 
 def test_a_failing_plugin_leaves_the_dashboard_as_it_was():

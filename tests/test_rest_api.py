@@ -138,14 +138,29 @@ def test_global_staff_read_a_frozen_course_with_its_consequences():
     assert (body["credentials_deliveries_pending"], body["credentials_deliveries_failed"]) == (2, 1)
 
 
-def test_a_broken_site_configuration_is_reported_not_raised():
+def test_a_misspelt_site_setting_is_left_out():
     from openedx.core.djangoapps.site_configuration import helpers  # pylint: disable=import-outside-toplevel
 
     helpers.set_value_for_org("ApiX", "GRADE_FREEZE", {"OFFSET_DAYS": "thirty"})
     body = logged_in(UserFactory(username="ops", is_staff=True)).get(url(OPEN)).json()
 
-    assert body["frozen"] is None and body["deciding_layer"] is None
-    assert "cannot be evaluated" in body["configuration_error"] and "thirty" in body["configuration_error"]
+    assert body["configuration_error"] == "" and body["on_error"] is None
+    assert body["deciding_layer"] == "Django settings: course end + 30 days"
+
+
+def test_a_policy_that_cannot_be_evaluated_is_reported_with_the_fallback(break_site_configuration):
+    break_site_configuration("ApiX")
+    staff = logged_in(UserFactory(username="ops", is_staff=True))
+
+    frozen, still_open = staff.get(url(FROZEN)).json(), staff.get(url(OPEN)).json()
+
+    # edx-platform's own rule (course end + 30 days) decides meanwhile, and the answer says so.
+    assert (frozen["frozen"], frozen["on_error"]) == (True, "platform-rule")
+    assert (still_open["frozen"], still_open["on_error"]) == (False, "platform-rule")
+    assert "site configuration of ApiX unreadable" in frozen["configuration_error"]
+    listed = staff.get(f"{LIST}?org=ApiX").json()["results"]
+    assert {item["on_error"] for item in listed} == {"platform-rule"}
+    assert all("unreadable" in item["configuration_error"] for item in listed)
 
 
 def test_an_invalid_course_key_is_400_and_an_unknown_course_404():

@@ -83,13 +83,12 @@ def test_before_and_after_the_freeze(platform_standins, settings):
 
 
 @pytest.mark.django_db
-def test_a_broken_configuration_is_explained(platform_standins):
-    from openedx.core.djangoapps.site_configuration import helpers  # pylint: disable=import-outside-toplevel
-
+def test_a_broken_configuration_is_explained(break_site_configuration):
     publish_course(ended_days_ago=20)
-    helpers.set_value_for_org("StatusX", "GRADE_FREEZE", {"ENABLED": "sometimes"})
+    break_site_configuration("StatusX")
     page = logged_in(UserFactory(username="ops", is_staff=True)).get(page_url()).content.decode()
-    assert 'data-state="error"' in page and "sometimes" in page
+    assert 'data-state="error"' in page and "site configuration of StatusX unreadable" in page
+    assert "grades can change" in page and "(platform-rule)" in page
 
 
 # -- in a real browser -------------------------------------------------------------------------------------------

@@ -70,13 +70,11 @@ def test_a_course_entering_the_window_is_announced_then(tracking_events, django_
 
 
 def test_off_and_broken_courses_are_skipped_without_stopping_the_others(
-    tracking_events, django_capture_on_commit_callbacks, platform_standins,
+    tracking_events, django_capture_on_commit_callbacks, break_site_configuration,
 ):
-    from openedx.core.djangoapps.site_configuration import helpers  # pylint: disable=import-outside-toplevel
-
     broken = "course-v1:BrokenX+Soon+2026"
     publish(broken, NOW - timedelta(days=25), time=NOW - timedelta(days=30))
-    helpers.set_value_for_org("BrokenX", "GRADE_FREEZE", {"ENABLED": "yes"})
+    break_site_configuration("BrokenX")
     api.set_course_override(LATER, offset_days=0, enabled=False, reason="pilot without freeze")
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -13,11 +13,10 @@ STATE_FROZEN, STATE_OPEN, STATE_OFF, STATE_ERROR = "frozen", "open", "off", "err
 
 
 def _state_of(course_key):
-    """``(state name, FreezeState or None, error text)`` for one course now."""
-    try:
-        state = api.get_freeze_state(course_key)
-    except Exception as error:  # pylint: disable=broad-except
-        return STATE_ERROR, None, str(error)
+    """``(state name, FreezeState, error text)`` for one course now; "error" when GRADE_FREEZE_ON_ERROR decided."""
+    state = api.get_freeze_state(course_key)
+    if state.error:
+        return STATE_ERROR, state, state.error
     if state.frozen:
         return STATE_FROZEN, state, ""
     return (STATE_OPEN if state.enabled else STATE_OFF), state, ""
@@ -80,15 +79,15 @@ class CourseFreezeOverviewAdmin(ReadOnlyAdmin):
 
     @admin.display(description="state")
     def freeze_state(self, obj):
-        name, _, error = _state_of(obj.course_key)
-        return f"{name}: {error}" if error else name
+        name, state, error = _state_of(obj.course_key)
+        if error:
+            return f"{name} ({'frozen' if state.frozen else 'not frozen'} by GRADE_FREEZE_ON_ERROR): {error}"
+        return name
 
     @admin.display(description="freeze date")
     def freeze_date(self, obj):
-        state = _state_of(obj.course_key)[1]
-        return state.freeze_date if state else None
+        return _state_of(obj.course_key)[1].freeze_date
 
     @admin.display(description="decided by")
     def deciding_layer(self, obj):
-        state = _state_of(obj.course_key)[1]
-        return state.source if state else "-"
+        return _state_of(obj.course_key)[1].source

@@ -13,23 +13,27 @@ class RefusedUpdatesSerializer(serializers.Serializer):  # pylint: disable=abstr
 
 
 class CourseFreezeStatusSerializer(serializers.Serializer):  # pylint: disable=abstract-method
-    """A course's freeze state and its consequences; the state fields are null when the policy cannot be evaluated."""
+    """A course's freeze state and its consequences (decided by ``GRADE_FREEZE_ON_ERROR`` when the policy fails)."""
 
     course_id = serializers.CharField(source="course_key")
-    frozen = serializers.BooleanField(source="state.frozen", allow_null=True)
-    enabled = serializers.BooleanField(source="state.enabled", allow_null=True)
+    frozen = serializers.BooleanField(source="state.frozen")
+    enabled = serializers.BooleanField(source="state.enabled")
     freeze_date = serializers.DateTimeField(source="state.freeze_date", allow_null=True)
     days_until_freeze = serializers.IntegerField(allow_null=True)
     course_start = serializers.DateTimeField(allow_null=True)
     course_end = serializers.DateTimeField(source="state.course_end", allow_null=True)
     offset_days = serializers.IntegerField(source="state.offset_days", allow_null=True)
-    explicit_freeze_date = serializers.BooleanField(source="state.explicit_freeze_date", allow_null=True)
-    self_paced = serializers.BooleanField(source="state.self_paced", allow_null=True)
+    explicit_freeze_date = serializers.BooleanField(source="state.explicit_freeze_date")
+    self_paced = serializers.BooleanField(source="state.self_paced")
     deciding_layer = serializers.CharField(
-        source="state.source", allow_null=True, help_text="Which configuration layer decided, and how."
+        source="state.source", help_text="Which configuration layer decided, and how."
     )
     configuration_error = serializers.CharField(
-        allow_blank=True, help_text="Why the freeze cannot be evaluated (empty when it can)."
+        allow_blank=True, help_text="What kept the plugin's policy from deciding (empty when nothing did)."
+    )
+    on_error = serializers.CharField(
+        source="state.on_error", allow_null=True,
+        help_text="The GRADE_FREEZE_ON_ERROR rule that decided instead (platform-rule, open, closed), or null.",
     )
     refused_updates_total = serializers.IntegerField(source="refused_total")
     refused_updates = RefusedUpdatesSerializer(many=True)
@@ -41,12 +45,13 @@ class CourseListEntrySerializer(serializers.Serializer):  # pylint: disable=abst
     """One course in the list."""
 
     course_id = serializers.CharField(source="course_key")
-    frozen = serializers.BooleanField(source="state.frozen", allow_null=True)
-    enabled = serializers.BooleanField(source="state.enabled", allow_null=True)
+    frozen = serializers.BooleanField(source="state.frozen")
+    enabled = serializers.BooleanField(source="state.enabled")
     freeze_date = serializers.DateTimeField(source="state.freeze_date", allow_null=True)
     course_end = serializers.DateTimeField(source="state.course_end", allow_null=True)
-    deciding_layer = serializers.CharField(source="state.source", allow_null=True)
+    deciding_layer = serializers.CharField(source="state.source")
     configuration_error = serializers.CharField(allow_blank=True)
+    on_error = serializers.CharField(source="state.on_error", allow_null=True)
 
 
 class CourseListQuerySerializer(serializers.Serializer):  # pylint: disable=abstract-method
