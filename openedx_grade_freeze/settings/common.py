@@ -1,6 +1,7 @@
 """
 Default settings of the plugin, applied to the LMS and Studio by ``plugin_settings``.
 """
+from openedx_grade_freeze import tracking
 
 FILTER_TYPE = "org.openedx.learning.grade.persistence.requested.v1"
 PIPELINE_STEP = "openedx_grade_freeze.pipeline.PreventGradePersistenceAfterFreeze"
@@ -122,6 +123,46 @@ def plugin_settings(settings):
     # GRADE_FREEZE_ENABLED and GRADE_FREEZE_PLATFORM_ADAPTER_ENABLED are toggles: see openedx_grade_freeze/toggles.py.
     register_filter_step(settings)
     register_drain_schedule(settings)
+    allow_xapi_events(settings)
+
+
+# event-routing-backends' allow-list setting, and the backend its plugin_settings builds from it.
+XAPI_ALLOWED_EVENTS = "EVENT_TRACKING_BACKENDS_ALLOWED_XAPI_EVENTS"
+ERB_BACKEND = "event_transformer"
+WHITELIST_PROCESSOR = "eventtracking.processors.whitelist.NameWhitelistProcessor"
+
+
+def allow_xapi_events(settings):
+    """Add the plugin's event names to event-routing-backends' xAPI allow-list, keeping every name already there.
+
+    ERB's own ``plugin_settings`` appends its names to ``EVENT_TRACKING_BACKENDS_ALLOWED_XAPI_EVENTS`` when the
+    setting exists and builds its ``event_transformer`` backend from it. Plugins' settings run in no fixed order:
+    when ERB's ran first, its backend holds the same list (extended here in place) and a copy in its outer
+    whitelist, which gets the names too. Harmless without ERB: the setting is read by nothing else.
+    """
+    allowed = getattr(settings, XAPI_ALLOWED_EVENTS, None)
+    if allowed is None:
+        allowed = []
+    elif not isinstance(allowed, list):  # an operator's tuple or set: keep its names, make it extendable
+        allowed = list(allowed)
+    _add_names(allowed)
+    setattr(settings, XAPI_ALLOWED_EVENTS, allowed)
+    backends = getattr(settings, "EVENT_TRACKING_BACKENDS", None) or {}
+    options = (backends.get(ERB_BACKEND) or {}).get("OPTIONS") or {}
+    xapi_options = ((options.get("backends") or {}).get("xapi") or {}).get("OPTIONS") or {}
+    for processor in [*(options.get("processors") or []), *(xapi_options.get("processors") or [])]:
+        if processor.get("ENGINE") == WHITELIST_PROCESSOR:
+            _add_names((processor.get("OPTIONS") or {}).get("whitelist"))
+    bus_events = getattr(settings, "EVENT_BUS_TRACKING_LOGS", None)
+    if isinstance(bus_events, set):  # ERB offers every event it transforms to the event bus as well
+        bus_events.update(tracking.EVENT_NAMES)
+
+
+def _add_names(names):
+    if isinstance(names, set):
+        names.update(tracking.EVENT_NAMES)
+    elif isinstance(names, list):
+        names.extend(name for name in tracking.EVENT_NAMES if name not in names)
 
 
 DRAIN_TASK = "openedx_grade_freeze.tasks.drain_credentials_deliveries"

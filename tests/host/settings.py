@@ -156,3 +156,8 @@ OPENEDX_TELEMETRY = ["tests.host.telemetry.RecordingBackend"]
 
 # As the end of lms/envs/common.py does: each plugin adds its own settings.
 add_plugins(__name__, PROJECT_TYPE, "common")
+
+# event-routing-backends (when installed) turns xAPI on in its plugin_settings. Its statements name users and
+# courses through edx-platform modules, which only the stand-ins provide here: tests that check statements turn it
+# on with the stand-ins in place (tests/test_xapi_statements.py).
+XAPI_EVENTS_ENABLED = False
