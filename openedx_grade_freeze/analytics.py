@@ -190,7 +190,8 @@ def register():
     """Give each statement a transformer in ERB's xAPI registry (again: replaced, so calling twice is harmless)."""
     for statement in STATEMENTS:
         name = "".join(part.title() for part in statement.event_name.rsplit(".", 1)[-1].split("_")) + "Transformer"
-        transformer = type(name, (FreezeEventTransformer,), {"statement": statement, "_verb": statement.verb, "__module__": __name__})
+        attributes = {"statement": statement, "_verb": statement.verb, "__module__": __name__}
+        transformer = type(name, (FreezeEventTransformer,), attributes)
         XApiTransformersRegistry.register(statement.event_name)(transformer)
     log.info("openedx-grade-freeze: xAPI transformers registered with event-routing-backends for %s.",
              ", ".join(s.event_name for s in STATEMENTS))

@@ -407,7 +407,8 @@ tracking.emit(tracking.COURSE_END_CHANGED, {"course_id": "course-v1:DemoX+Freeze
 print(json.dumps({
     "apps": list(settings.INSTALLED_APPS),
     "backends": sorted(settings.EVENT_TRACKING_BACKENDS),
-    "loaded": sorted(m for m in sys.modules if m.startswith(("event_routing_backends", "openedx_grade_freeze.analytics"))),
+    "loaded": sorted(m for m in sys.modules
+                     if m.startswith(("event_routing_backends", "openedx_grade_freeze.analytics"))),
 }))
 """
 
