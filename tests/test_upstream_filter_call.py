@@ -15,7 +15,7 @@ from tests.test_platform_guards import COURSE, LEARNER, freeze_now, make_course
 
 pytestmark = pytest.mark.django_db
 
-UPSTREAM_POINTS = ["PersistentCourseGrade.update_or_create", "grade_utils.are_grades_frozen"]
+UPSTREAM_POINTS = ["grade_utils.are_grades_frozen", "models_api.clear_user_course_grades"]
 ANNOUNCEMENT = "runs the grade persistence filter itself"
 
 
@@ -29,10 +29,10 @@ def patched(platform):
 
 
 def test_points_edx_platform_filters_itself_are_not_replaced_and_the_rest_are(patched, caplog):
-    from lms.djangoapps.grades import grade_utils, models, tasks
+    from lms.djangoapps.grades import grade_utils, models_api, tasks
     caplog.set_level(logging.INFO, logger="openedx_grade_freeze.platform.wiring")
     upstream_check = grade_utils.are_grades_frozen
-    upstream_write = models.PersistentCourseGrade.__dict__["update_or_create"]
+    upstream_clear = models_api.clear_user_course_grades
 
     assert wiring.activate() is True
 
@@ -40,34 +40,33 @@ def test_points_edx_platform_filters_itself_are_not_replaced_and_the_rest_are(pa
     assert status["upstream"] == UPSTREAM_POINTS
     wired_names = {name for _module, _attribute, name in status["wired"]}
     assert not any(name.startswith(("are_grades_frozen", "grade_utils.")) for name in wired_names)
-    assert "PersistentCourseGrade.update_or_create" not in wired_names
-    assert "PersistentSubsectionGrade.update_or_create_grade" in wired_names
+    assert not any(name.startswith(("clear_user_course_grades", "models_api.")) for name in wired_names)
+    assert {"PersistentCourseGrade.update_or_create", "PersistentCourseGrade.delete_course_grade_for_learner"} <= wired_names
+    assert "api.override_subsection_grade" in status["pending"]
     assert status["problems"] == {}  # tasks' by-name copy of are_grades_frozen is upstream's own: no drift
     assert grade_utils.are_grades_frozen is upstream_check is tasks.are_grades_frozen
-    assert models.PersistentCourseGrade.__dict__["update_or_create"] is upstream_write
+    assert models_api.clear_user_course_grades is upstream_clear
     assert [r.getMessage() for r in caplog.records].count(
         "openedx-grade-freeze: edx-platform runs the grade persistence filter itself at "
-        "grade_utils.are_grades_frozen, PersistentCourseGrade.update_or_create; those functions are not replaced."
+        "grade_utils.are_grades_frozen, models_api.clear_user_course_grades; those functions are not replaced."
     ) == 1
 
 
 def test_the_freeze_holds_through_upstreams_call_and_a_refusal_is_counted_once(patched, tracking_events):
-    from lms.djangoapps.grades import grade_utils, models
+    from lms.djangoapps.grades import grade_utils, models, models_api
     make_course(patched, ended_days_ago=1)
     wiring.activate()
     course_key = CourseKey.from_string(COURSE)
-    stored = models.PersistentCourseGrade.update_or_create(LEARNER, course_key, percent_grade=0.8, letter_grade="B",
-                                                          passed=True)
+    models.PersistentCourseGrade.update_or_create(LEARNER, course_key, percent_grade=0.8, letter_grade="B",
+                                                 passed=True)
     assert grade_utils.are_grades_frozen(course_key) is False
 
     freeze_now()
-    refused = models.PersistentCourseGrade.update_or_create(LEARNER, course_key, percent_grade=0.1,
-                                                           letter_grade="", passed=False)
+    assert models_api.clear_user_course_grades(LEARNER, course_key) is None
 
-    assert refused.percent_grade == stored.percent_grade == 0.8
-    assert models.PersistentCourseGrade.read(LEARNER, course_key).percent_grade == 0.8
+    assert models.PersistentCourseGrade.read(LEARNER, course_key).percent_grade == 0.8  # nothing deleted
     (blocked,) = events_named(tracking_events, UPDATE_BLOCKED)
-    assert blocked["source"] == "PersistentCourseGrade.update_or_create"
+    assert blocked["source"] == "models_api.clear_user_course_grades"
     assert blocked["blocked_count"] == 1
     assert grade_utils.are_grades_frozen(course_key) is True  # the plugin's answer, through upstream's own call
 

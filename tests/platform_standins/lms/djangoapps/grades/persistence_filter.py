@@ -2,8 +2,9 @@
 Stand-in for ``lms.djangoapps.grades.persistence_filter``, the module the upstream patch adds
 (docs/how-tos/propose_the_filter_upstream.rst); it exists only in the ``filter-patch`` variant.
 
-In that variant ``grade_utils.are_grades_frozen`` and ``PersistentCourseGrade.update_or_create`` call the filter
-themselves, as the patch makes them, and ``FILTERED_POINTS`` names those two (the patch names all of its points).
+In that variant ``grade_utils.are_grades_frozen`` and ``models_api.clear_user_course_grades`` call the filter
+themselves, as the patch makes them, and ``FILTERED_POINTS`` names those two (the patch also covers the two
+``api`` override functions).
 The patch imports the filter from openedx-filters once it is contributed there; the stand-in takes the plugin's.
 """
 import logging
@@ -19,7 +20,7 @@ log = logging.getLogger(__name__)
 
 FILTERED_POINTS = (
     'grade_utils.are_grades_frozen',
-    'PersistentCourseGrade.update_or_create',
+    'models_api.clear_user_course_grades',
 )
 
 
