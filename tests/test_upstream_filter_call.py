@@ -41,7 +41,8 @@ def test_points_edx_platform_filters_itself_are_not_replaced_and_the_rest_are(pa
     wired_names = {name for _module, _attribute, name in status["wired"]}
     assert not any(name.startswith(("are_grades_frozen", "grade_utils.")) for name in wired_names)
     assert not any(name.startswith(("clear_user_course_grades", "models_api.")) for name in wired_names)
-    assert {"PersistentCourseGrade.update_or_create", "PersistentCourseGrade.delete_course_grade_for_learner"} <= wired_names
+    assert {"PersistentCourseGrade.update_or_create",
+            "PersistentCourseGrade.delete_course_grade_for_learner"} <= wired_names
     assert "api.override_subsection_grade" in status["pending"]
     assert status["problems"] == {}  # tasks' by-name copy of are_grades_frozen is upstream's own: no drift
     assert grade_utils.are_grades_frozen is upstream_check is tasks.are_grades_frozen
