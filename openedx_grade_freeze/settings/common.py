@@ -115,6 +115,32 @@ def plugin_settings(settings):
         # .. setting_description: The Credentials certificate types whose available date is sent on an end-date
         #   change. The site's ``GRADE_FREEZE["CERTIFICATE_TYPES"]`` takes precedence.
         "GRADE_FREEZE_CREDENTIALS_CERTIFICATE_TYPES": ["verified"],
+        # Final-grade snapshots (docs/concepts/what_is_frozen.rst).
+        # .. setting_name: GRADE_FREEZE_SNAPSHOT_INTERVAL_SECONDS
+        # .. setting_default: 3600
+        # .. setting_description: Interval of the ``grade-freeze-snapshots`` entry added to ``CELERY_BEAT_SCHEDULE``,
+        #   which freezes the final grades of every course past its freeze date without a snapshot, marks
+        #   snapshots superseded and resumes unfinished runs. 0 or None adds no entry.
+        "GRADE_FREEZE_SNAPSHOT_INTERVAL_SECONDS": 3600,
+        # .. setting_name: GRADE_FREEZE_SNAPSHOT_CHUNK_SIZE
+        # .. setting_default: 1000
+        # .. setting_description: Learners frozen by one celery task, in one transaction with one bulk read of
+        #   stored grades, one of enrollments and one bulk insert. It bounds a worker's memory.
+        "GRADE_FREEZE_SNAPSHOT_CHUNK_SIZE": 1000,
+        # .. setting_name: GRADE_FREEZE_SNAPSHOT_RETRY_BACKOFF_SECONDS
+        # .. setting_default: 60
+        # .. setting_description: First retry delay of a learner (or a chunk) that could not be frozen; it doubles
+        #   with each attempt up to ``GRADE_FREEZE_SNAPSHOT_RETRY_BACKOFF_MAX_SECONDS``. Learners are never dropped.
+        "GRADE_FREEZE_SNAPSHOT_RETRY_BACKOFF_SECONDS": 60,
+        # .. setting_name: GRADE_FREEZE_SNAPSHOT_RETRY_BACKOFF_MAX_SECONDS
+        # .. setting_default: 3600
+        # .. setting_description: The longest delay between two attempts to freeze a learner or a chunk.
+        "GRADE_FREEZE_SNAPSHOT_RETRY_BACKOFF_MAX_SECONDS": 3600,
+        # .. setting_name: GRADE_FREEZE_SNAPSHOT_STALE_SECONDS
+        # .. setting_default: 600
+        # .. setting_description: A run with no progress for this long (its tasks lost, its worker killed) is
+        #   resumed by the periodic task; a task that turns up late afterwards does nothing.
+        "GRADE_FREEZE_SNAPSHOT_STALE_SECONDS": 600,
     }
     for name, value in defaults.items():
         if not hasattr(settings, name):
@@ -122,6 +148,21 @@ def plugin_settings(settings):
     # GRADE_FREEZE_ENABLED and GRADE_FREEZE_PLATFORM_ADAPTER_ENABLED are toggles: see openedx_grade_freeze/toggles.py.
     register_filter_step(settings)
     register_drain_schedule(settings)
+    register_snapshot_schedule(settings)
+
+
+SNAPSHOT_TASK = "openedx_grade_freeze.tasks.freeze_due_courses"
+SNAPSHOT_SCHEDULE_ENTRY = "grade-freeze-snapshots"
+
+
+def register_snapshot_schedule(settings):
+    """Add the periodic freeze of final grades to ``CELERY_BEAT_SCHEDULE``, keeping an entry the operator wrote."""
+    interval = getattr(settings, "GRADE_FREEZE_SNAPSHOT_INTERVAL_SECONDS", None)
+    if not interval:
+        return
+    schedule = dict(getattr(settings, "CELERY_BEAT_SCHEDULE", None) or {})
+    schedule.setdefault(SNAPSHOT_SCHEDULE_ENTRY, {"task": SNAPSHOT_TASK, "schedule": float(interval)})
+    settings.CELERY_BEAT_SCHEDULE = schedule
 
 
 DRAIN_TASK = "openedx_grade_freeze.tasks.drain_credentials_deliveries"

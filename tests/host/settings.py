@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "eventtracking.django.apps.EventTrackingConfig",
     "tests.host.apps.HostConfig",
+    # edx-platform's course grades and enrollments as tables, so worker processes see them (tests/platform_store).
+    "tests.platform_store.apps.PlatformStoreConfig",
 ]
 # As lms/envs/common.py does: every installed plugin app, found through its entry point.
 INSTALLED_APPS.extend(get_plugin_apps(PROJECT_TYPE))
