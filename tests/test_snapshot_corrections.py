@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 from io import StringIO
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from edx_django_utils.cache import RequestCache
 from opaque_keys.edx.keys import CourseKey
@@ -285,3 +286,33 @@ def test_regrade_asks_the_lms_to_recompute_a_course_that_is_no_longer_frozen(lms
     assert run_command("freeze_final_grades", COURSE, regrade=True) == (
         f"{COURSE}: asked the LMS to recompute every learner's grade.\n")
     assert tasks.compute_all_grades_for_course.calls == [((), {"course_key": COURSE})]
+
+
+def test_admin_lists_are_read_only_and_searchable_by_course_user_id_and_username(lms, client):
+    from django.urls import reverse  # pylint: disable=import-outside-toplevel
+
+    past_freeze_date(COURSE)
+    ada, bob = make_users(["ada", "bob"])
+    enroll(COURSE, [ada.pk, bob.pk])
+    run_command("freeze_final_grades", COURSE)
+    run_command("refreeze_learner", COURSE, "bob", reason="Account relinked")
+    staff = get_user_model().objects.create(username="ops", is_staff=True, is_superuser=True)
+    client.force_login(staff)
+
+    def listed(model, query):
+        response = client.get(reverse(f"admin:openedx_grade_freeze_{model}_changelist"), {"q": query})
+        assert response.status_code == 200
+        return response.context["cl"].result_count
+
+    assert listed("frozengrade", COURSE) == 2
+    assert listed("frozengrade", "ada") == 1
+    assert listed("frozengrade", str(bob.pk)) == 1
+    assert listed("freezerun", COURSE) == 1
+    assert listed("snapshotauditentry", "bob") == 1
+    assert listed("snapshotauditentry", COURSE) == 2
+    audit_page = client.get(reverse("admin:openedx_grade_freeze_snapshotauditentry_changelist")).content.decode()
+    assert "Account relinked" in audit_page and "Learner re-frozen" in audit_page
+    grade = FrozenGrade.objects.get(user_id=ada.pk)
+    assert client.post(reverse("admin:openedx_grade_freeze_frozengrade_change", args=[grade.pk]),
+                       {"percent_grade": 1.0}).status_code == 403
+    assert client.get(reverse("admin:openedx_grade_freeze_frozengrade_add")).status_code == 403
