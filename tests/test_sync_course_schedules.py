@@ -1,6 +1,7 @@
 """
 ``sync_course_schedules``: backfill from CourseOverview inside the platform; a clear refusal outside it.
 """
+import re
 from datetime import datetime, timedelta, timezone
 from io import StringIO
 
@@ -110,3 +111,25 @@ def test_a_lock_conflict_with_a_simultaneous_publish_is_retried(overviews, monke
     assert conflicts == [CourseKey.from_string(A)]
     assert f"[1/1] {A}: new" in output
     assert CourseSchedule.objects.filter(course_key=CourseKey.from_string(A)).exists()
+
+
+def test_a_course_whose_overview_fails_to_load_is_reported_and_the_others_are_synced(overviews):
+    overviews.fail_loading(A, OSError("modulestore unavailable"))
+
+    with pytest.raises(CommandError, match="0 course\\(s\\) have no CourseOverview and 1 could not be read"):
+        run("--courses", A, B)
+
+    assert not CourseSchedule.objects.filter(course_key=CourseKey.from_string(A)).exists()
+    assert CourseSchedule.objects.filter(course_key=CourseKey.from_string(B)).exists()
+
+
+def test_a_failed_overview_load_is_a_platform_read_error_naming_the_course(overviews):
+    from openedx_grade_freeze.exceptions import PlatformReadError
+    from openedx_grade_freeze.platform import course_overviews
+
+    overviews.fail_loading(A, OSError("modulestore unavailable"))
+
+    with pytest.raises(PlatformReadError, match=re.escape(f"CourseOverview of {A}: OSError: modulestore unavailable")):
+        course_overviews.get_course_overview(CourseKey.from_string(A))
+    (course_key, schedule, error), = course_overviews.iter_course_overviews([CourseKey.from_string(A)])
+    assert (str(course_key), schedule, type(error)) == (A, None, PlatformReadError)

@@ -4,6 +4,11 @@ Stand-in for ``openedx.core.djangoapps.content.course_overviews.models`` (in mem
 Tests create overviews with ``CourseOverview.create(course_id, end=..., ...)`` (stand-in only) and change them
 by setting attributes, e.g. ``overview.end = ...``. ``get_from_id`` and ``get_all_courses`` keep upstream's
 signatures; ``get_all_courses`` returns a list instead of a queryset.
+
+Upstream's ``get_from_id`` is request-cached and, when the overview is missing or outdated, loads the course from
+the modulestore, which can raise (``OSError`` from the content store, for instance). The stand-in's store is its
+cache; ``CourseOverview.fail_loading(course_key, exc)`` (stand-in only) makes ``get_from_id`` raise ``exc`` for
+that course until ``fail_loading(course_key, None)`` or ``reset_all()``.
 """
 from opaque_keys.edx.keys import CourseKey
 
@@ -14,6 +19,7 @@ class CourseOverview:
     """The CourseOverview attributes the grade code and the plugin read."""
 
     _store = {}
+    _load_failures = {}
 
     class DoesNotExist(Exception):
         """No overview for that course."""
@@ -46,8 +52,24 @@ class CourseOverview:
         return overview
 
     @classmethod
+    def fail_loading(cls, course_id, exc):
+        """Stand-in only: make ``get_from_id(course_id)`` raise ``exc`` (None: load normally again)."""
+        if exc is None:
+            cls._load_failures.pop(str(course_id), None)
+        else:
+            cls._load_failures[str(course_id)] = exc
+
+    @classmethod
+    def course_exists(cls, course_id):
+        """Whether an overview of ``course_id`` exists."""
+        return str(course_id) in cls._store
+
+    @classmethod
     def get_from_id(cls, course_id):
         """Return the overview of ``course_id``; raises ``CourseOverview.DoesNotExist`` (upstream would load it)."""
+        failure = cls._load_failures.get(str(course_id))
+        if failure is not None:
+            raise failure
         try:
             return cls._store[str(course_id)]
         except KeyError:
@@ -74,6 +96,7 @@ class CourseOverview:
     @classmethod
     def reset(cls):
         cls._store.clear()
+        cls._load_failures.clear()
 
 
 register_reset(CourseOverview.reset)
