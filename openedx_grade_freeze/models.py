@@ -473,8 +473,9 @@ class FrozenGrade(models.Model):
 
     class Meta:
         app_label = "openedx_grade_freeze"
+        # Few indexes: each costs time on every one of a run's bulk inserts. Lookups are by run and user (the
+        # constraint's index) or by user id across courses (admin search).
         constraints = [models.UniqueConstraint(fields=("run", "user_id"), name="grade_freeze_frozen_run_user")]
-        indexes = [models.Index(fields=("course_key", "user_id"), name="grade_freeze_frozen_course")]
 
     def __str__(self):
         return f"user {self.user_id} in {self.course_key}: {self.percent_grade} (run {self.run_id})"

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 from celery import shared_task
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 
 from openedx_grade_freeze import policy, tracking
@@ -188,11 +188,11 @@ def _queue_chunks(run_id):
         complete_if_done(run_id)
 
 
-def frozen_grade(run, user_id, grade, now):
-    """The ``FrozenGrade`` of one learner: their stored grade, or "no grade" (0, not passed) when none is stored."""
+def grade_values(grade):
+    """A learner's frozen values from their stored grade, or "no grade" (0, not passed) when none is stored."""
     if grade is None:
-        return FrozenGrade(run=run, course_key=run.course_key, user_id=user_id, has_grade=False, percent_grade=0.0,
-                           letter_grade="", passed=False, frozen_at=now)
+        return {"has_grade": False, "percent_grade": 0.0, "letter_grade": "", "passed": False,
+                "passed_timestamp": None, "grade_modified": None}
     percent = grade.percent_grade
     if not isinstance(percent, (int, float)) or isinstance(percent, bool) or not math.isfinite(percent):
         raise LearnerNotFrozen(f"The stored percent grade is not a number: {percent!r}.")
@@ -200,22 +200,52 @@ def frozen_grade(run, user_id, grade, now):
         raise LearnerNotFrozen(f"The stored percent grade {percent!r} is outside 0 to 1.")
     if len(grade.letter_grade or "") > 255:
         raise LearnerNotFrozen("The stored letter grade is longer than 255 characters.")
-    return FrozenGrade(
-        run=run, course_key=run.course_key, user_id=user_id, has_grade=True, percent_grade=float(percent),
-        letter_grade=grade.letter_grade or "", passed=grade.passed_timestamp is not None,
-        passed_timestamp=grade.passed_timestamp, grade_modified=grade.modified, frozen_at=now,
-    )
+    return {"has_grade": True, "percent_grade": float(percent), "letter_grade": grade.letter_grade or "",
+            "passed": grade.passed_timestamp is not None, "passed_timestamp": grade.passed_timestamp,
+            "grade_modified": grade.modified}
+
+
+def frozen_grade(run, user_id, grade, now):
+    """The (unsaved) ``FrozenGrade`` of one learner of ``run``; raises ``LearnerNotFrozen``."""
+    return FrozenGrade(run=run, course_key=run.course_key, user_id=user_id, frozen_at=now, **grade_values(grade))
+
+
+_INSERTED = ("run", "course_key", "user_id", "has_grade", "percent_grade", "letter_grade", "passed",
+             "passed_timestamp", "grade_modified", "frozen_at", "refrozen")
+
+
+def _insert_frozen_grades(run, values_by_user, now):
+    """One multi-row INSERT of frozen grades.
+
+    Not ``bulk_create``: preparing each field of each model instance took three quarters of a chunk's time
+    (profiled on MariaDB); the values here are plain numbers, strings and datetimes adapted once.
+    """
+    if not values_by_user:
+        return
+    ops, quote = connection.ops, connection.ops.quote_name
+    columns = ", ".join(quote(FrozenGrade._meta.get_field(name).column) for name in _INSERTED)
+    sql = (f"INSERT INTO {quote(FrozenGrade._meta.db_table)} ({columns}) "
+           f"VALUES ({', '.join(['%s'] * len(_INSERTED))})")
+    frozen_at, course_key = ops.adapt_datetimefield_value(now), str(run.course_key)
+    rows = [
+        (run.pk, course_key, user_id, values["has_grade"], values["percent_grade"], values["letter_grade"],
+         values["passed"], ops.adapt_datetimefield_value(values["passed_timestamp"]),
+         ops.adapt_datetimefield_value(values["grade_modified"]), frozen_at, False)
+        for user_id, values in values_by_user
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _freeze_learners(run, user_ids, grades, now):
     """Insert the frozen grades of ``user_ids`` (one bulk insert); returns {user_id: reason} of those that failed."""
-    rows, failed = [], {}
+    values, failed = [], {}
     for user_id in user_ids:
         try:
-            rows.append(frozen_grade(run, user_id, grades.get(user_id), now))
+            values.append((user_id, grade_values(grades.get(user_id))))
         except LearnerNotFrozen as error:
             failed[user_id] = str(error)
-    FrozenGrade.objects.bulk_create(rows, batch_size=1000)
+    _insert_frozen_grades(run, values, now)
     return failed
 
 
