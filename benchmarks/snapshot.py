@@ -7,6 +7,7 @@ Run with ``make benchmark`` (needs MariaDB at 127.0.0.1:3306 and Redis at 127.0.
 database and its own queue, and prints: the end-to-end time (from asking for the run to its completion), learners
 per second, the naive loop's projected time for the same course, their ratio, and the worker's peak memory after a
 10,000-learner run and after the 100,000-learner run (bounded by the chunk size, not the course size).
+``GRADE_FREEZE_BENCH_WORKERS`` starts more workers, ``GRADE_FREEZE_BENCH_CHUNK_SIZE`` changes the chunk size.
 """
 import hashlib
 import json
@@ -22,6 +23,7 @@ LEARNERS = int(os.environ.get("GRADE_FREEZE_BENCH_LEARNERS", "100000"))
 WARM_UP_LEARNERS = 10000
 NAIVE_SAMPLE = 1000
 CHUNK_SIZE = int(os.environ.get("GRADE_FREEZE_BENCH_CHUNK_SIZE", "1000"))
+WORKERS = int(os.environ.get("GRADE_FREEZE_BENCH_WORKERS", "1"))
 TARGET_SECONDS = 60.0
 TARGET_RATIO = 20.0
 RUN_ID = uuid.uuid4().hex[:8]
@@ -98,7 +100,7 @@ def seed(course_id, learners):
         })
 
 
-def start_worker():
+def start_worker(index):
     env = dict(
         os.environ,
         DJANGO_SETTINGS_MODULE="tests.integration.worker_settings",
@@ -108,23 +110,26 @@ def start_worker():
         GRADE_FREEZE_WORKER_SETTINGS=json.dumps(WORKER_SETTINGS),
         PYTHONPATH=REPO,
     )
-    log = open(os.path.join(REPO, "var", f"bench-worker-{RUN_ID}.log"), "w", encoding="utf-8")
+    log = open(os.path.join(REPO, "var", f"bench-worker-{RUN_ID}-{index}.log"), "w", encoding="utf-8")
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "tests.host.celery_app", "worker", "--pool=solo", "--loglevel=WARNING",
-         "-Q", QUEUE, "-n", f"bench-{RUN_ID}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+         "-Q", QUEUE, "-n", f"bench-{RUN_ID}-{index}@%h",
+         "--without-gossip", "--without-mingle", "--without-heartbeat"],
         cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
 
 
-def wait_ready(app, worker):
+def wait_ready(app, workers):
     deadline = time.monotonic() + 60
+    expected = {f"bench-{RUN_ID}-{index}" for index in range(len(workers))}
     while time.monotonic() < deadline:
-        if worker.poll() is not None:
-            raise SystemExit(f"The celery worker exited with {worker.returncode}; see var/bench-worker-{RUN_ID}.log")
+        for worker in workers:
+            if worker.poll() is not None:
+                raise SystemExit(f"A celery worker exited ({worker.returncode}); see var/bench-worker-{RUN_ID}-*.log")
         replies = app.control.ping(timeout=0.5) or []
-        if any(f"bench-{RUN_ID}@" in list(reply)[0] for reply in replies):
+        if expected <= {list(reply)[0].split("@")[0] for reply in replies}:
             return
-    raise SystemExit("The celery worker did not answer a ping in 60 s.")
+    raise SystemExit("The celery workers did not answer a ping in 60 s.")
 
 
 def peak_memory_mb(pid):
@@ -181,7 +186,7 @@ def _naive_round(course_id):
 
 def main():
     recreate_database()
-    worker = None
+    workers = []
     try:
         app = setup_django()
         warm_course, course = "course-v1:Bench+Warm+2026", "course-v1:Bench+Mooc+2026"
@@ -189,14 +194,14 @@ def main():
         seed(warm_course, WARM_UP_LEARNERS)
         seed(course, LEARNERS)
         print(f"Seeded {WARM_UP_LEARNERS + LEARNERS:,} enrollments in {time.perf_counter() - started:.1f} s "
-              f"(not measured). Chunks of {CHUNK_SIZE}; one celery worker (--pool=solo) on Redis; MariaDB.")
-        worker = start_worker()
-        wait_ready(app, worker)
+              f"(not measured). Chunks of {CHUNK_SIZE}; {WORKERS} celery worker(s) (--pool=solo) on Redis; MariaDB.")
+        workers = [start_worker(index) for index in range(WORKERS)]
+        wait_ready(app, workers)
 
         warm_seconds, warm_run = freeze_and_time(warm_course)
-        warm_memory = peak_memory_mb(worker.pid)
+        warm_memory = max(peak_memory_mb(worker.pid) for worker in workers)
         seconds, run = freeze_and_time(course)
-        memory = peak_memory_mb(worker.pid)
+        memory = max(peak_memory_mb(worker.pid) for worker in workers)
         naive = naive_per_learner(course)
         projected = naive * LEARNERS
         ratio = projected / seconds
@@ -222,8 +227,9 @@ def main():
             verdicts.append(f"{ratio:.1f}x is NOT the {TARGET_RATIO:.0f}x target")
         print("Targets met." if not verdicts else "Targets missed: " + "; ".join(verdicts) + ".")
     finally:
-        if worker is not None:
+        for worker in workers:
             worker.terminate()
+        for worker in workers:
             worker.wait(timeout=30)
         drop_database()
 
