@@ -519,11 +519,13 @@ class SnapshotAuditEntry(models.Model):
     ACTION_UNFROZEN = "unfrozen"
     ACTION_LEARNER_REFROZEN = "learner_refrozen"
     ACTION_SUPERSEDED = "superseded"
+    ACTION_LEARNER_SKIPPED = "learner_skipped"
     ACTION_CHOICES = (
         (ACTION_FROZEN, "Course frozen"),
         (ACTION_UNFROZEN, "Course unfrozen"),
         (ACTION_LEARNER_REFROZEN, "Learner re-frozen"),
         (ACTION_SUPERSEDED, "Snapshot superseded"),
+        (ACTION_LEARNER_SKIPPED, "Learner skipped"),
     )
 
     course_key = CourseKeyField(max_length=255, db_index=True)

@@ -316,3 +316,23 @@ def test_admin_lists_are_read_only_and_searchable_by_course_user_id_and_username
     assert client.post(reverse("admin:openedx_grade_freeze_frozengrade_change", args=[grade.pk]),
                        {"percent_grade": 1.0}).status_code == 403
     assert client.get(reverse("admin:openedx_grade_freeze_frozengrade_add")).status_code == 403
+
+
+def test_a_learner_who_cannot_be_frozen_is_skipped_only_explicitly(lms):
+    past_freeze_date(COURSE)
+    ada, bob = make_users(["ada", "bob"])
+    enroll(COURSE, [ada.pk, bob.pk])
+    store_grades(COURSE, {ada.pk: (0.5, "P", True), bob.pk: (2.0, "?", True)})
+    run_command("freeze_final_grades", COURSE)
+    run = FreezeRun.objects.get(course_key=COURSE)
+    assert (run.status, run.failed) == ("running", 1)
+
+    with pytest.raises(CommandError, match="is not waiting to be frozen"):
+        run_command("refreeze_learner", COURSE, "ada", reason="x", skip=True)
+    output = run_command("refreeze_learner", COURSE, "bob", reason="Corrupt grade, ticket 3", skip=True)
+
+    assert output == f"{COURSE} bob (user {bob.pk}): skipped in run {run.pk}; not frozen.\n"
+    run.refresh_from_db()
+    assert (run.status, run.learners, run.frozen, run.failed, run.skipped) == (RUN_COMPLETE, 2, 1, 0, 1)
+    assert SnapshotAuditEntry.objects.get(action=SnapshotAuditEntry.ACTION_LEARNER_SKIPPED).reason == (
+        "Corrupt grade, ticket 3")

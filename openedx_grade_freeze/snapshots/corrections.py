@@ -152,3 +152,23 @@ def refreeze_learner(course_key, user_id, *, reason, user=None, dry_run=False):
     log.warning("Frozen grade of user %s in %s re-taken (%s -> %s): %s", user_id, course_key,
                 before and before["percent_grade"], after["percent_grade"], reason)
     return Refreeze(course_key, user_id, snapshot.pk, before, after, resend)
+
+
+def skip_learner(course_key, user_id, *, reason, user=None):
+    """Freeze nothing for a learner the open run cannot freeze (kept as skipped, audited); the run may complete."""
+    _require_reason(reason)
+    course_key = to_course_key(course_key)
+    run = runs.open_run(course_key)
+    failure = None if run is None else FreezeFailure.objects.filter(
+        run=run, user_id=user_id, resolved_at__isnull=True, skipped=False).first()
+    if failure is None:
+        raise SnapshotError(f"User {user_id} is not waiting to be frozen in a run of {course_key} in progress.")
+    with transaction.atomic():
+        FreezeFailure.objects.filter(pk=failure.pk).update(skipped=True, modified=datetime.now(timezone.utc))
+        SnapshotAuditEntry.objects.create(
+            course_key=course_key, action=SnapshotAuditEntry.ACTION_LEARNER_SKIPPED, run=run, user_id=user_id,
+            changed_by=user, reason=reason, before={"failure": failure.reason}, after=None,
+        )
+        transaction.on_commit(lambda: runs.complete_if_done(run.pk))
+    log.warning("User %s skipped in freeze run %s of %s (%s): %s", user_id, run.pk, course_key, failure.reason, reason)
+    return run.pk

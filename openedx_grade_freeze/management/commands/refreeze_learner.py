@@ -7,6 +7,9 @@ Example::
 
 For exceptions after a freeze: a relinked account, a late correction that was granted. USER is a username or a
 user id. Audited with the reason; ``--dry-run`` shows the grade before and after.
+
+``--skip`` is for a learner a run in progress cannot freeze (see ``grade_freeze_status``): nothing is frozen for
+them, the learner is counted as skipped, and the run completes without them. Audited with the reason.
 """
 from django.core.management.base import BaseCommand, CommandError
 
@@ -38,11 +41,16 @@ class Command(BaseCommand):
         parser.add_argument("user", metavar="USER", help="Username or user id.")
         parser.add_argument("--reason", required=True, help="Why (kept in the audit log).")
         parser.add_argument("--dry-run", action="store_true", help="Show the change; change nothing.")
+        parser.add_argument("--skip", action="store_true",
+                            help="Freeze nothing for this learner, whom the run in progress cannot freeze.")
         add_operator_argument(parser)
 
     def handle(self, *args, **options):
         key = course_key_or_error(options["course_key"])
         learner = user_or_error(options["user"])
+        if options["skip"]:
+            self._skip(key, learner, options)
+            return
         try:
             result = corrections.refreeze_learner(
                 key, learner.pk, reason=options["reason"], user=operator(options), dry_run=options["dry_run"],
@@ -56,4 +64,16 @@ class Command(BaseCommand):
         sent = "re-sent to Credentials" if result.resent else "not sent (forwarding to Credentials is off)"
         self.stdout.write(self.style.SUCCESS(
             f"{key} {learner.username} (user {learner.pk}): re-frozen in run {result.run_id}: {change}; {sent}."
+        ))
+
+    def _skip(self, key, learner, options):
+        if options["dry_run"]:
+            self.stdout.write(f"Dry run: {key} {learner.username} (user {learner.pk}): would be skipped.")
+            return
+        try:
+            run_id = corrections.skip_learner(key, learner.pk, reason=options["reason"], user=operator(options))
+        except corrections.SnapshotError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(self.style.SUCCESS(
+            f"{key} {learner.username} (user {learner.pk}): skipped in run {run_id}; not frozen."
         ))
