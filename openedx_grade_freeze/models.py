@@ -15,10 +15,14 @@ PACING_CHOICES = ((PACING_INSTRUCTOR, "Instructor-paced"), (PACING_SELF, "Self-p
 SOURCE_EVENT = "event"
 SOURCE_EVENT_BUS = "event_bus"
 SOURCE_SYNC = "sync"
+SOURCE_PERIODIC = "periodic"
+SOURCE_FORCED = "forced"
 SCHEDULE_SOURCE_CHOICES = (
     (SOURCE_EVENT, "Studio publish (in process)"),
     (SOURCE_EVENT_BUS, "Studio publish (event bus)"),
     (SOURCE_SYNC, "sync_course_schedules command"),
+    (SOURCE_PERIODIC, "Periodic CourseOverview check"),
+    (SOURCE_FORCED, "Forced from CourseOverview (sync_course_schedules --force or admin)"),
 )
 
 FORCE_CHOICES = ((None, "Inherit"), (True, "Force freeze on"), (False, "Force freeze off"))
@@ -102,6 +106,23 @@ class FailedScheduleEvent(models.Model):
 
     def __str__(self):
         return f"{self.course_key or '?'} event {self.event_id}: {self.error[:60]}"
+
+
+class PeriodicCheckpoint(TimeStampedModel):
+    """
+    Where a periodic task left off (for example the newest ``CourseOverview`` change it compared), by task name.
+
+    .. no_pii:
+    """
+
+    name = models.CharField(max_length=64, unique=True)
+    position = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        app_label = "openedx_grade_freeze"
+
+    def __str__(self):
+        return f"{self.name}: {self.position}"
 
 
 class FreezeOverride(TimeStampedModel):
@@ -206,6 +227,7 @@ class BlockedGradeUpdates(models.Model):
     source = models.CharField(max_length=128)
     total = models.PositiveBigIntegerField(default=0)
     last_reported = models.DateTimeField(null=True, blank=True)
+    freeze_date = models.DateTimeField(null=True, blank=True, help_text="The freeze date at the last report.")
 
     class Meta:
         app_label = "openedx_grade_freeze"

@@ -214,7 +214,8 @@ def test_the_periodic_task_freezes_courses_past_their_freeze_date_only(lms):
     assert [(str(request.course_key), request.action) for request in started] == [(COURSE, runs.STARTED)]
     assert FreezeRun.objects.get(course_key=COURSE).learners == 3
     assert not FreezeRun.objects.filter(course_key="course-v1:Org+Recent+2026").exists()
-    assert settings.CELERY_BEAT_SCHEDULE[SNAPSHOT_SCHEDULE_ENTRY] == {"task": SNAPSHOT_TASK, "schedule": 3600.0}
+    for schedule in (settings.CELERY_BEAT_SCHEDULE, settings.CELERYBEAT_SCHEDULE):
+        assert schedule[SNAPSHOT_SCHEDULE_ENTRY] == {"task": SNAPSHOT_TASK, "schedule": 3600.0}
 
 
 def test_a_snapshot_is_superseded_when_the_end_date_moves_later_and_frozen_again_later(lms):
