@@ -10,6 +10,9 @@ log = logging.getLogger(__name__)
 COURSE_END_CHANGED = "edx.grades.freeze.course_end_changed"
 CONFIG_CHANGED = "edx.grades.freeze.config_changed"
 UPDATE_BLOCKED = "edx.grades.freeze.update_blocked"
+COURSE_FROZEN = "edx.grades.freeze.course_frozen"
+UNFROZEN = "edx.grades.freeze.unfrozen"
+LEARNER_REFROZEN = "edx.grades.freeze.learner_refrozen"
 
 
 def emit(name, data):

@@ -143,6 +143,32 @@ def plugin_settings(settings):
         # .. setting_description: The Credentials certificate types whose available date is sent on an end-date
         #   change. The site's ``GRADE_FREEZE["CERTIFICATE_TYPES"]`` takes precedence.
         "GRADE_FREEZE_CREDENTIALS_CERTIFICATE_TYPES": ["verified"],
+        # Final-grade snapshots (docs/concepts/what_is_frozen.rst).
+        # .. setting_name: GRADE_FREEZE_SNAPSHOT_INTERVAL_SECONDS
+        # .. setting_default: 3600
+        # .. setting_description: Interval of the ``grade-freeze-snapshots`` entry added to the celery beat schedule,
+        #   which freezes the final grades of every course past its freeze date without a snapshot, marks
+        #   snapshots superseded and resumes unfinished runs. 0 or None adds no entry.
+        "GRADE_FREEZE_SNAPSHOT_INTERVAL_SECONDS": 3600,
+        # .. setting_name: GRADE_FREEZE_SNAPSHOT_CHUNK_SIZE
+        # .. setting_default: 1000
+        # .. setting_description: Learners frozen by one celery task, in one transaction with one bulk read of
+        #   stored grades, one of enrollments and one bulk insert. It bounds a worker's memory.
+        "GRADE_FREEZE_SNAPSHOT_CHUNK_SIZE": 1000,
+        # .. setting_name: GRADE_FREEZE_SNAPSHOT_RETRY_BACKOFF_SECONDS
+        # .. setting_default: 60
+        # .. setting_description: First retry delay of a learner (or a chunk) that could not be frozen; it doubles
+        #   with each attempt up to ``GRADE_FREEZE_SNAPSHOT_RETRY_BACKOFF_MAX_SECONDS``. Learners are never dropped.
+        "GRADE_FREEZE_SNAPSHOT_RETRY_BACKOFF_SECONDS": 60,
+        # .. setting_name: GRADE_FREEZE_SNAPSHOT_RETRY_BACKOFF_MAX_SECONDS
+        # .. setting_default: 3600
+        # .. setting_description: The longest delay between two attempts to freeze a learner or a chunk.
+        "GRADE_FREEZE_SNAPSHOT_RETRY_BACKOFF_MAX_SECONDS": 3600,
+        # .. setting_name: GRADE_FREEZE_SNAPSHOT_STALE_SECONDS
+        # .. setting_default: 600
+        # .. setting_description: A run with no progress for this long (its tasks lost, its worker killed) is
+        #   resumed by the periodic task; a task that turns up late afterwards does nothing.
+        "GRADE_FREEZE_SNAPSHOT_STALE_SECONDS": 600,
     }
     for name, value in defaults.items():
         if not hasattr(settings, name):
@@ -152,6 +178,8 @@ def plugin_settings(settings):
     register_periodic_tasks(settings)
 
 
+SNAPSHOT_TASK = "openedx_grade_freeze.tasks.freeze_due_courses"
+SNAPSHOT_SCHEDULE_ENTRY = "grade-freeze-snapshots"
 DRAIN_TASK = "openedx_grade_freeze.tasks.drain_credentials_deliveries"
 DRAIN_SCHEDULE_ENTRY = "grade-freeze-credentials-drain"
 SCHEDULE_CHECK_TASK = "openedx_grade_freeze.tasks.check_course_schedules"
@@ -169,6 +197,7 @@ def register_periodic_tasks(settings):
         (DRAIN_SCHEDULE_ENTRY, DRAIN_TASK, "GRADE_FREEZE_CREDENTIALS_DRAIN_INTERVAL_SECONDS"),
         (SCHEDULE_CHECK_ENTRY, SCHEDULE_CHECK_TASK, "GRADE_FREEZE_SCHEDULE_CHECK_INTERVAL_SECONDS"),
         (BLOCKED_FLUSH_ENTRY, BLOCKED_FLUSH_TASK, "GRADE_FREEZE_BLOCKED_FLUSH_INTERVAL_SECONDS"),
+        (SNAPSHOT_SCHEDULE_ENTRY, SNAPSHOT_TASK, "GRADE_FREEZE_SNAPSHOT_INTERVAL_SECONDS"),
     )
     for setting_name in BEAT_SCHEDULE_SETTINGS:
         schedule = dict(getattr(settings, setting_name, None) or {})
