@@ -17,6 +17,13 @@ _SETTINGS = {
     "production": {"relative_path": "settings.production"},
     "devstack": {"relative_path": "settings.common"},
 }
+# Studio also turns on its catalog event where the release still has the toggle (settings/cms.py).
+_CMS_SETTINGS = {
+    **_SETTINGS,
+    "common": {"relative_path": "settings.cms"},
+    "test": {"relative_path": "settings.cms"},
+    "devstack": {"relative_path": "settings.cms"},
+}
 
 # Studio sends the schedule on publish (an LMS consuming the event bus receives it too); grades change
 # only in the LMS. Both share one database.
@@ -56,7 +63,7 @@ class GradeFreezeConfig(AppConfig):
                 "relative_path": "urls",
             },
         },
-        "settings_config": {_LMS: _SETTINGS, _CMS: _SETTINGS},
+        "settings_config": {_LMS: _SETTINGS, _CMS: _CMS_SETTINGS},
         "signals_config": {
             _LMS: {"relative_path": "signals.handlers", "receivers": [_SCHEDULE_RECEIVER, *_GRADE_RECEIVERS]},
             _CMS: {"relative_path": "signals.handlers", "receivers": [_SCHEDULE_RECEIVER]},

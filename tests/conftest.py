@@ -77,3 +77,13 @@ def platform(platform_standins):  # pylint: disable=redefined-outer-name
     yield standins
     wiring.deactivate()
     standins.reset_all()
+
+
+@pytest.fixture
+def lms(platform, db):  # pylint: disable=redefined-outer-name,unused-argument
+    """The stand-ins with stored course grades and enrollments in database tables (tests/platform_store)."""
+    from tests.platform_store import store  # pylint: disable=import-outside-toplevel
+
+    store.attach()
+    yield platform
+    store.detach()

@@ -47,7 +47,9 @@ def test_backfills_every_course_with_progress(overviews, tracking_events):
     output = run()
 
     assert f"[1/2] {A}: new" in output and f"[2/2] {B}: new" in output
-    assert "2 courses: 2 new, 0 end changed, 0 unchanged, 0 not found, 0 unreadable." in output
+    assert (
+        "2 courses: 2 new, 0 end changed, 0 unchanged, 0 out of date, 0 not found, 0 unreadable, 0 skipped." in output
+    )
     assert CourseSchedule.objects.get(course_key=CourseKey.from_string(B)).pacing == "self"
     assert events_named(tracking_events, COURSE_END_CHANGED) == []
 
@@ -96,16 +98,16 @@ def test_a_lock_conflict_with_a_simultaneous_publish_is_retried(overviews, monke
 
     from openedx_grade_freeze import schedules
 
-    real_apply = schedules._apply_snapshot  # pylint: disable=protected-access
+    real_store = schedules._store_snapshot  # pylint: disable=protected-access
     conflicts = []
 
-    def deadlock_once(snapshot):
+    def deadlock_once(snapshot, *args):
         if not conflicts:
             conflicts.append(snapshot.course_key)
             raise OperationalError(1213, "Deadlock found when trying to get lock; try restarting transaction")
-        return real_apply(snapshot)
+        return real_store(snapshot, *args)
 
-    monkeypatch.setattr(schedules, "_apply_snapshot", deadlock_once)
+    monkeypatch.setattr(schedules, "_store_snapshot", deadlock_once)
     output = run("--courses", A)
 
     assert conflicts == [CourseKey.from_string(A)]

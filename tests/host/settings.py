@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "eventtracking.django.apps.EventTrackingConfig",
     "tests.host.apps.HostConfig",
+    # edx-platform's course grades and enrollments as tables, so worker processes see them (tests/platform_store).
+    "tests.platform_store.apps.PlatformStoreConfig",
 ]
 # Apps the LMS always installs that some plugins (event-routing-backends) need, when they are installed here.
 INSTALLED_APPS.extend(app for app in ("celery_utils",) if importlib.util.find_spec(app) is not None)

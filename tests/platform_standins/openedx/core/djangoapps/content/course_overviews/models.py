@@ -34,6 +34,13 @@ class CourseOverview:
         self.self_paced = self_paced
         self.certificate_available_date = certificate_available_date
         self.certificates_display_behavior = certificates_display_behavior
+        from standin_support import utcnow  # pylint: disable=import-outside-toplevel
+        self.modified = utcnow()  # TimeStampedModel upstream
+
+    def save(self):
+        """As upstream's TimeStampedModel: saving sets ``modified``."""
+        from standin_support import utcnow  # pylint: disable=import-outside-toplevel
+        self.modified = utcnow()
 
     @property
     def pacing(self):
@@ -87,7 +94,7 @@ class CourseOverview:
             wanted_orgs = {org.lower() for org in orgs}
             overviews = [overview for overview in overviews if overview.org.lower() in wanted_orgs]
         if filter_:
-            overviews = [o for o in overviews if all(getattr(o, k, None) == v for k, v in filter_.items())]
+            overviews = [o for o in overviews if all(_matches(o, k, v) for k, v in filter_.items())]
         if active_only:
             now = utcnow()
             overviews = [o for o in overviews if o.end is None or o.end >= now]
@@ -97,6 +104,17 @@ class CourseOverview:
     def reset(cls):
         cls._store.clear()
         cls._load_failures.clear()
+
+
+def _matches(overview, lookup, value):
+    """``filter_`` keyword lookups: exact, or ``__gte``/``__gt`` as QuerySet.filter reads them."""
+    name, _, operator = lookup.partition('__')
+    actual = getattr(overview, name, None)
+    if operator == 'gte':
+        return actual is not None and actual >= value
+    if operator == 'gt':
+        return actual is not None and actual > value
+    return actual == value
 
 
 register_reset(CourseOverview.reset)
