@@ -56,8 +56,9 @@ quality: $(STAMP) ## isort, ruff, the layering contracts, the toggle and PII ann
 demo: $(STAMP) ## run the scripted demo in the host project on an embedded SQLite database
 	$(PY) tests/host/demo.py
 
-benchmark: $(STAMP) ## measure the hot-path freeze check against a baseline of one primary-key query
+benchmark: $(STAMP) ## the hot-path freeze check vs one primary-key query; a 100,000-learner snapshot vs a naive loop
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/snapshot.py
 
 docs: ## build the Sphinx docs into docs/_build
 	$(PYTHON) -m venv $(VENV)-docs && $(VENV)-docs/bin/pip install -q -r requirements/doc.txt

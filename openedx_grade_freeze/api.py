@@ -7,7 +7,13 @@ from openedx_grade_freeze.keys import to_course_key
 from openedx_grade_freeze.platform import course_roles
 from openedx_grade_freeze.policy import FreezeState
 from openedx_grade_freeze.schedules import EndDateChange, ScheduleSnapshot
-from openedx_grade_freeze.status import CourseFreezeReport, CourseListEntry, RefusedUpdates, UnknownCourseError
+from openedx_grade_freeze.status import (
+    CourseFreezeReport,
+    CourseListEntry,
+    RefusedUpdates,
+    SnapshotSummary,
+    UnknownCourseError,
+)
 
 __all__ = [
     "CourseFreezeReport",
@@ -18,6 +24,7 @@ __all__ = [
     "InvalidFreezeConfigurationError",
     "RefusedUpdates",
     "ScheduleSnapshot",
+    "SnapshotSummary",
     "UnknownCourseError",
     "are_grades_frozen",
     "can_read_course_status",
@@ -26,6 +33,7 @@ __all__ = [
     "get_course_report",
     "get_freeze_state",
     "list_courses",
+    "with_snapshot_labels",
     "record_course_schedule",
     "replace_course_schedule_from_platform",
     "set_course_override",
@@ -84,6 +92,11 @@ def get_course_report(course_key, at=None):
 def list_courses(frozen=None, upcoming_days=None, org=None):
     """The courses the plugin knows, as ``CourseListEntry`` items, filtered by state, upcoming window and org."""
     return status.list_courses(frozen=frozen, upcoming_days=upcoming_days, org=org)
+
+
+def with_snapshot_labels(entries):
+    """``CourseListEntry`` items with their final-grade snapshot label (for one page of ``list_courses``)."""
+    return status.with_snapshot_labels(entries)
 
 
 def can_read_course_status(user, course_key):

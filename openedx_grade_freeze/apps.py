@@ -1,6 +1,7 @@
 """
 Django app configuration: registers the plugin with the LMS and Studio through edx-django-utils.
 """
+import importlib.util
 import logging
 
 from django.apps import AppConfig
@@ -78,3 +79,27 @@ class GradeFreezeConfig(AppConfig):
 
         logging_filters.install()
         wiring.activate()
+        register_xapi_transformers()
+
+
+ANALYTICS_BACKEND = "event_routing_backends"
+
+
+def register_xapi_transformers():
+    """Register the xAPI transformers when event-routing-backends is installed; without it, nothing is imported."""
+    try:
+        installed = importlib.util.find_spec(ANALYTICS_BACKEND) is not None
+    except (ImportError, ValueError):
+        installed = False
+    if not installed:
+        log.info("openedx-grade-freeze: event-routing-backends is not installed; no xAPI transformers registered.")
+        return False
+    try:
+        from openedx_grade_freeze import analytics  # pylint: disable=import-outside-toplevel
+
+        analytics.register()
+    except Exception:  # pylint: disable=broad-except
+        log.exception("openedx-grade-freeze: could not register the xAPI transformers with event-routing-backends; "
+                      "the plugin's events are not sent as xAPI.")
+        return False
+    return True

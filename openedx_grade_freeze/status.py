@@ -1,7 +1,7 @@
 """
 What the freeze means for one course right now, gathered for the people it affects (API, status page, dashboard).
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 
 from django.db.models import Count, Q
@@ -18,6 +18,7 @@ from openedx_grade_freeze.models import (
     CredentialsDelivery,
 )
 from openedx_grade_freeze.platform import course_overviews
+from openedx_grade_freeze.snapshots import status as snapshot_status
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,23 @@ class RefusedUpdates:
     source: str
     total: int
     last_reported: datetime | None
+
+
+@dataclass(frozen=True)
+class SnapshotSummary:
+    """The course's final-grade snapshot: ``label`` says which run and how far (``none`` before the freeze)."""
+
+    label: str
+    learners: int
+    frozen: int
+    no_grade: int
+    failed: int
+
+    @classmethod
+    def of(cls, course_key, state):
+        """The snapshot summary of one course in ``state``."""
+        row = snapshot_status.course_status(course_key, state)
+        return cls(row.snapshot, row.learners, row.frozen_learners, row.no_grade, row.failed)
 
 
 @dataclass(frozen=True)
@@ -44,6 +62,7 @@ class CourseFreezeReport:
     deliveries_pending: int
     deliveries_failed: int
     generated_at: datetime
+    snapshot: SnapshotSummary
 
     @property
     def refused_total(self):
@@ -105,16 +124,19 @@ def get_course_report(course_key, at=None):
         deliveries_pending=counts["pending"] or 0,
         deliveries_failed=counts["failed"] or 0,
         generated_at=at,
+        snapshot=SnapshotSummary.of(course_key, state),
     )
 
 
 @dataclass(frozen=True)
 class CourseListEntry:
-    """One course in the overview list: its state now, or the error that stops it being decided."""
+    """One course in the overview list: its state now, what kept the plugin's policy from deciding it (if anything),
+    and its final-grade snapshot label (filled in by ``with_snapshot_labels``)."""
 
     course_key: object
-    state: policy.FreezeState | None
+    state: policy.FreezeState
     configuration_error: str
+    snapshot: str = ""
 
 
 def list_courses(frozen=None, upcoming_days=None, org=None, at=None):
@@ -133,6 +155,13 @@ def list_courses(frozen=None, upcoming_days=None, org=None, at=None):
         if _matches(entry, frozen, upcoming_days, at):
             entries.append(entry)
     return entries
+
+
+def with_snapshot_labels(entries):
+    """The entries with their snapshot label filled in (a few queries each: call it for one page of a list)."""
+    return [
+        replace(entry, snapshot=SnapshotSummary.of(entry.course_key, entry.state).label) for entry in entries
+    ]
 
 
 def _entry(course_key, at):

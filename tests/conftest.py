@@ -80,6 +80,16 @@ def platform(platform_standins):  # pylint: disable=redefined-outer-name
 
 
 @pytest.fixture
+def lms(platform, db):  # pylint: disable=redefined-outer-name,unused-argument
+    """The stand-ins with stored course grades and enrollments in database tables (tests/platform_store)."""
+    from tests.platform_store import store  # pylint: disable=import-outside-toplevel
+
+    store.attach()
+    yield platform
+    store.detach()
+
+
+@pytest.fixture
 def break_site_configuration(platform_standins, monkeypatch):  # pylint: disable=redefined-outer-name
     """Make the Site Configuration of the given orgs unreadable, so their freeze policy cannot be evaluated."""
     from openedx.core.djangoapps.site_configuration import helpers  # pylint: disable=import-outside-toplevel

@@ -41,6 +41,7 @@ def test_every_course_is_listed_with_its_state_and_deciding_layer(staff_client):
     courses, page = listed(staff_client)
     assert [str(course) for course in courses] == sorted([OPEN, SOON, FROZEN, OFF, BROKEN])
     assert "course override: freeze turned off" in page
+    assert "Final-grade snapshot" in page and page.count('<td class="field-snapshot">none</td>') == 5
     assert "Django settings: course end + 30 days" in page
     assert "error (frozen by GRADE_FREEZE_ON_ERROR): RuntimeError: site configuration of BadX unreadable" in page
 

@@ -150,4 +150,6 @@ def test_each_blocked_write_marks_the_request_for_monitoring():
         GradePersistenceRequested.run_filter(FROZEN, user_id=1, source="tasks")
     GradePersistenceRequested.run_filter(OPEN, user_id=1, source="tasks")
 
-    assert ATTRIBUTES == [("grade_freeze.blocked", True), ("grade_freeze.course_id", FROZEN)]
+    # Other code may add its own attributes (event-routing-backends' eager celery task marks its code owner).
+    ours = [attribute for attribute in ATTRIBUTES if attribute[0].startswith("grade_freeze.")]
+    assert ours == [("grade_freeze.blocked", True), ("grade_freeze.course_id", FROZEN)]

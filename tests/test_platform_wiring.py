@@ -446,7 +446,7 @@ def test_deactivate_restores_every_original_function(platform):
     assert models.PersistentSubsectionGrade.__dict__["bulk_create_grades"] is originals["bulk"]
     assert models.PersistentSubsectionGradeOverride.__dict__["update_or_create_override"] is originals["override_model"]
     assert wiring.describe() == {"active": False, "reason": "not activated", "wired": [], "pending": [],
-                                           "problems": {}}
+                                           "problems": {}, "upstream": []}
     assert not any(isinstance(f, wiring._WiringFinder) for f in sys.meta_path)  # pylint: disable=protected-access
 
 

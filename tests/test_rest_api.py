@@ -367,3 +367,27 @@ def test_the_openapi_description_validates_and_names_every_route(client):
     assert {"frozen", "upcoming_days", "org", "page"} <= {
         parameter["name"] for parameter in spec["paths"]["/api/grade_freeze/v1/courses/"]["get"]["parameters"]
     }
+
+
+# -- final-grade snapshots ---------------------------------------------------------------------------------------
+
+def test_the_snapshot_of_a_frozen_course_is_reported(lms):
+    from openedx_grade_freeze.models import TRIGGER_COMMAND  # pylint: disable=import-outside-toplevel
+    from openedx_grade_freeze.snapshots import runs  # pylint: disable=import-outside-toplevel
+    from tests.snapshot_support import enroll, on_commit, store_grades  # pylint: disable=import-outside-toplevel
+
+    staff = logged_in(UserFactory(username="ops", is_staff=True))
+    assert staff.get(url(OPEN)).json()["snapshot"] == {
+        "status": "none", "learners": 0, "frozen": 0, "no_grade": 0, "failed": 0
+    }
+    enroll(FROZEN, [11, 12, 13])
+    store_grades(FROZEN, {11: (0.9, "A", True), 12: (0.4, "", False)})
+    with on_commit():
+        request = runs.freeze_course(FROZEN, trigger=TRIGGER_COMMAND)
+
+    snapshot = staff.get(url(FROZEN)).json()["snapshot"]
+    assert snapshot == {
+        "status": f"complete (run {request.run_id})", "learners": 3, "frozen": 2, "no_grade": 1, "failed": 0
+    }
+    listed = {item["course_id"]: item["snapshot"] for item in staff.get(LIST).json()["results"]}
+    assert listed == {FROZEN: f"complete (run {request.run_id})", OPEN: "none", SOON: "none"}

@@ -79,6 +79,7 @@ def test_before_and_after_the_freeze(platform_standins, settings):
     assert 'data-state="frozen"' in after and "Grades are frozen" in after
     assert f"Since {freeze_date:%-d %B %Y, %H:%M} UTC" in after
     assert "refused 12 grade changes" in after and "0 waiting to be sent, 1 failed" in after
+    assert "Final grades kept at the freeze" in after and "Not taken yet" in after
     assert "Django settings: course end + 30 days" in after
 
 

@@ -72,7 +72,7 @@ class UpcomingFilter(admin.SimpleListFilter):
 class CourseFreezeOverviewAdmin(ReadOnlyAdmin):
     """Each known course's freeze state now, its freeze date and the configuration layer that decided it."""
 
-    list_display = ("course_key", "freeze_state", "freeze_date", "deciding_layer", "end", "pacing")
+    list_display = ("course_key", "freeze_state", "freeze_date", "deciding_layer", "snapshot", "end", "pacing")
     list_filter = (FreezeStateFilter, UpcomingFilter, "pacing")
     search_fields = ("course_key", "org")
     ordering = ("course_key",)
@@ -87,6 +87,11 @@ class CourseFreezeOverviewAdmin(ReadOnlyAdmin):
     @admin.display(description="freeze date")
     def freeze_date(self, obj):
         return _state_of(obj.course_key)[1].freeze_date
+
+    @admin.display(description="final-grade snapshot")
+    def snapshot(self, obj):
+        entry = api.CourseListEntry(obj.course_key, _state_of(obj.course_key)[1], "")
+        return api.with_snapshot_labels([entry])[0].snapshot
 
     @admin.display(description="decided by")
     def deciding_layer(self, obj):

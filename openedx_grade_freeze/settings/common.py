@@ -1,6 +1,7 @@
 """
 Default settings of the plugin, applied to the LMS and Studio by ``plugin_settings``.
 """
+from openedx_grade_freeze import tracking
 
 FILTER_TYPE = "org.openedx.learning.grade.persistence.requested.v1"
 PIPELINE_STEP = "openedx_grade_freeze.pipeline.PreventGradePersistenceAfterFreeze"
@@ -143,6 +144,32 @@ def plugin_settings(settings):
         # .. setting_description: The Credentials certificate types whose available date is sent on an end-date
         #   change. The site's ``GRADE_FREEZE["CERTIFICATE_TYPES"]`` takes precedence.
         "GRADE_FREEZE_CREDENTIALS_CERTIFICATE_TYPES": ["verified"],
+        # Final-grade snapshots (docs/concepts/what_is_frozen.rst).
+        # .. setting_name: GRADE_FREEZE_SNAPSHOT_INTERVAL_SECONDS
+        # .. setting_default: 3600
+        # .. setting_description: Interval of the ``grade-freeze-snapshots`` entry added to the celery beat schedule,
+        #   which freezes the final grades of every course past its freeze date without a snapshot, marks
+        #   snapshots superseded and resumes unfinished runs. 0 or None adds no entry.
+        "GRADE_FREEZE_SNAPSHOT_INTERVAL_SECONDS": 3600,
+        # .. setting_name: GRADE_FREEZE_SNAPSHOT_CHUNK_SIZE
+        # .. setting_default: 1000
+        # .. setting_description: Learners frozen by one celery task, in one transaction with one bulk read of
+        #   stored grades, one of enrollments and one bulk insert. It bounds a worker's memory.
+        "GRADE_FREEZE_SNAPSHOT_CHUNK_SIZE": 1000,
+        # .. setting_name: GRADE_FREEZE_SNAPSHOT_RETRY_BACKOFF_SECONDS
+        # .. setting_default: 60
+        # .. setting_description: First retry delay of a learner (or a chunk) that could not be frozen; it doubles
+        #   with each attempt up to ``GRADE_FREEZE_SNAPSHOT_RETRY_BACKOFF_MAX_SECONDS``. Learners are never dropped.
+        "GRADE_FREEZE_SNAPSHOT_RETRY_BACKOFF_SECONDS": 60,
+        # .. setting_name: GRADE_FREEZE_SNAPSHOT_RETRY_BACKOFF_MAX_SECONDS
+        # .. setting_default: 3600
+        # .. setting_description: The longest delay between two attempts to freeze a learner or a chunk.
+        "GRADE_FREEZE_SNAPSHOT_RETRY_BACKOFF_MAX_SECONDS": 3600,
+        # .. setting_name: GRADE_FREEZE_SNAPSHOT_STALE_SECONDS
+        # .. setting_default: 600
+        # .. setting_description: A run with no progress for this long (its tasks lost, its worker killed) is
+        #   resumed by the periodic task; a task that turns up late afterwards does nothing.
+        "GRADE_FREEZE_SNAPSHOT_STALE_SECONDS": 600,
         # .. setting_name: GRADE_FREEZE_UPCOMING_WARNING_DAYS
         # .. setting_default: 7
         # .. setting_description: How many days before a course's freeze date the ``edx.grades.freeze.upcoming``
@@ -167,8 +194,50 @@ def plugin_settings(settings):
     register_filter_step(settings)
     register_dashboard_step(settings)
     register_periodic_tasks(settings)
+    allow_xapi_events(settings)
 
 
+# event-routing-backends' allow-list setting, and the backend its plugin_settings builds from it.
+XAPI_ALLOWED_EVENTS = "EVENT_TRACKING_BACKENDS_ALLOWED_XAPI_EVENTS"
+ERB_BACKEND = "event_transformer"
+WHITELIST_PROCESSOR = "eventtracking.processors.whitelist.NameWhitelistProcessor"
+
+
+def allow_xapi_events(settings):
+    """Add the plugin's event names to event-routing-backends' xAPI allow-list, keeping every name already there.
+
+    ERB's own ``plugin_settings`` appends its names to ``EVENT_TRACKING_BACKENDS_ALLOWED_XAPI_EVENTS`` when the
+    setting exists and builds its ``event_transformer`` backend from it. Plugins' settings run in no fixed order:
+    when ERB's ran first, its backend holds the same list (extended here in place) and a copy in its outer
+    whitelist, which gets the names too. Harmless without ERB: the setting is read by nothing else.
+    """
+    allowed = getattr(settings, XAPI_ALLOWED_EVENTS, None)
+    if allowed is None:
+        allowed = []
+    elif not isinstance(allowed, list):  # an operator's tuple or set: keep its names, make it extendable
+        allowed = list(allowed)
+    _add_names(allowed)
+    setattr(settings, XAPI_ALLOWED_EVENTS, allowed)
+    backends = getattr(settings, "EVENT_TRACKING_BACKENDS", None) or {}
+    options = (backends.get(ERB_BACKEND) or {}).get("OPTIONS") or {}
+    xapi_options = ((options.get("backends") or {}).get("xapi") or {}).get("OPTIONS") or {}
+    for processor in [*(options.get("processors") or []), *(xapi_options.get("processors") or [])]:
+        if processor.get("ENGINE") == WHITELIST_PROCESSOR:
+            _add_names((processor.get("OPTIONS") or {}).get("whitelist"))
+    bus_events = getattr(settings, "EVENT_BUS_TRACKING_LOGS", None)
+    if isinstance(bus_events, set):  # ERB offers every event it transforms to the event bus as well
+        bus_events.update(tracking.EVENT_NAMES)
+
+
+def _add_names(names):
+    if isinstance(names, set):
+        names.update(tracking.EVENT_NAMES)
+    elif isinstance(names, list):
+        names.extend(name for name in tracking.EVENT_NAMES if name not in names)
+
+
+SNAPSHOT_TASK = "openedx_grade_freeze.tasks.freeze_due_courses"
+SNAPSHOT_SCHEDULE_ENTRY = "grade-freeze-snapshots"
 DRAIN_TASK = "openedx_grade_freeze.tasks.drain_credentials_deliveries"
 DRAIN_SCHEDULE_ENTRY = "grade-freeze-credentials-drain"
 SCHEDULE_CHECK_TASK = "openedx_grade_freeze.tasks.check_course_schedules"
@@ -188,6 +257,7 @@ def register_periodic_tasks(settings):
         (DRAIN_SCHEDULE_ENTRY, DRAIN_TASK, "GRADE_FREEZE_CREDENTIALS_DRAIN_INTERVAL_SECONDS"),
         (SCHEDULE_CHECK_ENTRY, SCHEDULE_CHECK_TASK, "GRADE_FREEZE_SCHEDULE_CHECK_INTERVAL_SECONDS"),
         (BLOCKED_FLUSH_ENTRY, BLOCKED_FLUSH_TASK, "GRADE_FREEZE_BLOCKED_FLUSH_INTERVAL_SECONDS"),
+        (SNAPSHOT_SCHEDULE_ENTRY, SNAPSHOT_TASK, "GRADE_FREEZE_SNAPSHOT_INTERVAL_SECONDS"),
         (UPCOMING_SCHEDULE_ENTRY, UPCOMING_TASK, "GRADE_FREEZE_UPCOMING_CHECK_INTERVAL_SECONDS"),
     )
     for setting_name in BEAT_SCHEDULE_SETTINGS:

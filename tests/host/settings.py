@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "eventtracking.django.apps.EventTrackingConfig",
     "rest_framework",
     "tests.host.apps.HostConfig",
+    # edx-platform's course grades and enrollments as tables, so worker processes see them (tests/platform_store).
+    "tests.platform_store.apps.PlatformStoreConfig",
 ]
 # Apps the LMS always installs that some plugins (event-routing-backends) need, when they are installed here.
 INSTALLED_APPS.extend(app for app in ("celery_utils",) if importlib.util.find_spec(app) is not None)
@@ -191,3 +193,8 @@ OPENEDX_TELEMETRY = ["tests.host.telemetry.RecordingBackend"]
 
 # As the end of lms/envs/common.py does: each plugin adds its own settings.
 add_plugins(__name__, PROJECT_TYPE, "common")
+
+# event-routing-backends (when installed) turns xAPI on in its plugin_settings. Its statements name users and
+# courses through edx-platform modules, which only the stand-ins provide here: tests that check statements turn it
+# on with the stand-ins in place (tests/test_xapi_statements.py).
+XAPI_EVENTS_ENABLED = False

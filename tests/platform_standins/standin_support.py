@@ -13,7 +13,9 @@ Shared plumbing for the edx-platform stand-ins (not an upstream module).
 * ``set_raw_score``/``raw_score``: a learner's current points on a subsection (stand-in only; no course structure).
 * ``PLATFORM_VARIANT``: which edx-platform the stand-ins mimic, read when ``lms.djangoapps.grades.models`` is
   imported: ``"upstream"`` (default, today's master) or ``"pr38862"`` (open PR #38862's signatures for
-  ``PersistentSubsectionGrade.update_or_create_grade``/``bulk_create_grades``). Set it with the environment
+  ``PersistentSubsectionGrade.update_or_create_grade``/``bulk_create_grades``) or ``"filter-patch"`` (the
+  upstream patch of docs/how-tos/propose_the_filter_upstream.rst, for two of its points: see
+  ``lms.djangoapps.grades.persistence_filter``). Set it with the environment
   variable ``GRADE_FREEZE_STANDIN_VARIANT`` before the stand-ins are imported, or call ``use_variant(name)``.
 * ``reset_all()``: clears every store (and request cache) in every stand-in module; call it between tests.
 """
@@ -29,7 +31,7 @@ WRITE_LOG = []
 _RESET_HOOKS = []
 _TICK = itertools.count()
 
-VARIANTS = ('upstream', 'pr38862')
+VARIANTS = ('upstream', 'pr38862', 'filter-patch')
 PLATFORM_VARIANT = os.environ.get('GRADE_FREEZE_STANDIN_VARIANT', 'upstream')
 if PLATFORM_VARIANT not in VARIANTS:
     raise ValueError(f'GRADE_FREEZE_STANDIN_VARIANT must be one of {VARIANTS}, not {PLATFORM_VARIANT!r}')

@@ -12,6 +12,18 @@ class RefusedUpdatesSerializer(serializers.Serializer):  # pylint: disable=abstr
     last_reported = serializers.DateTimeField(allow_null=True)
 
 
+class SnapshotSerializer(serializers.Serializer):  # pylint: disable=abstract-method
+    """The course's final-grade snapshot."""
+
+    status = serializers.CharField(
+        source="label", help_text='Which run and how far ("none" before the course freezes, "complete (run N)").'
+    )
+    learners = serializers.IntegerField()
+    frozen = serializers.IntegerField(help_text="Learners frozen with their stored course grade.")
+    no_grade = serializers.IntegerField(help_text="Enrolled learners without a stored grade (frozen as 0).")
+    failed = serializers.IntegerField(help_text="Learners not frozen yet; retried with backoff.")
+
+
 class CourseFreezeStatusSerializer(serializers.Serializer):  # pylint: disable=abstract-method
     """A course's freeze state and its consequences (decided by ``GRADE_FREEZE_ON_ERROR`` when the policy fails)."""
 
@@ -39,6 +51,7 @@ class CourseFreezeStatusSerializer(serializers.Serializer):  # pylint: disable=a
     refused_updates = RefusedUpdatesSerializer(many=True)
     credentials_deliveries_pending = serializers.IntegerField(source="deliveries_pending")
     credentials_deliveries_failed = serializers.IntegerField(source="deliveries_failed")
+    snapshot = SnapshotSerializer()
 
 
 class CourseListEntrySerializer(serializers.Serializer):  # pylint: disable=abstract-method
@@ -52,6 +65,7 @@ class CourseListEntrySerializer(serializers.Serializer):  # pylint: disable=abst
     deciding_layer = serializers.CharField(source="state.source")
     configuration_error = serializers.CharField(allow_blank=True)
     on_error = serializers.CharField(source="state.on_error", allow_null=True)
+    snapshot = serializers.CharField(help_text="The final-grade snapshot: which run and how far.")
 
 
 class CourseListQuerySerializer(serializers.Serializer):  # pylint: disable=abstract-method

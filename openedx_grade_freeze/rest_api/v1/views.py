@@ -88,6 +88,11 @@ class CourseListView(_GradeFreezeView, ListAPIView):
         query.is_valid(raise_exception=True)
         return api.list_courses(**{name: query.validated_data.get(name) for name in ("frozen", "upcoming_days", "org")})
 
+    def paginate_queryset(self, queryset):
+        """One page of courses, each with its snapshot label (read for this page only)."""
+        page = super().paginate_queryset(queryset)
+        return None if page is None else api.with_snapshot_labels(page)
+
     @documented(operation_id="grade_freeze_course_list", parameters=[serializers.CourseListQuerySerializer])
     def get(self, request, *args, **kwargs):
         """Courses filtered by ``frozen``, by a freeze within ``upcoming_days`` days, and by ``org``."""

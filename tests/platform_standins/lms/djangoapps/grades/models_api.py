@@ -5,6 +5,8 @@ upstream) and ``clear_user_course_grades`` (no transaction here).
 """
 from opaque_keys.edx.keys import CourseKey, UsageKey
 
+import standin_support
+
 from lms.djangoapps.grades.models import PersistentCourseGrade as _PersistentCourseGrade
 from lms.djangoapps.grades.models import PersistentSubsectionGrade as _PersistentSubsectionGrade
 from lms.djangoapps.grades.models import PersistentSubsectionGradeOverride as _PersistentSubsectionGradeOverride
@@ -60,5 +62,9 @@ def get_subsection_grade_override(user_id, course_key_or_id, usage_key_or_id):
 
 def clear_user_course_grades(user_id, course_key):
     """Delete the learner's subsection grades (with their overrides), then their course grade."""
+    if standin_support.PLATFORM_VARIANT == 'filter-patch':  # the upstream patch: refused -> nothing deleted
+        from .persistence_filter import grade_persistence_refused  # pylint: disable=import-outside-toplevel
+        if grade_persistence_refused(course_key, user_id, 'models_api.clear_user_course_grades', 'delete'):
+            return
     _PersistentSubsectionGrade.delete_subsection_grades_for_learner(user_id, course_key)
     _PersistentCourseGrade.delete_course_grade_for_learner(course_key, user_id)
