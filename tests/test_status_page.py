@@ -11,10 +11,11 @@ import pytest
 from django.test import Client
 from opaque_keys.edx.keys import CourseKey
 
-from openedx_grade_freeze import api
+from openedx_grade_freeze import api, tasks
 from openedx_grade_freeze.models import BlockedGradeUpdates, CredentialsDelivery
 from tests.events import publish
 from tests.factories import UserFactory
+from tests.snapshot_support import enroll, on_commit, store_grades
 
 NOW = datetime.now(timezone.utc)
 COURSE = "course-v1:StatusX+Demo+2026"
@@ -79,7 +80,7 @@ def test_before_and_after_the_freeze(platform_standins, settings):
     assert 'data-state="frozen"' in after and "Grades are frozen" in after
     assert f"Since {freeze_date:%-d %B %Y, %H:%M} UTC" in after
     assert "refused 12 grade changes" in after and "0 waiting to be sent, 1 failed" in after
-    assert "Final grades kept at the freeze" in after and "Not taken yet" in after
+    assert "Final grades kept at the freeze" in after and "Being prepared" in after
     assert "Django settings: course end + 30 days" in after
 
 
@@ -143,13 +144,13 @@ def _contrast(driver, selector):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_page_in_chromium(live_server, browser, platform_standins, settings):
+def test_the_page_in_chromium(live_server, browser, lms, settings):
     from selenium.webdriver.common.by import By  # pylint: disable=import-outside-toplevel
     from selenium.webdriver.common.keys import Keys  # pylint: disable=import-outside-toplevel
 
     settings.GRADE_FREEZE_EXCEPTION_HELP_URL = "https://support.example.com/grade-freeze"
     publish_course(ended_days_ago=20)
-    client = logged_in(course_staff(platform_standins))
+    client = logged_in(course_staff(lms))
     browser.get(f"{live_server.url}/admin/login/")
     browser.add_cookie({"name": "sessionid", "value": client.cookies["sessionid"].value, "path": "/"})
 
@@ -180,6 +181,15 @@ def test_the_page_in_chromium(live_server, browser, platform_standins, settings)
     BlockedGradeUpdates.objects.create(course_key=key, source="gradebook_bulk_update", total=3, last_reported=NOW)
     CredentialsDelivery.objects.create(kind="grade", course_key=key, user_id=5, status="failed")
     browser.get(live_server.url + page_url())
+    assert "Being prepared" in browser.find_element(By.ID, "snapshot-heading").find_element(By.XPATH, "..").text
+    # The periodic task takes the final-grade snapshot: 3 learners with a grade, 1 enrolled without.
+    enroll(COURSE, [21, 22, 23, 24])
+    store_grades(COURSE, {21: (0.92, "A", True), 22: (0.75, "B", True), 23: (0.31, "", False)})
+    with on_commit():
+        tasks.freeze_due_courses_task.delay()
+    browser.get(live_server.url + page_url())
+    snapshot = browser.find_element(By.ID, "snapshot-heading").find_element(By.XPATH, "..").text
+    assert "Snapshot: complete (run " in snapshot and "3 learners frozen with their grade, 1" in snapshot
     state = browser.find_element(By.CSS_SELECTOR, "[role=status]")
     assert state.get_attribute("data-state") == "frozen" and "Grades are frozen" in state.text
     assert _contrast(browser, "[role=status] p") >= 4.5
