@@ -19,7 +19,14 @@ from tests.snapshot_support import enroll, on_commit, store_grades
 
 NOW = datetime.now(timezone.utc)
 COURSE = "course-v1:StatusX+Demo+2026"
-SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "_static" / "status_page.png"
+_CHECKOUT = Path(__file__).resolve().parent.parent
+# The screenshot in the docs is refreshed only on request (GRADE_FREEZE_UPDATE_DOCS_SCREENSHOT=1), so an ordinary test
+# run leaves the work tree clean; otherwise it goes to the checkout's var/ folder for a look.
+SCREENSHOT = (
+    _CHECKOUT / "docs" / "_static" / "status_page.png"
+    if os.environ.get("GRADE_FREEZE_UPDATE_DOCS_SCREENSHOT") == "1"
+    else _CHECKOUT / "var" / "status_page.png"
+)
 
 
 def page_url(course_id=COURSE):
