@@ -258,18 +258,25 @@ def grade_signals():
         getattr(signals, name).disconnect(dispatch_uid=f"grade-signals-{name}")
 
 
-def test_a_refused_course_grade_update_sends_no_grade_signal_and_returns_the_stored_grade(
-    platform, tracking_events, grade_signals,
-):
+def frozen_after_a_score_drop(standins, grade_signals):
+    """A learner graded 0.8, then the course frozen, then their score dropped to 0.1; returns the learner."""
     from lms.djangoapps.grades import tasks
-    from lms.djangoapps.grades.course_grade_factory import CourseGradeFactory
 
-    user = make_course(platform, ended_days_ago=2)
+    user = make_course(standins, ended_days_ago=2)
     store_grade(earned=8)
     wiring.activate()
     freeze_now()
     grade_signals.clear()
-    tasks.set_raw_score(LEARNER, SUBSECTION, 1, 10)  # the learner's score dropped after the freeze
+    tasks.set_raw_score(LEARNER, SUBSECTION, 1, 10)
+    return user
+
+
+def test_a_refused_course_grade_update_sends_no_grade_signal_and_returns_the_stored_grade(
+    platform, tracking_events, grade_signals,
+):
+    from lms.djangoapps.grades.course_grade_factory import CourseGradeFactory
+
+    user = frozen_after_a_score_drop(platform, grade_signals)
     writes = len(platform.WRITE_LOG)
 
     grade = CourseGradeFactory().update(user, course_key=CourseKey.from_string(COURSE))
@@ -356,15 +363,9 @@ def test_a_forced_regrade_of_a_frozen_course_through_iter_changes_and_signals_no
     platform, tracking_events, grade_signals,
 ):
     """``compute_grades``' path: ``CourseGradeFactory().iter(force_update=True)`` calls ``update`` per learner."""
-    from lms.djangoapps.grades import tasks
     from lms.djangoapps.grades.course_grade_factory import CourseGradeFactory
 
-    user = make_course(platform, ended_days_ago=2)
-    store_grade(earned=8)
-    wiring.activate()
-    freeze_now()
-    grade_signals.clear()
-    tasks.set_raw_score(LEARNER, SUBSECTION, 1, 10)
+    user = frozen_after_a_score_drop(platform, grade_signals)
     writes = len(platform.WRITE_LOG)
 
     (result,) = CourseGradeFactory().iter([user], course_key=CourseKey.from_string(COURSE), force_update=True)
