@@ -2,6 +2,7 @@
 The public Python API of openedx-grade-freeze: other plugins and edx-platform code call only these.
 """
 from openedx_grade_freeze import overrides, policy, schedules
+from openedx_grade_freeze.credentials import ledger
 from openedx_grade_freeze.exceptions import InvalidCourseKeyError, InvalidFreezeConfigurationError
 from openedx_grade_freeze.policy import FreezeState
 from openedx_grade_freeze.schedules import EndDateChange, ScheduleSnapshot
@@ -17,6 +18,7 @@ __all__ = [
     "delete_org_override",
     "get_freeze_state",
     "record_course_schedule",
+    "retire_learner",
     "set_course_override",
     "set_org_override",
 ]
@@ -57,3 +59,9 @@ def delete_course_override(course_key, *, reason, user=None):
 def delete_org_override(org, *, reason, user=None):
     """Remove an org's override; returns whether there was one."""
     return overrides.delete_org_override(org, reason=reason, user=user)
+
+
+def retire_learner(user_id, username):
+    """Forget a retired learner's username wherever the plugin kept it (user ids and grades stay)."""
+    ledger.forget_username(user_id, username)
+    overrides.forget_username(username)

@@ -1,6 +1,7 @@
 """
 Course and org freeze overrides: validation, saving with an audit row, and the ``config_changed`` tracking event.
 """
+import re
 from datetime import datetime
 
 from django.db import transaction
@@ -14,6 +15,10 @@ from openedx_grade_freeze.platform import course_overviews
 from openedx_grade_freeze.policy import MAX_OFFSET_DAYS, policy_cache
 
 _UNSET = object()
+
+# A reason is free text that may name people: the tracking event carries at most this much of it.
+TRACKED_REASON_CHARS = 200
+RETIRED_NAME = "[retired learner]"
 
 
 def validate_course_override(course_key, enabled=None, offset_days=None, freeze_date=None, reason=""):
@@ -148,9 +153,46 @@ def _record(scope, key, before, after, reason, user):
         "scope": scope,
         "key": key,
         "action": action,
-        "before": before,
-        "after": after,
-        "reason": reason,
+        "before": _capped(before),
+        "after": _capped(after),
+        "reason": _capped_reason(reason),
         "changed_by_user_id": getattr(user, "id", None),
     }
     transaction.on_commit(lambda: tracking.emit(tracking.CONFIG_CHANGED, data))
+
+
+def _capped_reason(reason):
+    reason = reason or ""
+    return reason if len(reason) <= TRACKED_REASON_CHARS else reason[: TRACKED_REASON_CHARS - 1] + "…"
+
+
+def _capped(values):
+    return None if values is None else dict(values, reason=_capped_reason(values.get("reason")))
+
+
+def forget_username(username):
+    """Replace a retired learner's username wherever an override's reason or its audit mentions it; the row count."""
+    if not username:
+        return 0
+    pattern = re.compile(re.escape(username), re.IGNORECASE)
+    count = 0
+    for model in (CourseFreezeOverride, OrgFreezeOverride):
+        for override in model.objects.filter(reason__icontains=username):
+            override.reason = pattern.sub(RETIRED_NAME, override.reason)
+            override.save(update_fields=["reason"])
+            count += 1
+    for change in FreezeConfigChange.objects.all().iterator():
+        before, after = _scrubbed(change.before, pattern), _scrubbed(change.after, pattern)
+        reason = pattern.sub(RETIRED_NAME, change.reason or "")
+        if (before, after, reason) != (change.before, change.after, change.reason):
+            change.before, change.after, change.reason = before, after, reason
+            change.save(update_fields=["before", "after", "reason"])
+            count += 1
+    return count
+
+
+def _scrubbed(values, pattern):
+    if not isinstance(values, dict):
+        return values
+    return {name: pattern.sub(RETIRED_NAME, value) if isinstance(value, str) else value
+            for name, value in values.items()}

@@ -111,6 +111,13 @@ def _apply_snapshot(snapshot):
             else:
                 log.info("Course schedule recorded: course=%s end=%s", snapshot.course_key, isoformat(snapshot.end))
                 policy_cache.invalidate()
+                if snapshot.end is not None:
+                    # Not a change (nothing to audit), but Credentials needs the first end date too.
+                    first = EndDateChange(
+                        course_key=snapshot.course_key, previous_end=None, new_end=snapshot.end,
+                        previous_freeze_date=None, new_freeze_date=None, pacing=snapshot.pacing,
+                    )
+                    transaction.on_commit(lambda: _queue_certificate_date(first))
                 return None
 
         if _is_older(snapshot, schedule):
