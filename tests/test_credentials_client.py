@@ -262,7 +262,7 @@ def test_error_bodies_are_short_plain_text_without_the_username(server):
     result = grade(oauth_client(server))
     assert result.outcome == REJECTED
     assert len(result.body) == credentials_client.MAX_BODY_CHARS
-    assert result.body.startswith("<redacted> & xxx")  # markup, styles and the learner's username are gone
+    assert result.body.startswith("[redacted] & xxx")  # markup, styles and the learner's username are gone
 
 
 def test_a_redirect_is_not_followed_and_names_its_location(server):

@@ -137,7 +137,7 @@ def short_body(text, redact=()):
     text = _SPACES.sub(" ", html.unescape(_TAGS.sub(" ", text or ""))).strip()
     for value in redact:
         if value:
-            text = text.replace(value, "<redacted>")
+            text = text.replace(value, "[redacted]")
     if len(text) > MAX_BODY_CHARS:
         text = text[: MAX_BODY_CHARS - 1] + "…"
     return text

@@ -265,7 +265,7 @@ def forget_username(user_id, username):
     )
     if username:
         for kept in UnrecordedGradeEvent.objects.filter(error__icontains=username):
-            kept.error = kept.error.replace(username, "<redacted>")
+            kept.error = kept.error.replace(username, "[redacted]")
             kept.save(update_fields=["error"])
             count += 1
     log.info("Retired user %s: cleared %s Credentials forwarding rows.", user_id, count)
