@@ -1,6 +1,7 @@
 #!/usr/bin/env python
 """
-Benchmarks of the freeze check on the grade-write hot path, as ratios against one primary-key query in the same run.
+Benchmarks of the freeze check on the grade-write hot path, as ratios against one primary-key query in the same run,
+and of the Credentials outbox drain against upstream's one-request-per-grade shape (``drain.py``).
 
 Run with ``make benchmark``. Uses the host project on a throwaway SQLite database.
 """
@@ -92,6 +93,11 @@ def main():
     print(f"{'measurement':50} {'µs/call':>10} {'x baseline':>11}")
     for name, micros in rows:
         print(f"{name:50} {micros:10.2f} {micros / baseline:11.3f}")
+    print()
+    from benchmarks import drain
+
+    for line in drain.measure():
+        print(line)
 
 
 if __name__ == "__main__":

@@ -133,6 +133,8 @@ class _Handler(BaseHTTPRequestHandler):
     """Routes requests to the fake's endpoints."""
 
     protocol_version = "HTTP/1.1"  # keep-alive, so pooled client sessions really reuse connections
+    # As gunicorn does: headers and body go out at once, not held back by Nagle's algorithm on a kept-alive connection.
+    disable_nagle_algorithm = True
 
     def log_message(self, format, *args):  # pylint: disable=redefined-builtin
         pass

@@ -297,6 +297,13 @@ class CredentialsClient:
             session = _sessions.get(self._auth.key)
             if session is None:
                 session = _sessions[self._auth.key] = self._auth.new_session()
+                if getattr(session, "trust_env", False):
+                    # Read the proxy environment once, not on every request (it walks os.environ each time).
+                    session.proxies.update(requests.utils.get_environ_proxies(self.base_url))
+                    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+                    if bundle and session.verify is True:
+                        session.verify = bundle
+                    session.trust_env = False
             return session
 
     def _refresh_auth(self):

@@ -82,6 +82,17 @@ class _Claim:
     course_key: object
     certificate_type: str
     sent_last_modified: datetime | None
+    grade: object = None  # a grade delivery's ``_Grade``, read with the claim; None when not read
+
+
+@dataclass(frozen=True)
+class _Grade:
+    """The ledger's grade of a claimed delivery and the learner's username (read, never stored)."""
+
+    percent_grade: float | None
+    letter_grade: str
+    last_modified: datetime | None
+    username: str | None
 
 
 def _now():
@@ -162,23 +173,57 @@ def _free(now):
 
 def _claim(delivery_id, ignore_schedule):
     """Lease a pending or failed delivery with one conditional UPDATE; None when it is leased, not due or done."""
+    claims = _claim_many([delivery_id], ignore_schedule)
+    return claims[0] if claims else None
+
+
+def _claim_many(delivery_ids, ignore_schedule=False):
+    """Lease the sendable deliveries among ``delivery_ids`` with one UPDATE; read them back with one query.
+
+    A grade delivery's claim carries the ledger's grade and the learner's username, so sending it needs no other
+    read: the drain's cost per delivery is this pair of queries shared by a batch, the request and one UPDATE.
+    """
     now = _now()
     token = uuid.uuid4().hex
     lease = timedelta(seconds=settings.GRADE_FREEZE_CREDENTIALS_LEASE_SECONDS)
-    rows = CredentialsDelivery.objects.filter(pk=delivery_id, status__in=_SENDABLE)
+    rows = CredentialsDelivery.objects.filter(pk__in=delivery_ids, status__in=_SENDABLE)
     rows = rows.filter(_free(now))
     if not ignore_schedule:
         rows = rows.filter(_due(now) | Q(status=DELIVERY_PAUSED))
     if not rows.update(lease_token=token, lease_expires_at=now + lease, attempts=F("attempts") + 1, modified=now):
-        return None
-    row = CredentialsDelivery.objects.filter(pk=delivery_id, lease_token=token).first()
-    if row is None:  # pragma: no cover - the lease outlived a whole request
-        return None
-    return _Claim(
-        id=row.pk, token=token, generation=row.generation, attempts=row.attempts, kind=row.kind,
-        user_id=row.user_id, course_key=to_course_key(str(row.course_key)), certificate_type=row.certificate_type,
-        sent_last_modified=as_utc(row.sent_last_modified),
+        return []
+    record = CourseGradeRecord.objects.filter(user_id=OuterRef("user_id"), course_key=OuterRef("course_key"))
+    username = get_user_model().objects.filter(pk=OuterRef("user_id")).values("username")[:1]
+    claimed = (
+        CredentialsDelivery.objects.filter(pk__in=delivery_ids, lease_token=token)
+        .annotate(
+            grade_percent=Subquery(record.values("percent_grade")[:1]),
+            grade_letter=Subquery(record.values("letter_grade")[:1]),
+            grade_modified=Subquery(record.values("last_modified")[:1]),
+            username=Subquery(username),
+        )
+        .order_by("pk")
+        .values("pk", "generation", "attempts", "kind", "user_id", "course_key", "certificate_type",
+                "sent_last_modified", "grade_percent", "grade_letter", "grade_modified", "username")
     )
+    return [
+        _Claim(
+            id=row["pk"], token=token, generation=row["generation"], attempts=row["attempts"], kind=row["kind"],
+            user_id=row["user_id"], course_key=to_course_key(str(row["course_key"])),
+            certificate_type=row["certificate_type"], sent_last_modified=as_utc(row["sent_last_modified"]),
+            grade=_Grade(row["grade_percent"], row["grade_letter"] or "", as_utc(row["grade_modified"]),
+                         row["username"]) if row["kind"] == DELIVERY_GRADE else None,
+        )
+        for row in claimed
+    ]
+
+
+def _release(claims):
+    """Give back claims a stopped drain did not send: due as they were, the attempt not counted."""
+    for claim in claims:
+        CredentialsDelivery.objects.filter(pk=claim.id, lease_token=claim.token).update(
+            lease_token="", lease_expires_at=None, attempts=F("attempts") - 1, modified=_now(),
+        )
 
 
 def deliver(delivery_id, ignore_schedule=False, resend=False):
@@ -186,6 +231,11 @@ def deliver(delivery_id, ignore_schedule=False, resend=False):
     claim = _claim(delivery_id, ignore_schedule)
     if claim is None:
         return OUTCOME_BUSY
+    return _send(claim, resend)
+
+
+def _send(claim, resend=False):
+    """Send a claimed delivery; its outcome."""
     try:
         if not forwarding_enabled(claim.course_key.org):
             return _skip(claim, f"Forwarding to Credentials is off for org {claim.course_key.org}.")
@@ -206,14 +256,8 @@ def _client_for(claim):
 
 
 def _deliver_grade(claim, resend):
-    # The ledger's grade and the learner's username in one query; the username is never stored.
-    username = get_user_model().objects.filter(pk=OuterRef("user_id")).values("username")[:1]
-    record = (
-        CourseGradeRecord.objects.filter(user_id=claim.user_id, course_key=claim.course_key)
-        .annotate(username=Subquery(username))
-        .first()
-    )
-    if record is None:
+    record = claim.grade
+    if record is None or record.last_modified is None:
         return _skip(claim, "No grade recorded for this learner and course run.")
     last_modified = as_utc(record.last_modified)
     if not resend and claim.sent_last_modified is not None and last_modified <= claim.sent_last_modified:
@@ -458,6 +502,7 @@ def drain(limit=None):
         paused = CredentialsDelivery.objects.filter(status=DELIVERY_PAUSED).filter(_free(now)).order_by("pk")
         ids.extend(paused.values_list("pk", flat=True)[:probes])
     threads = int(getattr(settings, "GRADE_FREEZE_CREDENTIALS_DRAIN_THREADS", 1) or 1)
+    ids = list(dict.fromkeys(ids))  # a paused delivery may also be due
     # Inside a transaction (a test, a caller's atomic block) other connections would not see its rows.
     if threads > 1 and len(ids) > 1 and not transaction.get_connection().in_atomic_block:
         counts = _drain_in_threads(ids, threads)
@@ -486,45 +531,71 @@ class _FailureRun:
             return self.stopped
 
 
+# Deliveries one sender leases at once: two queries for the batch instead of two per delivery.
+_CLAIM_BATCH = 20
+
+
+class _Batches:
+    """Hands out the drain's delivery ids a batch at a time, to one or several senders."""
+
+    def __init__(self, ids):
+        self.ids = list(ids)
+        self.lock = threading.Lock()
+        self.counts = Counter()
+        self.failures = _FailureRun()
+
+    def next(self):
+        with self.lock:
+            if self.failures.stopped or not self.ids:
+                return []
+            batch, self.ids = self.ids[:_CLAIM_BATCH], self.ids[_CLAIM_BATCH:]
+            return batch
+
+    def send_all(self):
+        """Claim and send batches until none is left or the drain stops."""
+        while True:
+            batch = self.next()
+            if not batch:
+                return
+            claims = _claim_many(batch)
+            with self.lock:
+                self.counts[OUTCOME_BUSY] += len(batch) - len(claims)
+            for index, claim in enumerate(claims):
+                if self.failures.stopped:
+                    _release(claims[index:])
+                    return
+                outcome = _send(claim)
+                with self.lock:
+                    self.counts[outcome] += 1
+                self.failures.add(outcome)
+
+
 def _drain_in_order(ids):
-    counts = Counter()
-    failures = _FailureRun()
-    for delivery_id in ids:
-        outcome = deliver(delivery_id)
-        counts[outcome] += 1
-        if failures.add(outcome):
-            break
-    return counts
+    batches = _Batches(ids)
+    batches.send_all()
+    return _without_busy(batches.counts)
 
 
 def _drain_in_threads(ids, threads):
-    counts = Counter()
-    failures = _FailureRun()
-    pending = iter(ids)
-    lock = threading.Lock()
+    batches = _Batches(ids)
 
     def sender():
         try:
-            while True:
-                with lock:
-                    if failures.stopped:
-                        return
-                    delivery_id = next(pending, None)
-                if delivery_id is None:
-                    return
-                outcome = deliver(delivery_id)
-                with lock:
-                    counts[outcome] += 1
-                failures.add(outcome)
+            batches.send_all()
         finally:
             db_connections.close_all()  # this thread's own connections
 
-    workers = [threading.Thread(target=sender, name=f"grade-freeze-drain-{n}") for n in range(min(threads, len(ids)))]
+    count = min(threads, -(-len(ids) // _CLAIM_BATCH))
+    workers = [threading.Thread(target=sender, name=f"grade-freeze-drain-{n}") for n in range(count)]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join()
-    return counts
+    return _without_busy(batches.counts)
+
+
+def _without_busy(counts):
+    return Counter({outcome: count for outcome, count in counts.items() if outcome != OUTCOME_BUSY or count})
 
 
 # The celery tasks live beside what they run (``openedx_grade_freeze.tasks`` re-exports them for autodiscovery);
