@@ -2,11 +2,14 @@
 How the forwarding ends for each kind of answer the real Credentials gave in production-like runs, against the fake
 Credentials service over HTTP: each case resolves itself with no operator action.
 """
+import io
 import logging
 import math
+import re
 import time
 
 import pytest
+from django.core.management import call_command
 from django.db import OperationalError
 from django.test import TestCase
 from edx_django_utils.cache import RequestCache
@@ -252,3 +255,26 @@ def test_a_kept_grade_event_is_sent_by_the_next_drain(forwarding, monkeypatch):
 
 def _raise_deadlock(change):
     raise OperationalError(1213, "Deadlock found when trying to get lock")
+
+
+def test_the_status_output_shows_paused_urls_and_waiting_deliveries(forwarding):
+    forwarding.deny("credentials_service_user")
+    grade_event(make_user("status-paused"), 0.5, at(0))
+    forwarding.deny("credentials_service_user", denied=False)
+    breaker.forget()
+    grade_event(make_user("status-waiting"), 0.5, at(0), course_id=UNKNOWN_RUN)  # held: the URL is still paused
+    out = io.StringIO()
+    call_command("send_grades_to_credentials", "--status", stdout=out)
+    text = out.getvalue()
+    assert re.search(r"^  paused +2 ", text, re.MULTILINE)
+    assert f"{forwarding.url}: paused since" in text and "HTTP 403" in text
+    assert "refused the service user" in text
+
+    next_probe()
+    drain()  # the probe resumes everything; the unknown run then waits for the catalog
+    drain()
+    out = io.StringIO()
+    call_command("send_grades_to_credentials", "--status", stdout=out)
+    assert "Paused Credentials URLs: none" in out.getvalue()
+    assert re.search(r"^  waiting +1 ", out.getvalue(), re.MULTILINE)
+    assert re.search(r"^  sent +1 ", out.getvalue(), re.MULTILINE)
