@@ -41,7 +41,8 @@ MAINTENANCE_PAGE = (
 # Django's error page for an unhandled exception (an IntegrityError), long enough to flood a log.
 SERVER_ERROR_PAGE = (
     "<!doctype html><html lang=\"en\"><head><title>Server Error (500)</title></head><body><h1>Server Error (500)"
-    "</h1><p>IntegrityError: a certificate configuration for this course run already exists</p>" + "<p>" + "traceback line " * 150 + "</p>"
+    "</h1><p>IntegrityError: a certificate configuration for this course run already exists</p>"
+    + "<p>" + "traceback line " * 150 + "</p>"
     "</body></html>"
 )
 

@@ -15,8 +15,9 @@ from django.test import TestCase
 from edx_django_utils.cache import RequestCache
 
 from openedx_grade_freeze import tasks
-from openedx_grade_freeze.credentials import breaker, ledger, outbox
+from openedx_grade_freeze.credentials import breaker
 from openedx_grade_freeze.credentials import client as credentials_client
+from openedx_grade_freeze.credentials import ledger, outbox
 from openedx_grade_freeze.models import (
     DELIVERY_FAILED,
     DELIVERY_PAUSED,
@@ -89,7 +90,7 @@ def next_probe():
 
 
 def grade_posts(server):
-    return [request for request in server.requests_to(GRADES_PATH)]
+    return list(server.requests_to(GRADES_PATH))
 
 
 def test_a_redirect_pauses_the_url_and_every_grade_arrives_once_it_is_fixed(forwarding, caplog):

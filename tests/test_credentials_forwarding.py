@@ -18,8 +18,9 @@ from openedx_events.learning.data import CourseData, PersistentCourseGradeData
 from openedx_events.learning.signals import PERSISTENT_GRADE_SUMMARY_CHANGED
 
 from openedx_grade_freeze import tasks
+from openedx_grade_freeze.credentials import breaker
 from openedx_grade_freeze.credentials import client as credentials_client
-from openedx_grade_freeze.credentials import breaker, config, outbox
+from openedx_grade_freeze.credentials import config, outbox
 from openedx_grade_freeze.models import (
     DELIVERY_CERTIFICATE_DATE,
     DELIVERY_FAILED,
