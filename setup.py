@@ -64,5 +64,7 @@ setup(
     entry_points={
         "lms.djangoapp": ["openedx_grade_freeze = openedx_grade_freeze.apps:GradeFreezeConfig"],
         "cms.djangoapp": ["openedx_grade_freeze = openedx_grade_freeze.apps:GradeFreezeConfig"],
+        # Loaded only by Tutor (`tutor plugins enable grade-freeze`); Tutor is not a requirement of this package.
+        "tutor.plugin.v1": ["grade-freeze = openedx_grade_freeze.tutor_plugin"],
     },
 )

@@ -5,10 +5,12 @@ and of the Credentials outbox drain against upstream's one-request-per-grade sha
 
 Run with ``make benchmark``. Uses the host project on a throwaway SQLite database.
 """
+import gc
 import os
 import sys
 import tempfile
 import time
+import tracemalloc
 from datetime import datetime, timedelta, timezone
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -45,6 +47,57 @@ def best_per_call(func, number, repeat=5):
             func()
         best = min(best, (time.perf_counter() - start) / number)
     return best * 1e6
+
+
+def cache_memory_per_100k():
+    """Bytes the policy cache holds for 100,000 courses' resolved states (LRU bound raised for the measurement)."""
+    from django.test import override_settings
+    from opaque_keys.edx.keys import CourseKey
+
+    from openedx_grade_freeze.policy import FreezeState, _PolicyCache
+
+    now = datetime.now(timezone.utc)
+    keys = [CourseKey.from_string(f"course-v1:MemX+C{index}+2026") for index in range(100000)]
+    cache = _PolicyCache()
+    with override_settings(GRADE_FREEZE_POLICY_CACHE_MAX_COURSES=len(keys)):
+        _, generation = cache.get(keys[0])
+        gc.collect()
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        for key in keys:
+            # As a real entry: a state of its own, with its own datetimes and source text.
+            cache.put(key, FreezeState(
+                course_key=key, frozen=False, enabled=True, freeze_date=now + timedelta(days=30),
+                course_end=now + timedelta(seconds=1), offset_days=30, source="Django settings: course end + 30 days",
+            ), generation)
+        used = tracemalloc.get_traced_memory()[0] - before
+        tracemalloc.stop()
+    return used, len(cache)
+
+
+def first_sighting_cost(number=200):
+    """Queries and mean µs of recording courses seen for the first time (a publish of a new course)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from opaque_keys.edx.keys import CourseKey
+
+    from openedx_grade_freeze.schedules import ScheduleSnapshot, apply_snapshot
+
+    now = datetime.now(timezone.utc)
+    snapshots = [
+        ScheduleSnapshot(
+            course_key=CourseKey.from_string(f"course-v1:FirstX+C{index}+2026"), start=now, end=now + timedelta(days=9),
+            pacing="instructor", source="event", event_id=str(index), event_time=now,
+        )
+        for index in range(number)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        apply_snapshot(snapshots[0])
+    start = time.perf_counter()
+    for snapshot in snapshots[1:]:
+        apply_snapshot(snapshot)
+    micros = (time.perf_counter() - start) / (number - 1) * 1e6
+    return len(queries.captured_queries), micros
 
 
 def main():
@@ -90,9 +143,25 @@ def main():
         ("GradePersistenceRequested.run_filter, vetoed", best_per_call(vetoed_filter, 5000)),
         ("api.are_grades_frozen, cold (cache emptied)", best_per_call(cold_check, 500)),
     ]
+    first_queries, first_micros = first_sighting_cost()
+    rows.append(("first sighting of a course (apply_snapshot)", first_micros))
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as warm_queries:
+        for _ in range(1000):
+            warm_check()
+
     print(f"{'measurement':50} {'µs/call':>10} {'x baseline':>11}")
     for name, micros in rows:
         print(f"{name:50} {micros:10.2f} {micros / baseline:11.3f}")
+    print()
+    print(f"queries per warm check (1,000 checks):            {len(warm_queries.captured_queries) / 1000:g}")
+    print(f"queries per first sighting (baseline: 1):          {first_queries}")
+    used, held = cache_memory_per_100k()
+    print(f"policy cache memory per 100,000 courses:           {used / 2**20:.1f} MiB "
+          f"({used / held:.0f} bytes a course)")
     print()
     from benchmarks import drain
 

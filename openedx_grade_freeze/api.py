@@ -1,9 +1,10 @@
 """
 The public Python API of openedx-grade-freeze: other plugins and edx-platform code call only these.
 """
-from openedx_grade_freeze import overrides, policy, schedules
+from openedx_grade_freeze import overrides, policy, schedule_sync, schedules
 from openedx_grade_freeze.credentials import ledger
 from openedx_grade_freeze.exceptions import InvalidCourseKeyError, InvalidFreezeConfigurationError
+from openedx_grade_freeze.keys import to_course_key
 from openedx_grade_freeze.policy import FreezeState
 from openedx_grade_freeze.schedules import EndDateChange, ScheduleSnapshot
 
@@ -18,6 +19,7 @@ __all__ = [
     "delete_org_override",
     "get_freeze_state",
     "record_course_schedule",
+    "replace_course_schedule_from_platform",
     "retire_learner",
     "set_course_override",
     "set_org_override",
@@ -37,6 +39,11 @@ def are_grades_frozen(course_key):
 def record_course_schedule(snapshot):
     """Store a course's published schedule; returns the ``EndDateChange`` it caused, or None."""
     return schedules.apply_snapshot(snapshot)
+
+
+def replace_course_schedule_from_platform(course_key, *, who):
+    """Replace a course's stored schedule from CourseOverview whatever its event time; audited as forced."""
+    return schedule_sync.replace_from_overview(to_course_key(course_key), who=who)
 
 
 def set_course_override(course_key, *, reason, enabled=None, offset_days=None, freeze_date=None, user=None):

@@ -20,6 +20,13 @@ _SETTINGS = {
     "production": {"relative_path": "settings.production"},
     "devstack": {"relative_path": "settings.common"},
 }
+# Studio also turns on its catalog event where the release still has the toggle (settings/cms.py).
+_CMS_SETTINGS = {
+    **_SETTINGS,
+    "common": {"relative_path": "settings.cms"},
+    "test": {"relative_path": "settings.cms"},
+    "devstack": {"relative_path": "settings.cms"},
+}
 
 # Studio sends the schedule on publish (an LMS consuming the event bus receives it too); grades change
 # only in the LMS. Both share one database.
@@ -88,7 +95,7 @@ class GradeFreezeConfig(AppConfig):
                     "relative_path": "urls",
                 },
             },
-            "settings_config": {_LMS: _SETTINGS, _CMS: _SETTINGS},
+            "settings_config": {_LMS: _SETTINGS, _CMS: _CMS_SETTINGS},
             "signals_config": {
                 _LMS: {"relative_path": "signals.handlers", "receivers": [
                     _SCHEDULE_RECEIVER, *_GRADE_RECEIVERS, *_retirement_receivers(),
@@ -111,3 +118,27 @@ class GradeFreezeConfig(AppConfig):
         checks.register(config.check_certificate_types)
         for warning in config.check_certificate_types():
             log.warning("%s %s (%s)", warning.msg, warning.hint, warning.id)  # a served LMS runs no checks
+        register_xapi_transformers()
+
+
+ANALYTICS_BACKEND = "event_routing_backends"
+
+
+def register_xapi_transformers():
+    """Register the xAPI transformers when event-routing-backends is installed; without it, nothing is imported."""
+    try:
+        installed = importlib.util.find_spec(ANALYTICS_BACKEND) is not None
+    except (ImportError, ValueError):
+        installed = False
+    if not installed:
+        log.info("openedx-grade-freeze: event-routing-backends is not installed; no xAPI transformers registered.")
+        return False
+    try:
+        from openedx_grade_freeze import analytics  # pylint: disable=import-outside-toplevel
+
+        analytics.register()
+    except Exception:  # pylint: disable=broad-except
+        log.exception("openedx-grade-freeze: could not register the xAPI transformers with event-routing-backends; "
+                      "the plugin's events are not sent as xAPI.")
+        return False
+    return True

@@ -2,13 +2,17 @@
 The freeze policy: which configuration layer decides a course's freeze date, cached so a warm check costs no query.
 
 Layers, highest first: course override, org override, the site configuration of the site that owns the org
-(``GRADE_FREEZE`` dict), Django settings. The resolved inputs are cached per process; the decision itself compares
-the cached freeze date with the clock on every call, so crossing the freeze date needs no event.
+(``GRADE_FREEZE`` dict), Django settings. The resolved inputs are cached per process (at most
+``GRADE_FREEZE_POLICY_CACHE_MAX_COURSES`` courses, least recently used out first); the decision itself compares the
+cached freeze date with the clock on every call, so crossing the freeze date needs no event.
+
+When the policy cannot be evaluated, ``GRADE_FREEZE_ON_ERROR`` decides: edx-platform's own rule by default.
 """
 import logging
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 
@@ -19,15 +23,23 @@ from django.db import transaction
 from openedx_grade_freeze.dates import as_utc
 from openedx_grade_freeze.keys import to_course_key
 from openedx_grade_freeze.models import PACING_SELF, CourseFreezeOverride, CourseSchedule, OrgFreezeOverride
-from openedx_grade_freeze.platform import course_overviews, site_configuration
+from openedx_grade_freeze.platform import course_overviews
+from openedx_grade_freeze.rate_limits import first_in_interval
+from openedx_grade_freeze.site_settings import MAX_OFFSET_DAYS, SITE_CONFIGURATION_KEY, site_freeze_configuration
 from openedx_grade_freeze.toggles import GRADE_FREEZE_ENABLED
 
 log = logging.getLogger(__name__)
 
-SITE_CONFIGURATION_KEY = "GRADE_FREEZE"
 _VERSION_CACHE_KEY = "openedx_grade_freeze.policy.version"
-# A century: any longer and end + offset can pass the largest date Python represents, so no check could be made.
-MAX_OFFSET_DAYS = 36500
+
+ON_ERROR_PLATFORM_RULE = "platform-rule"
+ON_ERROR_OPEN = "open"
+ON_ERROR_CLOSED = "closed"
+ON_ERROR_CHOICES = (ON_ERROR_PLATFORM_RULE, ON_ERROR_OPEN, ON_ERROR_CLOSED)
+# edx-platform's own offset when GRADEBOOK_FREEZE_DAYS is not set.
+PLATFORM_FREEZE_DAYS = 30
+# A policy error is logged once per course in this time (the state is re-read every GRADE_FREEZE_POLICY_CACHE_SECONDS).
+ERROR_LOG_INTERVAL_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -45,6 +57,15 @@ class FreezeState:
     source: str
     explicit_freeze_date: bool = False
     self_paced: bool = False
+    # Set when the policy could not be evaluated: what went wrong, and which GRADE_FREEZE_ON_ERROR rule decided.
+    error: str | None = None
+    on_error: str | None = None
+
+    def frozen_at(self, at):
+        """Whether grades are frozen at ``at`` (tz-aware)."""
+        if self.on_error == ON_ERROR_CLOSED:
+            return True
+        return bool(self.enabled and self.freeze_date is not None and at > self.freeze_date)
 
 
 @dataclass(frozen=True)
@@ -102,8 +123,10 @@ def resolve(course_key, schedule, course_override, org_override, site_config, at
         freeze_date = explicit_layer.freeze_date
         date_source = f"{explicit_layer.name}: explicit freeze date"
     elif end is not None:
-        freeze_date = end + timedelta(days=offset_days)
+        freeze_date = add_days(end, offset_days)
         date_source = f"{offset_layer.name}: course end + {offset_days} days"
+        if freeze_date is None:
+            date_source += ", past the last date of the calendar: never"
     else:
         freeze_date = None
         date_source = "no course end date and no explicit freeze date" if schedule else "course schedule not known"
@@ -131,6 +154,14 @@ def resolve(course_key, schedule, course_override, org_override, site_config, at
         explicit_freeze_date=explicit_layer is not None,
         self_paced=self_paced,
     )
+
+
+def add_days(moment, days):
+    """``moment`` plus ``days`` days, or None ("never") when that lies past the last date Python represents."""
+    try:
+        return moment + timedelta(days=days)
+    except OverflowError:
+        return None
 
 
 def _first(layers, attribute):
@@ -170,7 +201,7 @@ class _PolicyCache:
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._states = {}
+        self._states = OrderedDict()
         self._version = None
         self._generation = 0
         self._checked_at = float("-inf")
@@ -179,22 +210,49 @@ class _PolicyCache:
         """The cached state for a course and the cache generation it was read under: ``(state or None, generation)``."""
         now = self._check_version()
         with self._lock:
-            state, loaded_at = self._states.get(course_key, (None, None))
-            if state is not None and now - loaded_at > settings.GRADE_FREEZE_POLICY_MAX_AGE_SECONDS:
-                state = None
+            state, loaded_at, max_age = self._states.get(course_key, (None, None, None))
+            if state is not None:
+                if max_age is None:
+                    max_age = settings.GRADE_FREEZE_POLICY_MAX_AGE_SECONDS
+                if now - loaded_at > max_age:
+                    state = None
+                else:
+                    self._states.move_to_end(course_key)
             return state, self._generation
 
-    def put(self, course_key, state, generation):
-        """Remember a course's state, unless the cache was emptied since ``generation`` (the state may be stale)."""
+    def put(self, course_key, state, generation, max_age=None):
+        """Remember a course's state, unless the cache was emptied since ``generation`` (the state may be stale).
+
+        ``max_age`` (seconds) replaces ``GRADE_FREEZE_POLICY_MAX_AGE_SECONDS`` for this entry.
+        """
+        limit = max(1, int(getattr(settings, "GRADE_FREEZE_POLICY_CACHE_MAX_COURSES", 20000)))
         with self._lock:
-            if generation == self._generation:
-                self._states[course_key] = (state, time.monotonic())
+            if generation != self._generation:
+                return
+            self._states[course_key] = (state, time.monotonic(), max_age)
+            self._states.move_to_end(course_key)
+            while len(self._states) > limit:
+                self._states.popitem(last=False)
+
+    def __len__(self):
+        return len(self._states)
 
     def clear(self):
         """Forget every course's state in this process."""
         with self._lock:
-            self._states = {}
+            self._states = OrderedDict()
             self._generation += 1
+
+    def forget(self, course_key):
+        """Forget one course's state here now and again after commit; other processes and courses keep theirs."""
+        with self._lock:
+            self._states.pop(course_key, None)
+
+        def _forget_again():
+            with self._lock:
+                self._states.pop(course_key, None)
+
+        transaction.on_commit(_forget_again)
 
     def invalidate(self):
         """Forget every state here now, and tell every other process once the current transaction commits."""
@@ -207,7 +265,7 @@ class _PolicyCache:
             except Exception:  # pylint: disable=broad-except
                 log.exception("Could not publish the grade-freeze policy version; other processes will lag.")
             with self._lock:
-                self._states = {}
+                self._states = OrderedDict()
                 self._generation += 1
                 self._version = token
                 self._checked_at = time.monotonic()
@@ -226,7 +284,7 @@ class _PolicyCache:
             version = self._version
         with self._lock:
             if version != self._version:
-                self._states = {}
+                self._states = OrderedDict()
                 self._generation += 1
                 self._version = version
             self._checked_at = now
@@ -238,13 +296,19 @@ policy_cache = _PolicyCache()
 
 def get_freeze_state(course_key, at=None):
     """The freeze state of a course now (or at ``at``), resolved from cache when warm."""
-    course_key = to_course_key(course_key)
+    course_key = to_course_key(course_key)  # an invalid key is refused here, before it reaches the cache
     cached, generation = policy_cache.get(course_key)
     if cached is None:
-        cached = _load_state(course_key)
-        policy_cache.put(course_key, cached, generation)
+        try:
+            cached = _load_state(course_key)
+            max_age = None
+        except Exception as error:  # pylint: disable=broad-except
+            cached = state_on_error(course_key, error)
+            # Read again soon: the error may be transient, and a fixed configuration should apply quickly.
+            max_age = settings.GRADE_FREEZE_POLICY_CACHE_SECONDS
+        policy_cache.put(course_key, cached, generation, max_age=max_age)
     at = as_utc(at) if at is not None else datetime.now(timezone.utc)
-    frozen = bool(cached.enabled and cached.freeze_date is not None and at > cached.freeze_date)
+    frozen = cached.frozen_at(at)
     if frozen == cached.frozen:
         return cached
     return replace(cached, frozen=frozen)
@@ -259,10 +323,80 @@ def state_with_schedule(course_key, schedule, at=None):
     """The freeze state a course has (or would have) with ``schedule``, reading every override layer now."""
     course_override = CourseFreezeOverride.objects.filter(course_key=course_key).first()
     org_override = OrgFreezeOverride.objects.filter(org=course_key.org).first()
-    site_config = site_configuration.get_site_configuration_value(course_key.org, SITE_CONFIGURATION_KEY)
-    if site_config is not None and not isinstance(site_config, dict):
-        raise ValueError(f"Site configuration {SITE_CONFIGURATION_KEY} must be a dict, not {site_config!r}")
+    site_config = site_freeze_configuration(course_key.org)
     return resolve(course_key, schedule, course_override, org_override, site_config, at=at)
+
+
+def on_error_rule():
+    """The ``GRADE_FREEZE_ON_ERROR`` rule; an invalid value is reported and edx-platform's rule used instead."""
+    value = getattr(settings, "GRADE_FREEZE_ON_ERROR", ON_ERROR_PLATFORM_RULE)
+    if value in ON_ERROR_CHOICES:
+        return value
+    if first_in_interval(("on_error_setting", repr(value)), ERROR_LOG_INTERVAL_SECONDS):
+        log.error(
+            "GRADE_FREEZE_ON_ERROR must be one of %s, not %r; using %r.",
+            ", ".join(ON_ERROR_CHOICES), value, ON_ERROR_PLATFORM_RULE,
+        )
+    return ON_ERROR_PLATFORM_RULE
+
+
+def state_on_error(course_key, error, at=None):
+    """The state when the policy cannot be evaluated: edx-platform's rule, or open or closed if the operator chose."""
+    rule = on_error_rule()
+    message = f"{type(error).__name__}: {error}"
+    if first_in_interval(("policy_error", str(course_key)), ERROR_LOG_INTERVAL_SECONDS):
+        log.error(
+            "Could not evaluate the grade freeze of course=%s; deciding by GRADE_FREEZE_ON_ERROR=%s: %s",
+            course_key, rule, message, exc_info=error,
+        )
+    at = as_utc(at) if at is not None else datetime.now(timezone.utc)
+    if rule == ON_ERROR_OPEN:
+        state = FreezeState(
+            course_key=course_key, frozen=False, enabled=False, freeze_date=None, course_end=None, offset_days=0,
+            source="policy error: grades left open (GRADE_FREEZE_ON_ERROR=open)", error=message, on_error=rule,
+        )
+    elif rule == ON_ERROR_CLOSED:
+        state = FreezeState(
+            course_key=course_key, frozen=True, enabled=True, freeze_date=None, course_end=None, offset_days=0,
+            source="policy error: grades closed (GRADE_FREEZE_ON_ERROR=closed)", error=message, on_error=rule,
+        )
+    else:
+        state = _platform_rule_state(course_key, message)
+    return replace(state, frozen=state.frozen_at(at))
+
+
+def _platform_rule_state(course_key, message):
+    """edx-platform's own rule: frozen ``GRADEBOOK_FREEZE_DAYS`` (30) days after the course end."""
+    days = getattr(settings, "GRADEBOOK_FREEZE_DAYS", PLATFORM_FREEZE_DAYS)
+    if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= MAX_OFFSET_DAYS:
+        days = PLATFORM_FREEZE_DAYS
+    schedule = None
+    for read in (_stored_schedule, course_overviews.get_course_overview):
+        try:
+            schedule = read(course_key)
+        except Exception:  # pylint: disable=broad-except
+            log.debug("Fallback could not read the schedule of %s with %s.", course_key, read, exc_info=True)
+            continue
+        if schedule is not None:
+            break
+    end = as_utc(schedule.end) if schedule is not None and schedule.end is not None else None
+    freeze_date = add_days(end, days) if end is not None else None
+    if end is None:
+        detail = "no course end known: not frozen"
+    elif freeze_date is None:
+        detail = f"course end + {days} days, past the last date of the calendar: never"
+    else:
+        detail = f"course end + {days} days"
+    return FreezeState(
+        course_key=course_key, frozen=False, enabled=True, freeze_date=freeze_date, course_end=end,
+        offset_days=days, source=f"policy error: edx-platform's rule, {detail}",
+        self_paced=schedule is not None and schedule.pacing == PACING_SELF, error=message,
+        on_error=ON_ERROR_PLATFORM_RULE,
+    )
+
+
+def _stored_schedule(course_key):
+    return CourseSchedule.objects.filter(course_key=course_key).first()
 
 
 def get_schedule(course_key):

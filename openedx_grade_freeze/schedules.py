@@ -4,9 +4,10 @@ Keeping the plugin's course-schedule records current, and recording every change
 import copy
 import logging
 import time
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
 
+from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
 
 from openedx_grade_freeze import tracking
@@ -18,6 +19,7 @@ from openedx_grade_freeze.models import (
     PACING_SELF,
     SOURCE_EVENT,
     SOURCE_EVENT_BUS,
+    SOURCE_FORCED,
     SOURCE_SYNC,
     CourseEndDateChange,
     CourseSchedule,
@@ -56,6 +58,24 @@ class EndDateChange:
     previous_freeze_date: datetime | None
     new_freeze_date: datetime | None
     pacing: str
+    detected_by: str = SOURCE_EVENT
+
+
+OUTCOME_NEW = "new"
+OUTCOME_END_CHANGED = "end changed"
+OUTCOME_UNCHANGED = "unchanged"
+OUTCOME_OUT_OF_DATE = "out of date"
+
+
+@dataclass(frozen=True)
+class ScheduleOutcome:
+    """
+    What storing a snapshot did (or, in a dry run, would do): one of the ``OUTCOME_*`` names, and the end-date change.
+    """
+
+    status: str
+    change: EndDateChange | None = None
+    detail: str = ""
 
 
 def snapshot_from_catalog_info(catalog_info, metadata, from_event_bus=False):
@@ -83,13 +103,24 @@ _ATTEMPTS = 3
 
 def apply_snapshot(snapshot):
     """Store a schedule snapshot unless an equal or newer one is stored; return the end-date change, if any."""
+    return store_snapshot(snapshot).change
+
+
+def store_snapshot(snapshot, force=False, dry_run=False, write_unchanged=True):
+    """
+    Store a schedule snapshot and say what it did, as a ``ScheduleOutcome``.
+
+    ``force`` replaces the stored schedule whatever its event time; ``dry_run`` decides the same way and writes
+    nothing; ``write_unchanged=False`` leaves a schedule equal to the snapshot untouched (not even its time).
+    """
     # Two workers publishing the same course can deadlock (MySQL) or find the database locked (SQLite); the
     # loser's transaction is rolled back whole, so trying it again is safe. Inside a caller's transaction it is
     # not: there the error goes to the caller.
     retry = not transaction.get_connection().in_atomic_block
+    snapshot = _trusted_time(snapshot)
     for attempt in range(1, _ATTEMPTS + 1):
         try:
-            return _apply_snapshot(snapshot)
+            return _store_snapshot(snapshot, force, dry_run, write_unchanged)
         except OperationalError:
             if not retry or attempt == _ATTEMPTS:
                 raise
@@ -98,10 +129,29 @@ def apply_snapshot(snapshot):
     return None  # not reached
 
 
-def _apply_snapshot(snapshot):
+def _allowed_skew():
+    return timedelta(seconds=getattr(settings, "GRADE_FREEZE_EVENT_TIME_SKEW_SECONDS", 300) or 0)
+
+
+def _trusted_time(snapshot):
+    """A snapshot whose event time lies too far in the future is ordered by the time it was received instead."""
+    received = datetime.now(timezone.utc)
+    if snapshot.event_time is None or snapshot.event_time <= received + _allowed_skew():
+        return snapshot
+    log.warning(
+        "Schedule event %s for %s is stamped %s, later than now (%s) plus the allowed skew: its time is not trusted; "
+        "it is ordered by the time it was received.",
+        snapshot.event_id or "(no id)", snapshot.course_key, isoformat(snapshot.event_time), isoformat(received),
+    )
+    return replace(snapshot, event_time=received)
+
+
+def _store_snapshot(snapshot, force, dry_run, write_unchanged):
     with transaction.atomic():
         schedule = CourseSchedule.objects.select_for_update().filter(course_key=snapshot.course_key).first()
         if schedule is None:
+            if dry_run:
+                return ScheduleOutcome(OUTCOME_NEW)
             try:
                 with transaction.atomic():
                     CourseSchedule.objects.create(**_fields(snapshot))
@@ -110,32 +160,47 @@ def _apply_snapshot(snapshot):
                 schedule = CourseSchedule.objects.select_for_update().get(course_key=snapshot.course_key)
             else:
                 log.info("Course schedule recorded: course=%s end=%s", snapshot.course_key, isoformat(snapshot.end))
-                policy_cache.invalidate()
+                # A first sighting changes no decision already made elsewhere: only this course is read again.
+                policy_cache.forget(snapshot.course_key)
                 if snapshot.end is not None:
                     # Not a change (nothing to audit), but Credentials needs the first end date too.
                     first = EndDateChange(
                         course_key=snapshot.course_key, previous_end=None, new_end=snapshot.end,
                         previous_freeze_date=None, new_freeze_date=None, pacing=snapshot.pacing,
+                        detected_by=snapshot.source,
                     )
                     transaction.on_commit(lambda: _queue_certificate_date(first))
-                return None
+                return ScheduleOutcome(OUTCOME_NEW)
 
-        if _is_older(snapshot, schedule):
+        if not force and _is_older(snapshot, schedule):
             log.info(
                 "Ignored an out-of-date schedule for %s: event %s at %s is older than the stored one at %s.",
                 snapshot.course_key, snapshot.event_id, isoformat(snapshot.event_time),
                 isoformat(schedule.source_event_time),
             )
-            return None
+            return ScheduleOutcome(
+                OUTCOME_OUT_OF_DATE,
+                detail=f"the stored schedule is stamped {isoformat(schedule.source_event_time)}, later than "
+                       f"{isoformat(snapshot.event_time)}; --force replaces it",
+            )
 
         previous = copy.copy(schedule)
+        end_changed = as_utc(previous.end) != snapshot.end
+        same = not end_changed and as_utc(previous.start) == snapshot.start and previous.pacing == snapshot.pacing
+        if dry_run or (same and not write_unchanged and not force):
+            if not end_changed:
+                return ScheduleOutcome(OUTCOME_UNCHANGED)
+            return ScheduleOutcome(OUTCOME_END_CHANGED, EndDateChange(
+                course_key=snapshot.course_key, previous_end=as_utc(previous.end), new_end=snapshot.end,
+                previous_freeze_date=None, new_freeze_date=None, pacing=snapshot.pacing, detected_by=snapshot.source,
+            ))
         for name, value in _fields(snapshot).items():
             setattr(schedule, name, value)
         schedule.save()
         policy_cache.invalidate()
 
-        if as_utc(previous.end) == schedule.end:
-            return None
+        if not end_changed:
+            return ScheduleOutcome(OUTCOME_UNCHANGED)
         change = EndDateChange(
             course_key=snapshot.course_key,
             previous_end=as_utc(previous.end),
@@ -143,6 +208,7 @@ def _apply_snapshot(snapshot):
             previous_freeze_date=_freeze_date(snapshot.course_key, previous),
             new_freeze_date=_freeze_date(snapshot.course_key, schedule),
             pacing=schedule.pacing,
+            detected_by=snapshot.source,
         )
         CourseEndDateChange.objects.create(
             course_key=change.course_key,
@@ -157,7 +223,7 @@ def _apply_snapshot(snapshot):
             event_source=snapshot.event_source,
         )
         transaction.on_commit(lambda: _announce(change))
-        return change
+        return ScheduleOutcome(OUTCOME_END_CHANGED, change)
 
 
 def _fields(snapshot):
@@ -176,7 +242,11 @@ def _fields(snapshot):
 def _is_older(snapshot, schedule):
     if snapshot.event_time is None or schedule.source_event_time is None:
         return False
-    return snapshot.event_time < as_utc(schedule.source_event_time)
+    stored_time = as_utc(schedule.source_event_time)
+    if stored_time > datetime.now(timezone.utc) + _allowed_skew():
+        # Stored from a future-stamped event before times were checked: it must not hold every later publish back.
+        return False
+    return snapshot.event_time < stored_time
 
 
 def _freeze_date(course_key, schedule):
@@ -197,10 +267,11 @@ def _announce(change):
         "previous_freeze_date": isoformat(change.previous_freeze_date),
         "new_freeze_date": isoformat(change.new_freeze_date),
         "pacing": change.pacing,
+        "detected_by": change.detected_by,
     })
     log.info(
-        "Course end date changed: course=%s previous=%s new=%s",
-        change.course_key, isoformat(change.previous_end), isoformat(change.new_end),
+        "Course end date changed: course=%s previous=%s new=%s detected_by=%s",
+        change.course_key, isoformat(change.previous_end), isoformat(change.new_end), change.detected_by,
     )
     _queue_certificate_date(change)
 
@@ -214,15 +285,17 @@ def _queue_certificate_date(change):
 
 
 def record_failed_event(course_key, event_id, event_time, payload, error):
-    """Keep a schedule event that could not be applied, so it can be replayed; never raises."""
+    """Keep a schedule event that could not be applied, for replay; never raises nor breaks the caller's transaction."""
     try:
-        FailedScheduleEvent.objects.create(
-            course_key=str(course_key or "")[:255],
-            event_id=str(event_id or ""),
-            event_time=event_time,
-            payload=repr(payload),
-            error=str(error) or error.__class__.__name__,
-        )
+        # A savepoint of its own: a failing insert is rolled back alone, and the caller's transaction goes on.
+        with transaction.atomic():
+            FailedScheduleEvent.objects.create(
+                course_key=str(course_key or "")[:255],
+                event_id=str(event_id or "")[:64],
+                event_time=event_time,
+                payload=repr(payload),
+                error=str(error) or error.__class__.__name__,
+            )
     except Exception:  # pylint: disable=broad-except
         log.exception(
             "Could not keep failed schedule event %s for %s; replay it with sync_course_schedules --courses %s",
@@ -230,14 +303,19 @@ def record_failed_event(course_key, event_id, event_time, payload, error):
         )
 
 
-def snapshot_from_platform(overview):
-    """A snapshot of one edx-platform CourseOverview, as the sync command stores it."""
+def snapshot_from_platform(overview, source=SOURCE_SYNC, event_time=None, event_source="sync_course_schedules"):
+    """A snapshot of one edx-platform CourseOverview, as the sync command (or ``source``) stores it."""
     return ScheduleSnapshot(
         course_key=to_course_key(overview.course_key),
         start=as_utc(overview.start),
         end=as_utc(overview.end),
         pacing=overview.pacing,
-        source=SOURCE_SYNC,
-        event_time=datetime.now(timezone.utc),
-        event_source="sync_course_schedules",
+        source=source,
+        event_time=as_utc(event_time) if event_time is not None else datetime.now(timezone.utc),
+        event_source=event_source,
     )
+
+
+def forced_snapshot_from_platform(overview, who):
+    """A snapshot of one CourseOverview that replaces the stored schedule whatever its time (audited as forced)."""
+    return snapshot_from_platform(overview, source=SOURCE_FORCED, event_source=who)

@@ -10,6 +10,14 @@ log = logging.getLogger(__name__)
 COURSE_END_CHANGED = "edx.grades.freeze.course_end_changed"
 CONFIG_CHANGED = "edx.grades.freeze.config_changed"
 UPDATE_BLOCKED = "edx.grades.freeze.update_blocked"
+COURSE_FROZEN = "edx.grades.freeze.course_frozen"
+UNFROZEN = "edx.grades.freeze.unfrozen"
+LEARNER_REFROZEN = "edx.grades.freeze.learner_refrozen"
+FREEZE_UPCOMING = "edx.grades.freeze.upcoming"
+
+# Every event name above: each has an xAPI statement (``analytics``) and is allowed through event-routing-backends.
+EVENT_NAMES = (COURSE_END_CHANGED, CONFIG_CHANGED, UPDATE_BLOCKED, COURSE_FROZEN, UNFROZEN, LEARNER_REFROZEN,
+               FREEZE_UPCOMING)
 
 
 def emit(name, data):

@@ -30,4 +30,7 @@ def freeze_state(request, course_id):
         "offset_days": state.offset_days,
         "explicit_freeze_date": state.explicit_freeze_date,
         "source": state.source,
+        # Set when the policy could not be evaluated and GRADE_FREEZE_ON_ERROR decided instead.
+        "error": state.error,
+        "on_error": state.on_error,
     })

@@ -38,7 +38,7 @@ def events_named(events, name):
 
 
 STANDINS_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "platform_standins")
-_STANDIN_ROOTS = ("lms", "openedx", "common", "standin_support")
+_STANDIN_ROOTS = ("lms", "openedx", "common", "edx_rest_framework_extensions", "standin_support")
 
 
 def _purge_standin_modules():
@@ -50,7 +50,7 @@ def _purge_standin_modules():
 @pytest.fixture
 def platform_standins():
     """Put the edx-platform stand-ins on ``sys.path`` (as if running in the LMS); removed again afterwards."""
-    from openedx_grade_freeze.platform import modules, wiring  # pylint: disable=import-outside-toplevel
+    from openedx_grade_freeze.platform import modules  # pylint: disable=import-outside-toplevel
 
     sys.path.insert(0, STANDINS_PATH)
     modules.forget_imports()
@@ -77,3 +77,13 @@ def platform(platform_standins):  # pylint: disable=redefined-outer-name
     yield standins
     wiring.deactivate()
     standins.reset_all()
+
+
+@pytest.fixture
+def lms(platform, db):  # pylint: disable=redefined-outer-name,unused-argument
+    """The stand-ins with stored course grades and enrollments in database tables (tests/platform_store)."""
+    from tests.platform_store import store  # pylint: disable=import-outside-toplevel
+
+    store.attach()
+    yield platform
+    store.detach()

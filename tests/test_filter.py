@@ -121,40 +121,6 @@ def test_after_the_interval_the_next_event_carries_the_count_since_the_last(trac
     assert BlockedGradeUpdates.objects.get(source="tasks").total == 4
 
 
-@pytest.fixture
-def corrupt_site_configuration(platform_standins):
-    """The site that owns FilterX holds a GRADE_FREEZE value the policy cannot read."""
-    from openedx.core.djangoapps.site_configuration import helpers
-
-    helpers.set_value_for_org("FilterX", "GRADE_FREEZE", {"ENABLED": "maybe"})
-    policy.policy_cache.clear()
-
-
-@pytest.mark.usefixtures("corrupt_site_configuration")
-def test_policy_that_cannot_be_evaluated_lets_the_write_through_and_logs(caplog):
-    assert GradePersistenceRequested.run_filter(FROZEN, user_id=1, source="tasks")[0] == FROZEN
-    assert "Could not evaluate the grade freeze" in caplog.text
-    assert "the write is allowed" in caplog.text
-
-
-@pytest.mark.usefixtures("corrupt_site_configuration")
-def test_a_broken_setting_logs_one_traceback_per_course_not_one_per_write(caplog):
-    for _ in range(3):
-        GradePersistenceRequested.run_filter(FROZEN, user_id=1, source="tasks")
-
-    failures = [r for r in caplog.records if "Could not evaluate the grade freeze" in r.getMessage()]
-    assert len(failures) == 3
-    assert [bool(r.exc_info) for r in failures] == [True, False, False]
-    assert "must be true or false" in failures[-1].getMessage()
-
-
-@pytest.mark.usefixtures("corrupt_site_configuration")
-@override_settings(GRADE_FREEZE_FAIL_CLOSED=True)
-def test_fail_closed_refuses_the_write_when_the_policy_cannot_be_evaluated():
-    with pytest.raises(GradePersistenceRequested.PreventGradePersistence, match="could not be evaluated"):
-        GradePersistenceRequested.run_filter(OPEN, user_id=1, source="tasks")
-
-
 def test_the_registered_pipeline_is_the_plugins_own():
     assert settings.OPEN_EDX_FILTERS_CONFIG[FILTER_TYPE] == {"pipeline": [PIPELINE_STEP], "fail_silently": False}
 
@@ -184,4 +150,6 @@ def test_each_blocked_write_marks_the_request_for_monitoring():
         GradePersistenceRequested.run_filter(FROZEN, user_id=1, source="tasks")
     GradePersistenceRequested.run_filter(OPEN, user_id=1, source="tasks")
 
-    assert ATTRIBUTES == [("grade_freeze.blocked", True), ("grade_freeze.course_id", FROZEN)]
+    # Other code may add its own attributes (event-routing-backends' eager celery task marks its code owner).
+    ours = [attribute for attribute in ATTRIBUTES if attribute[0].startswith("grade_freeze.")]
+    assert ours == [("grade_freeze.blocked", True), ("grade_freeze.course_id", FROZEN)]

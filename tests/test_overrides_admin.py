@@ -190,15 +190,24 @@ def test_freeze_state_endpoint_accepts_old_style_course_keys(staff_client):
     assert body["course_id"] == old_style and body["frozen"] is True
 
 
-def test_freeze_state_endpoint_explains_a_broken_site_configuration(staff_client, platform_standins):
+def test_freeze_state_endpoint_explains_a_broken_site_configuration(staff_client, platform_standins, monkeypatch):
     from openedx_grade_freeze.policy import policy_cache
 
     from openedx.core.djangoapps.site_configuration import helpers
 
     helpers.set_value_for_org("AdminX", "GRADE_FREEZE", {"OFFSET_DAYS": "thirty"})
     policy_cache.clear()
+    body = staff_client.get(reverse("openedx_grade_freeze:freeze_state", args=[COURSE])).json()
+    # The bad key is left out; the other layers decide.
+    assert body["error"] is None and body["source"] == "Django settings: course end + 30 days"
+
+    def unreadable(org, name, default=None):
+        raise RuntimeError("site configuration thirty")
+
+    monkeypatch.setattr(helpers, "get_value_for_org", unreadable)
+    policy_cache.clear()
     response = staff_client.get(reverse("openedx_grade_freeze:freeze_state", args=[COURSE]))
 
-    assert response.status_code == 500
-    assert "cannot be evaluated" in response.json()["error"]
-    assert "thirty" in response.json()["error"]
+    assert response.status_code == 200
+    assert response.json()["on_error"] == "platform-rule"
+    assert "site configuration thirty" in response.json()["error"]

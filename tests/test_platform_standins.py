@@ -1,108 +1,53 @@
 """
-Self-check of the edx-platform stand-ins in tests/platform_standins.
+Checks of the edx-platform stand-ins in tests/platform_standins.
 
-The stand-ins must keep upstream's module paths, names and signatures (listed in
-docs/references/edx_platform_write_points.rst), and behave like upstream where the freeze is concerned. These
-tests need no database and no Django settings.
+The stand-ins must keep upstream's module paths, names and signatures (recorded, with the commit each was read
+from, in tests/data/platform_signatures.json), and behave like upstream where the freeze is concerned. These
+tests need no database.
 """
 import importlib
 import inspect
-import sys
+import json
 from datetime import timedelta
 from pathlib import Path
 
 import jwt
 import pytest
 
-STANDINS_DIR = Path(__file__).parent / 'platform_standins'
+SIGNATURES = json.loads((Path(__file__).parent / "data" / "platform_signatures.json").read_text())
 
 COURSE_ID = 'course-v1:OrgX+Freeze101+2024'
 SUBSECTION_ID = 'block-v1:OrgX+Freeze101+2024+type@sequential+block@week1'
 
-# (module, dotted attribute, signature as upstream declares it). Keep in step with the reference doc.
-UPSTREAM_SIGNATURES = [
-    ('lms.djangoapps.grades.grade_utils', 'are_grades_frozen', '(course_key)'),
-    ('lms.djangoapps.grades.tasks', 'compute_all_grades_for_course', '(**kwargs)'),
-    ('lms.djangoapps.grades.tasks', 'compute_grades_for_course_v2', '(self, **kwargs)'),
-    ('lms.djangoapps.grades.tasks', 'compute_grades_for_course', '(course_key, start_id, batch_size, **kwargs)'),
-    ('lms.djangoapps.grades.tasks', 'recalculate_course_and_subsection_grades_for_user', '(self, **kwargs)'),
-    ('lms.djangoapps.grades.tasks', 'recalculate_subsection_grade_v3', '(self, **kwargs)'),
-    ('lms.djangoapps.grades.tasks', '_recalculate_subsection_grade', '(self, **kwargs)'),
-    ('lms.djangoapps.grades.tasks', '_update_subsection_grades',
-     '(course_key, scored_block_usage_key, only_if_higher, user_id, score_deleted, force_update_subsections=False)'),
-    ('lms.djangoapps.grades.models', 'PersistentSubsectionGrade.update_or_create_grade', '(**params)'),
-    ('lms.djangoapps.grades.models', 'PersistentSubsectionGrade.bulk_create_grades',
-     '(grade_params_iter, user_id, course_key)'),
-    ('lms.djangoapps.grades.models', 'PersistentSubsectionGrade.read_grade', '(user_id, usage_key)'),
-    ('lms.djangoapps.grades.models', 'PersistentCourseGrade.update_or_create', '(user_id, course_id, **kwargs)'),
-    ('lms.djangoapps.grades.models', 'PersistentCourseGrade.read', '(user_id, course_id)'),
-    ('lms.djangoapps.grades.models', 'PersistentSubsectionGradeOverride.update_or_create_override',
-     '(requesting_user, subsection_grade_model, feature=None, action=None, **override_data)'),
-    ('lms.djangoapps.grades.models', 'PersistentSubsectionGradeOverride.get_override', '(user_id, usage_key)'),
-    ('lms.djangoapps.grades.models_api', 'update_or_create_override', '(grade, **kwargs)'),
-    ('lms.djangoapps.grades.models_api', 'get_subsection_grade',
-     '(user_id, course_key_or_id, usage_key_or_id)'),
-    ('lms.djangoapps.grades.models_api', 'get_recently_modified_grades',
-     '(course_keys, start_date, end_date, users=None)'),
-    ('lms.djangoapps.grades.api', 'override_subsection_grade',
-     "(user_id, course_key_or_id, usage_key_or_id, overrider=None, earned_all=None, earned_graded=None, "
-     "feature='PROCTORING', comment=None)"),
-    ('lms.djangoapps.grades.api', 'undo_override_subsection_grade',
-     "(user_id, course_key_or_id, usage_key_or_id, feature='')"),
-    ('lms.djangoapps.grades.course_grade_factory', 'CourseGradeFactory.read',
-     '(self, user, course=None, collected_block_structure=None, course_structure=None, course_key=None, '
-     'create_if_needed=True)'),
-    ('lms.djangoapps.grades.course_grade_factory', 'CourseGradeFactory.update',
-     '(self, user, course=None, collected_block_structure=None, course_structure=None, course_key=None, '
-     'force_update_subsections=False)'),
-    ('lms.djangoapps.grades.course_grade_factory', 'CourseGradeFactory.iter',
-     '(self, users, course=None, collected_block_structure=None, course_key=None, force_update=False)'),
-    ('lms.djangoapps.grades.services', 'GradesService.override_subsection_grade',
-     "(self, user_id, course_key_or_id, usage_key_or_id, earned_all=None, earned_graded=None, "
-     "feature='PROCTORING', overrider=None, comment=None)"),
-    ('lms.djangoapps.grades.services', 'GradesService.undo_override_subsection_grade',
-     "(self, user_id, course_key_or_id, usage_key_or_id, feature='PROCTORING')"),
-    ('lms.djangoapps.grades.util_services', 'GradesUtilService.__init__', '(self, **kwargs)'),
-    ('lms.djangoapps.grades.util_services', 'GradesUtilService.are_grades_frozen', '(self)'),
-    ('lms.djangoapps.grades.rest_api.v1.gradebook_views', 'CourseGradingView.get', '(self, request, course_key)'),
-    ('lms.djangoapps.grades.rest_api.v1.gradebook_views', 'GradebookBulkUpdateView.post',
-     '(self, request, course_key)'),
-    ('lms.djangoapps.grades.rest_api.v2.services', 'grades_frozen', '(course_key, course_end)'),
-    ('lms.djangoapps.instructor_task.tasks_helper.grades', 'CourseGradeReport.generate',
-     '(_xblock_instance_args, _entry_id, course_id, _task_input, action_name)'),
-    ('openedx.core.djangoapps.content.course_overviews.models', 'CourseOverview.get_from_id', '(course_id)'),
-    ('openedx.core.djangoapps.content.course_overviews.models', 'CourseOverview.get_all_courses',
-     '(orgs=None, filter_=None, active_only=False, course_keys=None)'),
-    ('openedx.core.djangoapps.site_configuration.helpers', 'get_value_for_org', '(org, val_name, default=None)'),
-    ('openedx.core.djangoapps.credentials.utils', 'get_credentials_api_client', '(user) -> requests.sessions.Session'),
-    ('openedx.core.djangoapps.credentials.utils', 'get_credentials_api_base_url', '(org=None)'),
-    ('openedx.core.djangoapps.credentials.models', 'CredentialsApiConfig.current', '()'),
-    ('openedx.core.djangoapps.credentials.models', 'CredentialsApiConfig.get_internal_api_url_for_org', '(org)'),
-    ('openedx.core.djangoapps.credentials.tasks.v1.tasks', 'send_grade_to_credentials',
-     '(self, username, course_run_key, verified, letter_grade, percent_grade, grade_last_updated)'),
-    ('openedx.core.djangoapps.credentials.tasks.v1.tasks', 'send_grade_if_interesting',
-     '(user, course_run_key, mode, status, letter_grade, percent_grade, grade_last_updated=None, verbose=False)'),
-    ('openedx.core.djangoapps.credentials.signals', 'handle_grade_change',
-     '(user, course_grade, course_key, **kwargs)'),
-    ('openedx.core.djangoapps.credentials.signals', 'handle_cert_change', '(user, course_key, mode, status, **kwargs)'),
-]
+
+def _parameters(func):
+    """A signature as the data file writes it: ``name``, ``name=``, ``*name``, ``**name``."""
+    prefix = {inspect.Parameter.VAR_POSITIONAL: '*', inspect.Parameter.VAR_KEYWORD: '**'}
+    return [
+        prefix.get(p.kind, '') + name + ('=' if p.default is not inspect.Parameter.empty else '')
+        for name, p in inspect.signature(func).parameters.items()
+    ]
+
+
+def _entries(version):
+    return [
+        pytest.param(version, entry, id=f"{version}:{entry['module']}.{entry['attribute']}")
+        for entry in SIGNATURES['versions'][version]['write_points']
+    ]
+
 
 # Modules that upstream lets bind ``are_grades_frozen`` by name (each needs its own patch).
 IMPORTS_ARE_GRADES_FROZEN_BY_NAME = [
     'lms.djangoapps.grades.tasks',
     'lms.djangoapps.grades.rest_api.v1.gradebook_views',
+    'lms.djangoapps.grades.rest_api.v2.permissions',
 ]
 
 
-@pytest.fixture(scope='module')
-def standins():
-    """Put the stand-ins on sys.path for this module's tests."""
-    added = str(STANDINS_DIR) not in sys.path
-    if added:
-        sys.path.insert(0, str(STANDINS_DIR))
-    yield importlib.import_module('standin_support')
-    if added:
-        sys.path.remove(str(STANDINS_DIR))
+@pytest.fixture
+def standins(platform):
+    """The stand-ins freshly imported (conftest's ``platform``)."""
+    return platform
 
 
 @pytest.fixture
@@ -124,9 +69,14 @@ def _resolve(module_name, dotted):
     return obj
 
 
-@pytest.mark.parametrize('module_name, dotted, expected', UPSTREAM_SIGNATURES)
-def test_signature_matches_upstream(standins, module_name, dotted, expected):  # pylint: disable=unused-argument
-    assert str(inspect.signature(_resolve(module_name, dotted))) == expected
+@pytest.mark.parametrize('version, entry', _entries('newest') + _entries('pr38862'))
+def test_standin_signature_matches_upstream(standins, version, entry):
+    """Each write point's stand-in has the parameters upstream has (the PR's under the ``pr38862`` switch)."""
+    standins.use_variant('upstream' if version == 'newest' else version)
+    try:
+        assert _parameters(_resolve(entry['module'], entry['attribute'])) == entry['parameters']
+    finally:
+        standins.use_variant('upstream')
 
 
 @pytest.mark.parametrize('module_name', IMPORTS_ARE_GRADES_FROZEN_BY_NAME)
@@ -197,22 +147,20 @@ def test_override_after_freeze_is_stored_but_never_applied(standins, course):
 
 
 def test_gradebook_refuses_bulk_update_when_frozen(standins, course):
-    from lms.djangoapps.grades.rest_api.v1.gradebook_views import (
-        CourseGradingView,
-        GradebookBulkUpdateView,
-        StandinAPIError,
-    )
+    from lms.djangoapps.grades.rest_api.v1.gradebook_views import CourseGradingView, GradebookBulkUpdateView
+    from openedx.core.lib.api.view_utils import DeveloperErrorResponseException
 
     class Request:
         user = standins.get_user(7)
         data = [{'user_id': 7, 'usage_id': SUBSECTION_ID, 'grade': {'earned_graded_override': 5.0}}]
 
-    assert GradebookBulkUpdateView().post(Request, course.id).status == 202
+    assert GradebookBulkUpdateView().post(Request, course.id).status_code == 202
     assert CourseGradingView().get(Request, course.id).data['grades_frozen'] is False
     course.end = standins.utcnow() - timedelta(days=31)
-    with pytest.raises(StandinAPIError) as error:
+    with pytest.raises(DeveloperErrorResponseException) as error:
         GradebookBulkUpdateView().post(Request, course.id)
-    assert (error.value.status_code, error.value.error_code) == (403, 'grades_frozen')
+    response = error.value.response
+    assert (response.status_code, response.data['error_code']) == (403, 'grades_frozen')
     assert CourseGradingView().get(Request, course.id).data['grades_frozen'] is True
 
 
@@ -232,3 +180,136 @@ def test_credentials_client_sends_a_jwt_for_the_user(standins, course):  # pylin
     assert (scheme, claims['preferred_username'], claims['administrator']) == ('JWT', 'credentials_service_user', True)
     set_value_for_org('OrgX', 'CREDENTIALS_INTERNAL_SERVICE_URL', 'http://credentials.orgx.test')
     assert get_credentials_api_base_url(org='OrgX') == 'http://credentials.orgx.test/api/v2/'
+
+
+def _signals_sent(names):
+    """Connect a recorder to the platform signals ``names``; returns the list it fills and a disconnect function."""
+    from openedx.core.djangoapps.signals import signals
+    sent = []
+    receivers = []
+    for name in names:
+        def receiver(sender, name=name, **kwargs):  # pylint: disable=unused-argument
+            sent.append((name, kwargs))
+        getattr(signals, name).connect(receiver, weak=False)
+        receivers.append((getattr(signals, name), receiver))
+    return sent, lambda: [signal.disconnect(receiver) for signal, receiver in receivers]
+
+
+def test_update_persists_subsections_in_bulk_then_the_course_grade_then_signals(standins, course):
+    from lms.djangoapps.grades.course_grade_factory import CourseGradeFactory
+    standins.set_raw_score(7, SUBSECTION_ID, 8, 10)
+    sent, disconnect = _signals_sent(['COURSE_GRADE_CHANGED', 'COURSE_GRADE_NOW_PASSED', 'COURSE_GRADE_NOW_FAILED'])
+    try:
+        grade = CourseGradeFactory().update(standins.get_user(7), course_key=course.id)
+    finally:
+        disconnect()
+    assert [write[0] for write in standins.WRITE_LOG] == ['PersistentSubsectionGrade', 'PersistentCourseGrade',
+                                                         'PersistentCourseGrade']  # the second: passed_timestamp
+    assert [name for name, _ in sent] == ['COURSE_GRADE_CHANGED', 'COURSE_GRADE_NOW_PASSED']
+    assert sent[0][1]['course_grade'] is grade and sent[0][1]['deadline'] == course.end
+
+
+def test_update_signals_even_when_the_write_returns_nothing(standins, course, monkeypatch):
+    from lms.djangoapps.grades.course_grade_factory import CourseGradeFactory
+    from lms.djangoapps.grades.models import PersistentCourseGrade
+    standins.set_raw_score(7, SUBSECTION_ID, 1, 10)
+    monkeypatch.setattr(PersistentCourseGrade, 'update_or_create', classmethod(lambda cls, *a, **kw: None))
+    sent, disconnect = _signals_sent(['COURSE_GRADE_CHANGED', 'COURSE_GRADE_NOW_FAILED'])
+    try:
+        CourseGradeFactory().update(standins.get_user(7), course_key=course.id)
+    finally:
+        disconnect()
+    assert [name for name, _ in sent] == ['COURSE_GRADE_CHANGED', 'COURSE_GRADE_NOW_FAILED']
+
+
+def test_prefetched_course_grade_read_can_be_stale(standins, course):
+    from lms.djangoapps.grades.models import PersistentCourseGrade
+    from lms.djangoapps.grades.models_api import prefetch_course_and_subsection_grades
+    PersistentCourseGrade.update_or_create(7, course.id, percent_grade=0.8, letter_grade='Pass', passed=True)
+    prefetch_course_and_subsection_grades(course.id, [standins.get_user(7)])
+    PersistentCourseGrade.read(7, course.id).percent_grade = 0.1  # the cached copy, not the stored row
+    assert PersistentCourseGrade.objects.get(user_id=7).percent_grade == 0.8
+    assert PersistentCourseGrade.read(7, course.id).percent_grade == 0.1
+    standins.reset_all()
+    with pytest.raises(PersistentCourseGrade.DoesNotExist):
+        PersistentCourseGrade.read(7, course.id)
+
+
+def test_course_overview_load_can_fail(standins, course):
+    from lms.djangoapps.grades.course_grade_factory import CourseGradeFactory
+    from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
+    CourseOverview.fail_loading(course.id, OSError('content store down'))
+    with pytest.raises(OSError):
+        CourseOverview.get_from_id(course.id)
+    with pytest.raises(OSError):
+        CourseGradeFactory().update(standins.get_user(7), course_key=course.id)
+    assert standins.WRITE_LOG == []
+    CourseOverview.fail_loading(course.id, None)
+    assert CourseOverview.get_from_id(course.id) is course
+
+
+def test_deletes_are_logged(standins, course):
+    from lms.djangoapps.grades import api, tasks
+    from lms.djangoapps.grades.models import PersistentCourseGrade, PersistentSubsectionGrade
+    standins.set_raw_score(7, SUBSECTION_ID, 8, 10)
+    _recalculate(tasks)
+    api.override_subsection_grade(7, COURSE_ID, SUBSECTION_ID, earned_graded=2.0)
+    del standins.WRITE_LOG[:]
+    api.undo_override_subsection_grade(7, COURSE_ID, SUBSECTION_ID)
+    assert standins.WRITE_LOG[0][0] == 'PersistentSubsectionGradeOverride.delete'
+    assert PersistentCourseGrade.read(7, COURSE_ID).percent_grade == 0.8  # recalculated from the raw score
+    del standins.WRITE_LOG[:]
+    api.clear_user_course_grades(7, course.id)
+    assert [write[0] for write in standins.WRITE_LOG] == [
+        'PersistentSubsectionGrade.delete', 'PersistentCourseGrade.delete']
+    assert PersistentSubsectionGrade.objects.count() == PersistentCourseGrade.objects.count() == 0
+
+
+def test_proctoring_rejection_overrides_then_invalidates_the_certificate(standins, course):
+    from lms.djangoapps.certificates import api as certificates_api
+    from lms.djangoapps.grades import tasks
+    from lms.djangoapps.grades.services import GradesService
+    standins.set_raw_score(7, SUBSECTION_ID, 8, 10)
+    _recalculate(tasks)
+    learner = standins.get_user(7)
+    certificates_api.create_certificate(learner, course.id, 'verified', 'downloadable')
+    GradesService().override_subsection_grade(7, COURSE_ID, SUBSECTION_ID, earned_all=0.0, earned_graded=0.0)
+    assert certificates_api.invalidate_certificate(7, COURSE_ID, source='proctoring') is True
+    assert certificates_api.get_certificate_for_user_id(learner, course.id).status == 'unavailable'
+    assert GradesService().get_subsection_grade_override(7, COURSE_ID, SUBSECTION_ID).earned_graded_override == 0.0
+    assert standins.WRITE_LOG[-1][0] == 'GeneratedCertificate'
+
+
+def test_v2_errors_are_drf_exceptions(standins, course):  # pylint: disable=unused-argument
+    from rest_framework.exceptions import APIException
+
+    from lms.djangoapps.grades.rest_api.v2.errors import GradesFrozen
+    assert issubclass(GradesFrozen, APIException)
+    assert (GradesFrozen.status_code, GradesFrozen.default_code) == (403, 'grades_frozen')
+
+
+def test_pr38862_variant_passes_the_grading_policy_hash(standins, course, monkeypatch):  # pylint: disable=unused-argument
+    standins.use_variant('pr38862')
+    try:
+        importlib.import_module('lms.djangoapps.grades.api')  # connects the stand-in receivers
+        from lms.djangoapps.grades import tasks
+        from lms.djangoapps.grades.course_grade_factory import CourseGradeFactory
+        from lms.djangoapps.grades.models import PersistentSubsectionGrade
+        from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
+        CourseOverview.create(COURSE_ID, end=course.end)  # the variant's modules are fresh: so are their stores
+        calls = []
+        for name in ('update_or_create_grade', 'bulk_create_grades'):
+            original = getattr(PersistentSubsectionGrade, name).__func__
+
+            def spy(cls, *args, _original=original, _name=name, **kwargs):
+                calls.append((_name, kwargs.get('grading_policy_hash')))
+                return _original(cls, *args, **kwargs)
+            monkeypatch.setattr(PersistentSubsectionGrade, name, classmethod(spy))
+        standins.set_raw_score(7, SUBSECTION_ID, 8, 10)
+        CourseGradeFactory().update(standins.get_user(7), course_key=COURSE_ID)
+        _recalculate(tasks)
+        # The recalculation's course-grade update calls bulk_create_grades with nothing to create, as upstream.
+        assert calls == [('bulk_create_grades', 'standin-policy'), ('update_or_create_grade', 'standin-policy'),
+                         ('bulk_create_grades', 'standin-policy')]
+    finally:
+        standins.use_variant('upstream')

@@ -273,7 +273,7 @@ def test_a_frozen_write_with_nothing_stored_returns_none_and_never_raises(platfo
     assert platform.WRITE_LOG == []
     assert {e["source"] for e in events_named(tracking_events, UPDATE_BLOCKED)} == {
         "PersistentCourseGrade.update_or_create", "PersistentSubsectionGrade.update_or_create_grade",
-        "PersistentSubsectionGrade.bulk_create_grades",
+        "PersistentSubsectionGrade.bulk_create_grades", "CourseGradeFactory.update",
     }
 
 
@@ -311,8 +311,9 @@ def test_course_grade_write_keeps_upstream_side_effects_when_unfrozen(platform):
 
 # --- overrides -----------------------------------------------------------------------------------------------------
 
-def test_overrides_of_a_frozen_course_are_refused_with_a_clear_error(platform, tracking_events):
+def test_overrides_of_a_frozen_course_store_nothing_and_return_as_upstream_does(platform, tracking_events):
     from lms.djangoapps.grades import api
+    from lms.djangoapps.grades.models import PersistentSubsectionGradeOverride
     from lms.djangoapps.grades.rest_api.v2 import services as v2_services
     from lms.djangoapps.grades.rest_api.v2.errors import GradesFrozen
     from lms.djangoapps.grades.rest_api.v2.permissions import GradesNotFrozen
@@ -325,20 +326,19 @@ def test_overrides_of_a_frozen_course_are_refused_with_a_clear_error(platform, t
     policy_cache.clear()
     writes = len(platform.WRITE_LOG)
 
-    with pytest.raises(platform_adapter.GradeOverrideRefused, match="override refused: Grades of .* are frozen"):
-        api.override_subsection_grade(LEARNER, COURSE, SUBSECTION, earned_graded=0.0)
-    with pytest.raises(platform_adapter.GradeOverrideRefused):
-        GradesService().override_subsection_grade(LEARNER, COURSE, SUBSECTION, earned_graded=0.0)
+    # Upstream's override_subsection_grade returns None; a refused one returns the same and raises nothing.
+    assert api.override_subsection_grade(LEARNER, COURSE, SUBSECTION, earned_graded=0.0) is None
+    assert GradesService().override_subsection_grade(LEARNER, COURSE, SUBSECTION, earned_graded=0.0) is None
     learner = types.SimpleNamespace(user=platform.get_user(LEARNER))
-    with pytest.raises(platform_adapter.GradeOverrideRefused):
-        v2_services.record_subsection_grade_overrides(
-            None, overview, [{"username": learner, "usage_key": UsageKey.from_string(SUBSECTION),
-                              "earned_graded_override": 0.0}],
-        )
+    assert v2_services.record_subsection_grade_overrides(
+        None, overview, [{"username": learner, "usage_key": UsageKey.from_string(SUBSECTION),
+                          "earned_graded_override": 0.0}],
+    ) == []
     with pytest.raises(GradesFrozen):
         GradesNotFrozen().has_permission(None, types.SimpleNamespace(get_course_key=lambda: overview.id))
 
     assert len(platform.WRITE_LOG) == writes
+    assert PersistentSubsectionGradeOverride.get_override(LEARNER, SUBSECTION) is None
     sources = {e["source"] for e in events_named(tracking_events, UPDATE_BLOCKED)}
     assert {"api.override_subsection_grade", "rest_api.v2.services.record_subsection_grade_overrides"} <= sources
 
@@ -374,8 +374,8 @@ def test_a_missing_or_changed_write_point_is_reported_and_the_rest_still_wired(p
     assert set(problems) == {"PersistentSubsectionGrade.bulk_create_grades", "PersistentCourseGrade.update_or_create"}
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
     assert any("PersistentSubsectionGrade.bulk_create_grades is missing" in e for e in errors)
-    assert any("PersistentCourseGrade.update_or_create has parameters ('user_id', 'course_key', 'kwargs')" in e
-               for e in errors)
+    assert any("PersistentCourseGrade.update_or_create has parameters ('user_id', 'course_key', '**kwargs'), "
+               "expected ('user_id', 'course_id', '**kwargs')" in e for e in errors)
     drift = "PersistentCourseGrade.update_or_create,PersistentSubsectionGrade.bulk_create_grades"
     assert (wiring.DRIFT_ATTRIBUTE, drift) in telemetry.ATTRIBUTES
     assert is_wired(models.PersistentSubsectionGrade.update_or_create_grade)
@@ -446,7 +446,7 @@ def test_deactivate_restores_every_original_function(platform):
     assert models.PersistentSubsectionGrade.__dict__["bulk_create_grades"] is originals["bulk"]
     assert models.PersistentSubsectionGradeOverride.__dict__["update_or_create_override"] is originals["override_model"]
     assert wiring.describe() == {"active": False, "reason": "not activated", "wired": [], "pending": [],
-                                           "problems": {}}
+                                           "problems": {}, "upstream": []}
     assert not any(isinstance(f, wiring._WiringFinder) for f in sys.meta_path)  # pylint: disable=protected-access
 
 

@@ -51,6 +51,7 @@ def test_changed_end_emits_exactly_one_event_with_old_and_new_dates(tracking_eve
         "previous_freeze_date": (END + timedelta(days=30)).isoformat(),
         "new_freeze_date": (LATER_END + timedelta(days=30)).isoformat(),
         "pacing": "instructor",
+        "detected_by": "event",
     }]
     audit = CourseEndDateChange.objects.get()
     assert (audit.previous_end, audit.new_end) == (END, LATER_END)

@@ -1,6 +1,7 @@
 """
 ``sync_course_schedules``: backfill from CourseOverview inside the platform; a clear refusal outside it.
 """
+import re
 from datetime import datetime, timedelta, timezone
 from io import StringIO
 
@@ -46,7 +47,9 @@ def test_backfills_every_course_with_progress(overviews, tracking_events):
     output = run()
 
     assert f"[1/2] {A}: new" in output and f"[2/2] {B}: new" in output
-    assert "2 courses: 2 new, 0 end changed, 0 unchanged, 0 not found, 0 unreadable." in output
+    assert (
+        "2 courses: 2 new, 0 end changed, 0 unchanged, 0 out of date, 0 not found, 0 unreadable, 0 skipped." in output
+    )
     assert CourseSchedule.objects.get(course_key=CourseKey.from_string(B)).pacing == "self"
     assert events_named(tracking_events, COURSE_END_CHANGED) == []
 
@@ -95,18 +98,40 @@ def test_a_lock_conflict_with_a_simultaneous_publish_is_retried(overviews, monke
 
     from openedx_grade_freeze import schedules
 
-    real_apply = schedules._apply_snapshot  # pylint: disable=protected-access
+    real_store = schedules._store_snapshot  # pylint: disable=protected-access
     conflicts = []
 
-    def deadlock_once(snapshot):
+    def deadlock_once(snapshot, *args):
         if not conflicts:
             conflicts.append(snapshot.course_key)
             raise OperationalError(1213, "Deadlock found when trying to get lock; try restarting transaction")
-        return real_apply(snapshot)
+        return real_store(snapshot, *args)
 
-    monkeypatch.setattr(schedules, "_apply_snapshot", deadlock_once)
+    monkeypatch.setattr(schedules, "_store_snapshot", deadlock_once)
     output = run("--courses", A)
 
     assert conflicts == [CourseKey.from_string(A)]
     assert f"[1/1] {A}: new" in output
     assert CourseSchedule.objects.filter(course_key=CourseKey.from_string(A)).exists()
+
+
+def test_a_course_whose_overview_fails_to_load_is_reported_and_the_others_are_synced(overviews):
+    overviews.fail_loading(A, OSError("modulestore unavailable"))
+
+    with pytest.raises(CommandError, match="0 course\\(s\\) have no CourseOverview and 1 could not be read"):
+        run("--courses", A, B)
+
+    assert not CourseSchedule.objects.filter(course_key=CourseKey.from_string(A)).exists()
+    assert CourseSchedule.objects.filter(course_key=CourseKey.from_string(B)).exists()
+
+
+def test_a_failed_overview_load_is_a_platform_read_error_naming_the_course(overviews):
+    from openedx_grade_freeze.exceptions import PlatformReadError
+    from openedx_grade_freeze.platform import course_overviews
+
+    overviews.fail_loading(A, OSError("modulestore unavailable"))
+
+    with pytest.raises(PlatformReadError, match=re.escape(f"CourseOverview of {A}: OSError: modulestore unavailable")):
+        course_overviews.get_course_overview(CourseKey.from_string(A))
+    (course_key, schedule, error), = course_overviews.iter_course_overviews([CourseKey.from_string(A)])
+    assert (str(course_key), schedule, type(error)) == (A, None, PlatformReadError)

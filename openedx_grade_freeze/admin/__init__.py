@@ -1,4 +1,4 @@
 """
-Django admin: freeze overrides and schedules, and Credentials forwarding (each in its own module).
+Django admin: freeze overrides and schedules, Credentials forwarding and final-grade snapshots (a module each).
 """
-from openedx_grade_freeze.admin import credentials, overrides  # noqa: F401  pylint: disable=unused-import
+from openedx_grade_freeze.admin import credentials, overrides, snapshots  # noqa: F401  pylint: disable=unused-import

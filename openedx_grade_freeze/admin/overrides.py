@@ -3,8 +3,9 @@ Django admin for the plugin: schedules and their audit (read-only), freeze overr
 """
 from django import forms
 from django.contrib import admin
+from django.contrib.messages import ERROR, SUCCESS
 
-from openedx_grade_freeze import overrides
+from openedx_grade_freeze import api, overrides
 from openedx_grade_freeze.admin.base import ReadOnlyAdmin
 from openedx_grade_freeze.exceptions import InvalidFreezeConfigurationError
 from openedx_grade_freeze.models import (
@@ -25,6 +26,26 @@ class CourseScheduleAdmin(ReadOnlyAdmin):
     list_display = ("course_key", "start", "end", "pacing", "source", "source_event_time", "modified")
     list_filter = ("pacing", "source")
     search_fields = ("course_key", "org")
+    actions = ["replace_from_course_overview"]
+
+    @admin.action(
+        description="Replace from CourseOverview (whatever the stored event time)", permissions=["repair"],
+    )
+    def replace_from_course_overview(self, request, queryset):
+        """Repair schedules held back by a future-stamped event; each end-date change is audited as forced."""
+        for schedule in queryset:
+            try:
+                outcome = api.replace_course_schedule_from_platform(
+                    schedule.course_key, who=f"admin:{request.user.get_username()}"
+                )
+            except Exception as error:  # pylint: disable=broad-except
+                self.message_user(request, f"{schedule.course_key}: not replaced ({error})", ERROR)
+            else:
+                self.message_user(request, f"{schedule.course_key}: {outcome.status}", SUCCESS)
+
+    def has_repair_permission(self, request):
+        """Only staff holding the model's change permission may replace schedules (the page itself stays read-only)."""
+        return request.user.has_perm("openedx_grade_freeze.change_courseschedule")
 
 
 @admin.register(CourseEndDateChange)

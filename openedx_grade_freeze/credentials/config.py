@@ -7,22 +7,20 @@ from django.conf import settings
 
 from openedx_grade_freeze.credentials.client import CredentialsClient
 from openedx_grade_freeze.keys import to_course_key
-from openedx_grade_freeze.platform import course_modes, credentials_service, modules, site_configuration
+from openedx_grade_freeze.platform import course_modes, credentials_service, modules
+from openedx_grade_freeze.site_settings import SITE_CONFIGURATION_KEY, site_freeze_configuration
 from openedx_grade_freeze.toggles import GRADE_FREEZE_CREDENTIALS_ENABLED
 
 log = logging.getLogger(__name__)
 
-SITE_CONFIGURATION_KEY = "GRADE_FREEZE"
-
 
 def _site_config(org):
-    """The site's ``GRADE_FREEZE`` dict for ``org``, or None (a broken value is logged and ignored)."""
+    """The valid keys of the site's ``GRADE_FREEZE`` dict for ``org``, or None when it cannot be read (logged)."""
     try:
-        value = site_configuration.get_site_configuration_value(org, SITE_CONFIGURATION_KEY)
+        return site_freeze_configuration(org)
     except Exception:  # pylint: disable=broad-except
         log.exception("Could not read the site configuration %s of org %s", SITE_CONFIGURATION_KEY, org)
         return None
-    return value if isinstance(value, dict) else None
 
 
 def _oauth_settings():

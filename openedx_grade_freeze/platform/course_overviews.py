@@ -23,6 +23,7 @@ class PlatformCourseSchedule:
     start: datetime | None
     end: datetime | None
     pacing: str
+    modified: datetime | None = None
 
 
 def _schedule_of(overview):
@@ -31,6 +32,7 @@ def _schedule_of(overview):
         start=overview.start,
         end=overview.end,
         pacing="self" if getattr(overview, "self_paced", False) else "instructor",
+        modified=getattr(overview, "modified", None),  # TimeStampedModel: when the LMS last rebuilt it
     )
 
 
@@ -70,3 +72,17 @@ def iter_course_overviews(course_keys=None):
             yield course_key, _load(models, course_key), None
         except PlatformReadError as error:
             yield course_key, None, error
+
+
+def iter_changed_course_overviews(since):
+    """Yield the schedule of every run whose CourseOverview changed at or after ``since`` (all when None)."""
+    models = import_platform_module(_MODELS)
+    if models is None:
+        raise PlatformUnavailableError(
+            "edx-platform's CourseOverview is not importable: not running in the LMS or Studio."
+        )
+    # get_all_courses applies filter_ as QuerySet.filter keyword arguments (openedx-platform 22eb254b).
+    overviews = models.CourseOverview.get_all_courses(filter_={"modified__gte": since}) if since is not None \
+        else models.CourseOverview.get_all_courses()
+    for overview in overviews:
+        yield _schedule_of(overview)

@@ -76,3 +76,53 @@ def iter_persisted_course_grades(course_key, user_ids=None, start=None, end=None
         if end is not None and grade.modified is not None and grade.modified >= end:
             continue
         yield _platform_course_grade(grade)
+
+
+def _grades_models():
+    models = import_platform_module(f"{_GRADES}.models")
+    if models is None:
+        raise PlatformUnavailableError("edx-platform's grades models are not importable: not running in the LMS.")
+    return models
+
+
+_BULK_FIELDS = ("user_id", "percent_grade", "letter_grade", "passed_timestamp", "modified")
+
+
+def read_course_grades_in_range(course_key, first_user_id, last_user_id):
+    """The course's stored grades of users ``first_user_id`` to ``last_user_id`` (inclusive), one query.
+
+    Upstream's ``(course_id, user_id)`` unique index serves the range; raises outside the LMS.
+    """
+    course_key = to_course_key(course_key)
+    rows = (
+        _grades_models().PersistentCourseGrade.objects
+        .filter(course_id=course_key, user_id__gte=first_user_id, user_id__lte=last_user_id)
+        .values_list(*_BULK_FIELDS)
+    )
+    return [
+        PlatformCourseGrade(
+            percent_grade=percent, letter_grade=letter or "", passed_timestamp=passed, modified=modified,
+            user_id=user_id, course_key=course_key,
+        )
+        for user_id, percent, letter, passed, modified in rows
+    ]
+
+
+def graded_user_ids_after(course_key, after_user_id, limit):
+    """Up to ``limit`` ids of users with a stored grade in the course, above ``after_user_id``, ascending."""
+    return list(
+        _grades_models().PersistentCourseGrade.objects
+        .filter(course_id=to_course_key(course_key), user_id__gt=after_user_id)
+        .order_by("user_id").values_list("user_id", flat=True)[:limit]
+    )
+
+
+def request_course_regrade(course_key):
+    """Queue edx-platform's ``compute_all_grades_for_course`` for the course; raises outside the LMS.
+
+    Upstream's task refuses (logs and returns) while its own ``are_grades_frozen`` says the course is frozen.
+    """
+    tasks = import_platform_module(f"{_GRADES}.tasks")
+    if tasks is None:
+        raise PlatformUnavailableError("edx-platform's grades tasks are not importable: not running in the LMS.")
+    tasks.compute_all_grades_for_course.apply_async(kwargs={"course_key": str(to_course_key(course_key))})

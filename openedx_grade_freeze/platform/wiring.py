@@ -27,6 +27,11 @@ DRIFT_ATTRIBUTE = "grade_freeze.platform_drift"
 _WATCHED_PREFIXES = ("lms.", "openedx.", "common.", "cms.")
 UNWIRED_GRADES = "grades can change there after the freeze"
 
+# edx-platform with the filter call upstream (docs/how-tos/propose_the_filter_upstream.rst) lists in this module the
+# points whose functions call the filter themselves; the adapter leaves those alone, so a veto is asked once.
+UPSTREAM_FILTER_MODULE = "lms.djangoapps.grades.persistence_filter"
+UPSTREAM_FILTER_SENTINEL = "FILTERED_POINTS"
+
 FUNCTION = "function"
 CLASSMETHOD = "classmethod"
 METHOD = "method"
@@ -113,9 +118,11 @@ class _Registry:
         self.originals = {}    # id(original function) -> (original, WritePoint)
         self.pending = {}      # point name -> WritePoint whose module is not imported yet
         self.problems = {}     # point or module name -> what is wrong
+        self.upstream = []     # point names edx-platform filters itself: not replaced
 
     def holders(self):
-        return {holder: point for point in self.points.values() for holder in point.holders}
+        return {holder: point for point in self.points.values() if point.name not in self.upstream
+                for holder in point.holders}
 
 
 _registry = _Registry()
@@ -347,11 +354,31 @@ def _off(reason):
     return False
 
 
+def upstream_filtered_points():
+    """The point names edx-platform's own code runs the filter at (its ``FILTERED_POINTS``); empty without it."""
+    try:
+        module = importlib.import_module(UPSTREAM_FILTER_MODULE)
+    except ImportError:
+        return frozenset()
+    except Exception:  # pylint: disable=broad-except
+        log.exception("openedx-grade-freeze: could not read %s; every point is wired.", UPSTREAM_FILTER_MODULE)
+        return frozenset()
+    names = getattr(module, UPSTREAM_FILTER_SENTINEL, ())
+    return frozenset(names) if isinstance(names, (tuple, list, set, frozenset)) else frozenset()
+
+
 def _wire_all():
     _registry.active = True
     _registry.reason = "wired"
+    upstream = upstream_filtered_points()
+    _registry.upstream = [name for name in _registry.points if name in upstream]
+    if _registry.upstream:
+        log.info("openedx-grade-freeze: edx-platform runs the grade persistence filter itself at %s; those "
+                 "functions are not replaced.", ", ".join(_registry.upstream))
     sys.meta_path.insert(0, _finder)
     for point in _registry.points.values():
+        if point.name in _registry.upstream:
+            continue
         module = sys.modules.get(point.module)
         if module is None and point.eager:
             try:
@@ -399,7 +426,7 @@ def deactivate():
 
 
 def describe():
-    """What the adapter wired, what waits for its module's import, and what drifted (for status pages and tests)."""
+    """What the adapter wired, what waits for its module's import, what drifted and what edx-platform filters itself."""
     with _registry.lock:
         return {
             "active": _registry.active,
@@ -407,6 +434,7 @@ def describe():
             "wired": sorted((w.module, w.attribute, w.source) for w in _registry.wired.values()),
             "pending": sorted(_registry.pending),
             "problems": dict(_registry.problems),
+            "upstream": sorted(_registry.upstream),
         }
 
 

@@ -30,6 +30,10 @@ def _nothing(owner, arguments):  # pylint: disable=unused-argument
     return None
 
 
+def _none_deleted(owner, arguments):  # pylint: disable=unused-argument
+    return 0
+
+
 def _no_overrides(owner, arguments):  # pylint: disable=unused-argument
     return []
 
@@ -69,9 +73,11 @@ def _grade_course(grade):
 
 
 def _factory_course(a):
+    """The course as upstream's ``CourseData`` finds it: the key, the course, or a block structure's root."""
     course_key = a["course_key"] or getattr(a["course"], "id", None)
-    if course_key is None and a["course_structure"] is not None:
-        course_key = a["course_structure"].root_block_usage_key.course_key
+    for structure in (a["collected_block_structure"], a["course_structure"]):
+        if course_key is None and structure is not None:
+            course_key = structure.root_block_usage_key.course_key
     return course_key, getattr(a["user"], "id", None)
 
 
@@ -128,7 +134,7 @@ POINTS = (
     WritePoint("rest_api.v2.services.record_subsection_grade_overrides", f"{GRADES}.rest_api.v2.services",
                "record_subsection_grade_overrides", ("requesting_user", "course", "items"),
                guarded(lambda a: (a["course"].id, None), _no_overrides)),
-    # Deletions: a refused deletion deletes nothing and returns None, as upstream does when there is nothing.
+    # Deletions: a refused deletion deletes nothing and returns what upstream returns when there is nothing (None, 0).
     WritePoint("api.undo_override_subsection_grade", f"{GRADES}.api", "undo_override_subsection_grade",
                ("user_id", "course_key_or_id", "usage_key_or_id", "feature"),
                guarded(lambda a: (a["course_key_or_id"], a["user_id"]), _nothing, action=ACTION_DELETE)),
@@ -141,7 +147,8 @@ POINTS = (
                kind=CLASSMETHOD, eager=True),
     WritePoint("PersistentSubsectionGrade.delete_subsection_grades_for_learner", f"{GRADES}.models",
                "PersistentSubsectionGrade.delete_subsection_grades_for_learner", ("user_id", "course_key"),
-               guarded(lambda a: (a["course_key"], a["user_id"]), _nothing, action=ACTION_DELETE, kind=CLASSMETHOD),
+               guarded(lambda a: (a["course_key"], a["user_id"]), _none_deleted, action=ACTION_DELETE,
+                       kind=CLASSMETHOD),
                kind=CLASSMETHOD, eager=True),
 )
 

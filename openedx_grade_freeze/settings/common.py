@@ -1,6 +1,7 @@
 """
 Default settings of the plugin, applied to the LMS and Studio by ``plugin_settings``.
 """
+from openedx_grade_freeze import tracking
 
 FILTER_TYPE = "org.openedx.learning.grade.persistence.requested.v1"
 PIPELINE_STEP = "openedx_grade_freeze.pipeline.PreventGradePersistenceAfterFreeze"
@@ -20,11 +21,15 @@ def plugin_settings(settings):
         # .. setting_description: When True, self-paced runs never freeze unless a course override gives them an
         #   explicit freeze date or forces the freeze on.
         "GRADE_FREEZE_EXEMPT_SELF_PACED": False,
-        # .. setting_name: GRADE_FREEZE_FAIL_CLOSED
-        # .. setting_default: False
-        # .. setting_description: What the veto does when the policy cannot be evaluated (database down, corrupt
-        #   override): False lets the grade write through and logs an error; True refuses the write.
-        "GRADE_FREEZE_FAIL_CLOSED": False,
+        # .. setting_name: GRADE_FREEZE_ON_ERROR
+        # .. setting_default: "platform-rule"
+        # .. setting_description: What decides a course's freeze when the plugin's policy cannot be evaluated (a
+        #   broken override or setting, a read that fails): ``"platform-rule"`` applies edx-platform's own rule
+        #   (frozen ``GRADEBOOK_FREEZE_DAYS``, else 30, days after the course end from the stored schedule or
+        #   ``CourseOverview``); ``"open"`` lets grades change; ``"closed"`` refuses every grade change. The error
+        #   is logged once per course and interval and shown by the freeze-state endpoint. Any other value is
+        #   logged and read as ``"platform-rule"``.
+        "GRADE_FREEZE_ON_ERROR": "platform-rule",
         # .. setting_name: GRADE_FREEZE_POLICY_CACHE_SECONDS
         # .. setting_default: 10
         # .. setting_description: How often, at most, a process checks the shared cache for schedule or override
@@ -37,6 +42,30 @@ def plugin_settings(settings):
         #   again. Schedule and override changes are announced and seen sooner; this bounds how long a Site
         #   Configuration edit (which announces nothing) takes to apply.
         "GRADE_FREEZE_POLICY_MAX_AGE_SECONDS": 300,
+        # .. setting_name: GRADE_FREEZE_POLICY_CACHE_MAX_COURSES
+        # .. setting_default: 20000
+        # .. setting_description: The most courses whose resolved freeze settings one process keeps in memory
+        #   (about 0.6 KiB each); the least recently checked course is dropped first and read again when needed.
+        "GRADE_FREEZE_POLICY_CACHE_MAX_COURSES": 20000,
+        # .. setting_name: GRADE_FREEZE_EVENT_TIME_SKEW_SECONDS
+        # .. setting_default: 300
+        # .. setting_description: How far in the future a schedule event's time may lie (Studio's clock running
+        #   fast) and still be trusted to order publishes. A later time is not trusted: the schedule is stored,
+        #   ordered by the time it was received, and a warning names the event.
+        "GRADE_FREEZE_EVENT_TIME_SKEW_SECONDS": 300,
+        # .. setting_name: GRADE_FREEZE_SCHEDULE_CHECK_INTERVAL_SECONDS
+        # .. setting_default: 3600
+        # .. setting_description: Interval of the ``grade-freeze-check-course-schedules`` entry added to the
+        #   celery beat schedule: it compares the ``CourseOverview`` rows changed since its last run with the
+        #   stored schedules, records courses seen for the first time and every end-date change (also when Studio
+        #   sends no publish event). 0 or None adds no entry.
+        "GRADE_FREEZE_SCHEDULE_CHECK_INTERVAL_SECONDS": 3600,
+        # .. setting_name: GRADE_FREEZE_BLOCKED_FLUSH_INTERVAL_SECONDS
+        # .. setting_default: 60
+        # .. setting_description: Interval of the ``grade-freeze-flush-blocked-counts`` entry added to the celery
+        #   beat schedule: it reports refused updates still counted in the cache once their course's interval is
+        #   over, so no count waits for another refusal. 0 or None adds no entry.
+        "GRADE_FREEZE_BLOCKED_FLUSH_INTERVAL_SECONDS": 60,
         # .. setting_name: GRADE_FREEZE_BLOCKED_EVENT_INTERVAL_SECONDS
         # .. setting_default: 3600
         # .. setting_description: At most one ``edx.grades.freeze.update_blocked`` tracking event is emitted per
@@ -136,27 +165,109 @@ def plugin_settings(settings):
         # .. setting_description: The Credentials certificate types whose available date is sent on an end-date
         #   change. The site's ``GRADE_FREEZE["CERTIFICATE_TYPES"]`` takes precedence.
         "GRADE_FREEZE_CREDENTIALS_CERTIFICATE_TYPES": ["verified"],
+        # Final-grade snapshots (docs/concepts/what_is_frozen.rst).
+        # .. setting_name: GRADE_FREEZE_SNAPSHOT_INTERVAL_SECONDS
+        # .. setting_default: 3600
+        # .. setting_description: Interval of the ``grade-freeze-snapshots`` entry added to the celery beat schedule,
+        #   which freezes the final grades of every course past its freeze date without a snapshot, marks
+        #   snapshots superseded and resumes unfinished runs. 0 or None adds no entry.
+        "GRADE_FREEZE_SNAPSHOT_INTERVAL_SECONDS": 3600,
+        # .. setting_name: GRADE_FREEZE_SNAPSHOT_CHUNK_SIZE
+        # .. setting_default: 1000
+        # .. setting_description: Learners frozen by one celery task, in one transaction with one bulk read of
+        #   stored grades, one of enrollments and one bulk insert. It bounds a worker's memory.
+        "GRADE_FREEZE_SNAPSHOT_CHUNK_SIZE": 1000,
+        # .. setting_name: GRADE_FREEZE_SNAPSHOT_RETRY_BACKOFF_SECONDS
+        # .. setting_default: 60
+        # .. setting_description: First retry delay of a learner (or a chunk) that could not be frozen; it doubles
+        #   with each attempt up to ``GRADE_FREEZE_SNAPSHOT_RETRY_BACKOFF_MAX_SECONDS``. Learners are never dropped.
+        "GRADE_FREEZE_SNAPSHOT_RETRY_BACKOFF_SECONDS": 60,
+        # .. setting_name: GRADE_FREEZE_SNAPSHOT_RETRY_BACKOFF_MAX_SECONDS
+        # .. setting_default: 3600
+        # .. setting_description: The longest delay between two attempts to freeze a learner or a chunk.
+        "GRADE_FREEZE_SNAPSHOT_RETRY_BACKOFF_MAX_SECONDS": 3600,
+        # .. setting_name: GRADE_FREEZE_SNAPSHOT_STALE_SECONDS
+        # .. setting_default: 600
+        # .. setting_description: A run with no progress for this long (its tasks lost, its worker killed) is
+        #   resumed by the periodic task; a task that turns up late afterwards does nothing.
+        "GRADE_FREEZE_SNAPSHOT_STALE_SECONDS": 600,
     }
     for name, value in defaults.items():
         if not hasattr(settings, name):
             setattr(settings, name, value)
     # GRADE_FREEZE_ENABLED and GRADE_FREEZE_PLATFORM_ADAPTER_ENABLED are toggles: see openedx_grade_freeze/toggles.py.
     register_filter_step(settings)
-    register_drain_schedule(settings)
+    register_periodic_tasks(settings)
+    allow_xapi_events(settings)
 
 
+# event-routing-backends' allow-list setting, and the backend its plugin_settings builds from it.
+XAPI_ALLOWED_EVENTS = "EVENT_TRACKING_BACKENDS_ALLOWED_XAPI_EVENTS"
+ERB_BACKEND = "event_transformer"
+WHITELIST_PROCESSOR = "eventtracking.processors.whitelist.NameWhitelistProcessor"
+
+
+def allow_xapi_events(settings):
+    """Add the plugin's event names to event-routing-backends' xAPI allow-list, keeping every name already there.
+
+    ERB's own ``plugin_settings`` appends its names to ``EVENT_TRACKING_BACKENDS_ALLOWED_XAPI_EVENTS`` when the
+    setting exists and builds its ``event_transformer`` backend from it. Plugins' settings run in no fixed order:
+    when ERB's ran first, its backend holds the same list (extended here in place) and a copy in its outer
+    whitelist, which gets the names too. Harmless without ERB: the setting is read by nothing else.
+    """
+    allowed = getattr(settings, XAPI_ALLOWED_EVENTS, None)
+    if allowed is None:
+        allowed = []
+    elif not isinstance(allowed, list):  # an operator's tuple or set: keep its names, make it extendable
+        allowed = list(allowed)
+    _add_names(allowed)
+    setattr(settings, XAPI_ALLOWED_EVENTS, allowed)
+    backends = getattr(settings, "EVENT_TRACKING_BACKENDS", None) or {}
+    options = (backends.get(ERB_BACKEND) or {}).get("OPTIONS") or {}
+    xapi_options = ((options.get("backends") or {}).get("xapi") or {}).get("OPTIONS") or {}
+    for processor in [*(options.get("processors") or []), *(xapi_options.get("processors") or [])]:
+        if processor.get("ENGINE") == WHITELIST_PROCESSOR:
+            _add_names((processor.get("OPTIONS") or {}).get("whitelist"))
+    bus_events = getattr(settings, "EVENT_BUS_TRACKING_LOGS", None)
+    if isinstance(bus_events, set):  # ERB offers every event it transforms to the event bus as well
+        bus_events.update(tracking.EVENT_NAMES)
+
+
+def _add_names(names):
+    if isinstance(names, set):
+        names.update(tracking.EVENT_NAMES)
+    elif isinstance(names, list):
+        names.extend(name for name in tracking.EVENT_NAMES if name not in names)
+
+
+SNAPSHOT_TASK = "openedx_grade_freeze.tasks.freeze_due_courses"
+SNAPSHOT_SCHEDULE_ENTRY = "grade-freeze-snapshots"
 DRAIN_TASK = "openedx_grade_freeze.tasks.drain_credentials_deliveries"
 DRAIN_SCHEDULE_ENTRY = "grade-freeze-credentials-drain"
+SCHEDULE_CHECK_TASK = "openedx_grade_freeze.tasks.check_course_schedules"
+SCHEDULE_CHECK_ENTRY = "grade-freeze-check-course-schedules"
+BLOCKED_FLUSH_TASK = "openedx_grade_freeze.tasks.flush_blocked_counts"
+BLOCKED_FLUSH_ENTRY = "grade-freeze-flush-blocked-counts"
+# edx-platform configures celery from Django settings without a namespace, in celery's old setting names, so beat
+# reads CELERYBEAT_SCHEDULE; a project configured with namespace="CELERY" reads CELERY_BEAT_SCHEDULE. Both get ours.
+BEAT_SCHEDULE_SETTINGS = ("CELERYBEAT_SCHEDULE", "CELERY_BEAT_SCHEDULE")
 
 
-def register_drain_schedule(settings):
-    """Add the periodic outbox drain to ``CELERY_BEAT_SCHEDULE``, keeping an entry the operator already wrote."""
-    interval = getattr(settings, "GRADE_FREEZE_CREDENTIALS_DRAIN_INTERVAL_SECONDS", None)
-    if not interval:
-        return
-    schedule = dict(getattr(settings, "CELERY_BEAT_SCHEDULE", None) or {})
-    schedule.setdefault(DRAIN_SCHEDULE_ENTRY, {"task": DRAIN_TASK, "schedule": float(interval)})
-    settings.CELERY_BEAT_SCHEDULE = schedule
+def register_periodic_tasks(settings):
+    """Add the plugin's periodic tasks to the celery beat schedule, keeping entries the operator already wrote."""
+    entries = (
+        (DRAIN_SCHEDULE_ENTRY, DRAIN_TASK, "GRADE_FREEZE_CREDENTIALS_DRAIN_INTERVAL_SECONDS"),
+        (SCHEDULE_CHECK_ENTRY, SCHEDULE_CHECK_TASK, "GRADE_FREEZE_SCHEDULE_CHECK_INTERVAL_SECONDS"),
+        (BLOCKED_FLUSH_ENTRY, BLOCKED_FLUSH_TASK, "GRADE_FREEZE_BLOCKED_FLUSH_INTERVAL_SECONDS"),
+        (SNAPSHOT_SCHEDULE_ENTRY, SNAPSHOT_TASK, "GRADE_FREEZE_SNAPSHOT_INTERVAL_SECONDS"),
+    )
+    for setting_name in BEAT_SCHEDULE_SETTINGS:
+        schedule = dict(getattr(settings, setting_name, None) or {})
+        for entry, task, interval_setting in entries:
+            interval = getattr(settings, interval_setting, None)
+            if interval:
+                schedule.setdefault(entry, {"task": task, "schedule": float(interval)})
+        setattr(settings, setting_name, schedule)
 
 
 def register_filter_step(settings):

@@ -5,6 +5,7 @@ Settings of the host project: the plugin is found through its entry points, neve
 ``GRADE_FREEZE_TEST_DB`` picks the database (``sqlite``, the default, or ``mysql`` for MariaDB on 127.0.0.1:3306).
 """
 import hashlib
+import importlib.util
 import os
 
 import django
@@ -25,6 +26,8 @@ os.makedirs(VAR_DIR, exist_ok=True)
 CHECKOUT_ID = hashlib.sha1(CHECKOUT_DIR.encode()).hexdigest()[:8]
 
 SECRET_KEY = "host-project-not-secret"
+# As the LMS defines it; plugins such as event-routing-backends read it in their plugin_settings.
+LMS_ROOT_URL = "http://localhost:18000"
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 USE_TZ = True
@@ -75,7 +78,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "eventtracking.django.apps.EventTrackingConfig",
     "tests.host.apps.HostConfig",
+    # edx-platform's course grades and enrollments as tables, so worker processes see them (tests/platform_store).
+    "tests.platform_store.apps.PlatformStoreConfig",
 ]
+# Apps the LMS always installs that some plugins (event-routing-backends) need, when they are installed here.
+INSTALLED_APPS.extend(app for app in ("celery_utils",) if importlib.util.find_spec(app) is not None)
 # As lms/envs/common.py does: every installed plugin app, found through its entry point.
 INSTALLED_APPS.extend(get_plugin_apps(PROJECT_TYPE))
 
@@ -151,3 +158,8 @@ OPENEDX_TELEMETRY = ["tests.host.telemetry.RecordingBackend"]
 
 # As the end of lms/envs/common.py does: each plugin adds its own settings.
 add_plugins(__name__, PROJECT_TYPE, "common")
+
+# event-routing-backends (when installed) turns xAPI on in its plugin_settings. Its statements name users and
+# courses through edx-platform modules, which only the stand-ins provide here: tests that check statements turn it
+# on with the stand-ins in place (tests/test_xapi_statements.py).
+XAPI_EVENTS_ENABLED = False

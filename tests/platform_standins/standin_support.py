@@ -8,11 +8,21 @@ Shared plumbing for the edx-platform stand-ins (not an upstream module).
 * ``User``/``register_user``/``get_user``/``enroll``/``enrolled_users``: the few bits of
   ``django.contrib.auth`` and ``student.CourseEnrollment`` the grade tasks need, kept in memory.
 * ``InMemoryManager``: a tiny ``Model.objects`` look-alike (``get``, ``filter``, ``all``, ``update_or_create``).
-* ``WRITE_LOG``: every persisted grade write, in order, as ``(model_name, key, modified)`` tuples.
-* ``reset_all()``: clears every store in every stand-in module; call it between tests.
+* ``WRITE_LOG``: every persisted grade write and delete, in order, as ``(model_name, key, when, tick)`` tuples
+  (a delete's ``model_name`` ends with ``.delete``).
+* ``set_raw_score``/``raw_score``: a learner's current points on a subsection (stand-in only; no course structure).
+* ``PLATFORM_VARIANT``: which edx-platform the stand-ins mimic, read when ``lms.djangoapps.grades.models`` is
+  imported: ``"upstream"`` (default, today's master) or ``"pr38862"`` (open PR #38862's signatures for
+  ``PersistentSubsectionGrade.update_or_create_grade``/``bulk_create_grades``) or ``"filter-patch"`` (the
+  upstream patch of docs/how-tos/propose_the_filter_upstream.rst, for two of its points: see
+  ``lms.djangoapps.grades.persistence_filter``). Set it with the environment
+  variable ``GRADE_FREEZE_STANDIN_VARIANT`` before the stand-ins are imported, or call ``use_variant(name)``.
+* ``reset_all()``: clears every store (and request cache) in every stand-in module; call it between tests.
 """
 import functools
 import itertools
+import os
+import sys
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -20,6 +30,22 @@ from datetime import datetime, timezone
 WRITE_LOG = []
 _RESET_HOOKS = []
 _TICK = itertools.count()
+
+VARIANTS = ('upstream', 'pr38862', 'filter-patch')
+PLATFORM_VARIANT = os.environ.get('GRADE_FREEZE_STANDIN_VARIANT', 'upstream')
+if PLATFORM_VARIANT not in VARIANTS:
+    raise ValueError(f'GRADE_FREEZE_STANDIN_VARIANT must be one of {VARIANTS}, not {PLATFORM_VARIANT!r}')
+
+
+def use_variant(name):
+    """Mimic edx-platform ``name`` (see ``VARIANTS``): forgets the imported stand-in modules, so import them again."""
+    global PLATFORM_VARIANT  # pylint: disable=global-statement
+    if name not in VARIANTS:
+        raise ValueError(f'unknown stand-in variant {name!r}; one of {VARIANTS}')
+    PLATFORM_VARIANT = name
+    for module_name in list(sys.modules):
+        if module_name.split('.')[0] in ('lms', 'openedx', 'common', 'edx_rest_framework_extensions'):
+            del sys.modules[module_name]
 
 
 def utcnow():
@@ -146,6 +172,38 @@ def _matches(obj, key, value):
 def record_write(model_name, key, modified):
     """Append a persisted write to ``WRITE_LOG``."""
     WRITE_LOG.append((model_name, key, modified, next(_TICK)))
+
+
+def record_delete(model_name, key):
+    """Append a persisted delete to ``WRITE_LOG`` (as ``<model_name>.delete``)."""
+    WRITE_LOG.append((f'{model_name}.delete', key, utcnow(), next(_TICK)))
+
+
+# --- learners' raw scores (stand-in only: there is no course structure) -------------------------------------------
+
+_RAW_SCORES = {}
+
+
+def set_raw_score(user_id, usage_key, earned, possible):
+    """A learner's current points on a subsection, picked up by the next grade computation."""
+    _RAW_SCORES[(user_id, str(usage_key))] = (float(earned), float(possible))
+
+
+def raw_score(user_id, usage_key):
+    """``(earned, possible)`` set by ``set_raw_score``, or None."""
+    return _RAW_SCORES.get((user_id, str(usage_key)))
+
+
+def raw_scored_subsections(user_id, course_key):
+    """The subsections (as strings) of ``course_key`` that have a raw score for ``user_id``."""
+    from opaque_keys.edx.keys import UsageKey  # pylint: disable=import-outside-toplevel
+    return [usage for (uid, usage) in _RAW_SCORES
+            if uid == user_id and str(UsageKey.from_string(usage).course_key) == str(course_key)]
+
+
+@register_reset
+def _reset_raw_scores():
+    _RAW_SCORES.clear()
 
 
 # --- celery ------------------------------------------------------------------------------------------------------

@@ -6,19 +6,23 @@ Examples::
     ./manage.py lms sync_course_schedules --dry-run
     ./manage.py lms sync_course_schedules --courses course-v1:edX+DemoX+Demo_Course
     ./manage.py lms sync_course_schedules --failed
+    ./manage.py lms sync_course_schedules --courses course-v1:edX+DemoX+Demo_Course --force
 
 A course seen for the first time is recorded as a baseline; an end date that differs from the stored one is
-recorded as an end-date change (tracking event, audit row, log line), exactly as a Studio publish would.
+recorded as an end-date change (tracking event, audit row, log line), exactly as a Studio publish would. A stored
+schedule stamped later than now (from a Studio with a fast clock) is kept unless ``--force`` replaces it; a dry run
+takes the same decisions and writes nothing.
 """
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from openedx_grade_freeze.dates import as_utc, isoformat
+from openedx_grade_freeze.dates import isoformat
 from openedx_grade_freeze.exceptions import InvalidCourseKeyError
 from openedx_grade_freeze.keys import to_course_key
-from openedx_grade_freeze.models import CourseSchedule, FailedScheduleEvent
+from openedx_grade_freeze.models import FailedScheduleEvent
 from openedx_grade_freeze.platform import course_overviews, modules
-from openedx_grade_freeze.schedules import apply_snapshot, snapshot_from_platform
+from openedx_grade_freeze.schedule_sync import sync_from_overview
+from openedx_grade_freeze.schedules import OUTCOME_END_CHANGED, OUTCOME_NEW, OUTCOME_OUT_OF_DATE, OUTCOME_UNCHANGED
 
 
 class Command(BaseCommand):
@@ -32,6 +36,10 @@ class Command(BaseCommand):
             "--failed", action="store_true",
             help="Only the courses whose schedule events could not be applied (see FailedScheduleEvent in admin).",
         )
+        parser.add_argument(
+            "--force", action="store_true",
+            help="Replace each stored schedule from CourseOverview whatever its event time (audited as forced).",
+        )
         parser.add_argument("--dry-run", action="store_true", help="Say what would change; write nothing.")
 
     def handle(self, *args, **options):
@@ -40,15 +48,21 @@ class Command(BaseCommand):
                 "sync_course_schedules reads edx-platform's CourseOverview, which is not importable here: "
                 "run it with the LMS or Studio manage.py."
             )
+        self._skipped = []
         course_keys = self._course_keys(options)
         overviews = self._overviews(course_keys)
         total = len(overviews)
-        counts = {"new": 0, "end changed": 0, "unchanged": 0, "not found": 0, "unreadable": 0}
+        counts = {
+            OUTCOME_NEW: 0, OUTCOME_END_CHANGED: 0, OUTCOME_UNCHANGED: 0, OUTCOME_OUT_OF_DATE: 0, "not found": 0,
+            "unreadable": 0, "skipped": len(self._skipped),
+        }
         dry_run = options["dry_run"]
         for index, (course_key, overview, error) in enumerate(overviews, start=1):
-            outcome = "unreadable" if error is not None else self._sync_one(course_key, overview, dry_run)
+            if error is not None:
+                outcome, detail = "unreadable", f" ({error})"
+            else:
+                outcome, detail = self._sync_one(overview, options["force"], dry_run)
             counts[outcome] += 1
-            detail = f" ({error})" if error is not None else ""
             self.stdout.write(f"[{index}/{total}] {course_key}: {'would be ' if dry_run else ''}{outcome}{detail}")
         if options["failed"] and not dry_run:
             synced = [str(key) for key, overview, _ in overviews if overview is not None]
@@ -57,10 +71,16 @@ class Command(BaseCommand):
             )
         summary = ", ".join(f"{count} {name}" for name, count in counts.items())
         self.stdout.write(self.style.SUCCESS(f"{'Dry run: ' if dry_run else ''}{total} courses: {summary}."))
-        if counts["not found"] or counts["unreadable"]:
+        if counts[OUTCOME_OUT_OF_DATE]:
+            self.stdout.write(
+                f"{counts[OUTCOME_OUT_OF_DATE]} stored schedule(s) are stamped later than CourseOverview's: run again "
+                "with --force to replace them."
+            )
+        if counts["not found"] or counts["unreadable"] or counts["skipped"]:
+            skipped = f"; {counts['skipped']} failed event(s) name no valid course" if counts["skipped"] else ""
             raise CommandError(
                 f"{counts['not found']} course(s) have no CourseOverview and {counts['unreadable']} could not be "
-                "read; see the lines above."
+                f"read{skipped}; see the lines above."
             )
 
     def _course_keys(self, options):
@@ -68,11 +88,19 @@ class Command(BaseCommand):
         if options["courses"] and options["failed"]:
             raise CommandError("Use either --courses or --failed, not both.")
         if options["failed"]:
-            keys = FailedScheduleEvent.objects.filter(resolved__isnull=True).values_list("course_key", flat=True)
-            raw = sorted({key for key in keys if key})
-            if not raw:
+            rows = FailedScheduleEvent.objects.filter(resolved__isnull=True).values_list("pk", "course_key")
+            if not rows:
                 self.stdout.write("No unresolved failed schedule events.")
                 return []
+            # One bad row must not stop the repair of every other course: it is reported and skipped.
+            keys = {}
+            for pk, raw_key in rows:
+                try:
+                    keys.setdefault(str(to_course_key(raw_key)), to_course_key(raw_key))
+                except InvalidCourseKeyError:
+                    self._skipped.append(pk)
+                    self.stdout.write(f"Failed event #{pk}: skipped, {raw_key!r} is not a course key.")
+            return [keys[key] for key in sorted(keys)]
         else:
             raw = options["courses"]
         if raw is None:
@@ -85,20 +113,13 @@ class Command(BaseCommand):
     def _overviews(self, course_keys):
         return list(course_overviews.iter_course_overviews(course_keys))
 
-    def _sync_one(self, course_key, overview, dry_run):
+    def _sync_one(self, overview, force, dry_run):
         if overview is None:
-            return "not found"
-        stored = CourseSchedule.objects.filter(course_key=course_key).first()
-        if dry_run:
-            if stored is None:
-                return "new"
-            return "unchanged" if as_utc(stored.end) == as_utc(overview.end) else "end changed"
-        # Not inside a transaction of our own: apply_snapshot retries a lock conflict with a simultaneous publish
-        # only when it owns the transaction.
-        change = apply_snapshot(snapshot_from_platform(overview))
-        if stored is None:
-            return "new"
-        if change is not None:
-            self.stdout.write(f"    end {isoformat(change.previous_end)} -> {isoformat(change.new_end)}")
-            return "end changed"
-        return "unchanged"
+            return "not found", ""
+        outcome = sync_from_overview(overview, force=force, dry_run=dry_run)
+        detail = ""
+        if outcome.change is not None:
+            detail = f" (end {isoformat(outcome.change.previous_end)} -> {isoformat(outcome.change.new_end)})"
+        elif outcome.detail:
+            detail = f" ({outcome.detail})"
+        return outcome.status, detail

@@ -1,5 +1,8 @@
 """
-Stand-in for ``lms.djangoapps.grades.api`` (the override functions and the re-exports the stand-ins use).
+Stand-in for ``lms.djangoapps.grades.api`` (read at ``e57a655d77b6…``): the override functions and the
+re-exports the stand-ins use (upstream re-exports all of ``models_api`` with ``import *``, so
+``clear_user_course_grades`` too). ``undo_override_subsection_grade`` deletes the override (logged in
+``WRITE_LOG``), then sends ``SUBSECTION_OVERRIDE_CHANGED`` with ``score_deleted=True``.
 
 ``override_subsection_grade`` stores the override (creating a subsection grade row if needed) and sends
 ``SUBSECTION_OVERRIDE_CHANGED``, whose receiver queues ``recalculate_subsection_grade_v3``. Upstream does NOT check
@@ -8,11 +11,13 @@ Stand-in for ``lms.djangoapps.grades.api`` (the override functions and the re-ex
 from opaque_keys.edx.keys import CourseKey, UsageKey
 
 from lms.djangoapps.grades import constants
+from lms.djangoapps.grades.config.waffle import is_writable_gradebook_enabled  # pylint: disable=unused-import
 from lms.djangoapps.grades.course_grade_factory import CourseGradeFactory  # pylint: disable=unused-import
 from lms.djangoapps.grades.models import PersistentSubsectionGrade
 from lms.djangoapps.grades.models_api import (  # pylint: disable=unused-import
     _get_key,
     clear_prefetched_course_and_subsection_grades,
+    clear_user_course_grades,
     get_recently_modified_grades,
     get_subsection_grade,
     get_subsection_grade_override,

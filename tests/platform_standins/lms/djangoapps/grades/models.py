@@ -2,14 +2,19 @@
 Stand-in for ``lms.djangoapps.grades.models``: plain in-memory classes, not Django models.
 
 Each class keeps a class-level ``_store`` dict, sets ``created``/``modified`` like ``TimeStampedModel`` on every
-write, logs each write to ``standin_support.WRITE_LOG`` and has a ``reset()`` classmethod. The public
-classmethods keep upstream's names and signatures. Differences from upstream:
+write, logs each write and delete to ``standin_support.WRITE_LOG`` and has a ``reset()`` classmethod. The public
+classmethods keep upstream's names and signatures (``openedx/openedx-platform`` at ``130f7d470598…``; with
+``standin_support.PLATFORM_VARIANT == "pr38862"``, PR #38862's ``update_or_create_grade``/``bulk_create_grades``
+as stored at ``3b7eee77d13c…``). Differences from upstream:
 
-* no tracking events (``edx.grades.*``) and no request caches (``prefetch``/``clear_prefetched_data`` are no-ops);
-* ``visible_blocks`` is accepted and reduced to a ``visible_blocks_id`` string, no ``VisibleBlocks`` rows;
+* no tracking events (``edx.grades.*``), no ``VisibleBlocks`` rows (``visible_blocks`` becomes a
+  ``visible_blocks_id`` hash) and no ``PERSISTENT_SUBSECTION_GRADE_CHANGED`` event in the PR variant;
+* of the request caches only ``PersistentCourseGrade``'s is kept (``prefetch``/``read``/``clear_prefetched_data``):
+  a per-process dict holding copies, so a read after a write that bypassed it is stale, as upstream;
 * ``PersistentCourseGrade.update_or_create`` sends the real openedx-event ``PERSISTENT_GRADE_SUMMARY_CHANGED``
   only when Django settings are configured (``send_event`` needs them).
 """
+import copy
 from hashlib import sha1
 
 from opaque_keys.edx.keys import CourseKey, UsageKey
@@ -18,7 +23,18 @@ from lms.djangoapps.grades.signals.signals import (
     COURSE_GRADE_PASSED_FIRST_TIME,
     COURSE_GRADE_PASSED_UPDATE_IN_LEARNER_PATHWAY,
 )
-from standin_support import InMemoryManager, django_settings_configured, record_write, register_reset, utcnow
+import standin_support
+from standin_support import (
+    InMemoryManager,
+    django_settings_configured,
+    record_delete,
+    record_write,
+    register_reset,
+    utcnow,
+)
+
+#: Which signatures this module was imported with (``standin_support.PLATFORM_VARIANT`` at import time).
+PLATFORM_VARIANT = standin_support.PLATFORM_VARIANT
 
 
 class _InMemoryModel:
@@ -54,6 +70,7 @@ class _InMemoryModel:
         store = type(self)._store
         for key in [key for key, value in store.items() if value is self]:
             del store[key]
+            record_delete(type(self).__name__, key)
 
 
 class PersistentSubsectionGrade(_InMemoryModel):
@@ -98,8 +115,7 @@ class PersistentSubsectionGrade(_InMemoryModel):
         return grades
 
     @classmethod
-    def update_or_create_grade(cls, **params):
-        """Create or update the grade of ``params['user_id']`` on ``params['usage_key']``; returns it."""
+    def _update_or_create_grade(cls, params):
         cls._prepare_params(params)
         first_attempted = params.pop('first_attempted')
         user_id = params.pop('user_id')
@@ -115,8 +131,7 @@ class PersistentSubsectionGrade(_InMemoryModel):
         return grade
 
     @classmethod
-    def bulk_create_grades(cls, grade_params_iter, user_id, course_key):
-        """Create the grades in ``grade_params_iter`` (dicts of ``update_or_create_grade`` params); returns them."""
+    def _bulk_create_grades(cls, grade_params_iter, user_id):
         if not grade_params_iter:
             return None
         grades = []
@@ -127,6 +142,50 @@ class PersistentSubsectionGrade(_InMemoryModel):
             grade.override = PersistentSubsectionGradeOverride.get_override(user_id, grade.usage_key)
             grades.append(grade)
         return grades
+
+    if PLATFORM_VARIANT == 'pr38862':
+        @classmethod
+        def update_or_create_grade(cls, grading_policy_hash=None, **params):
+            """Create or update the grade of ``params['user_id']`` on ``params['usage_key']``; returns it.
+
+            The PR sends ``grading_policy_hash`` in its new event; the stand-in keeps it on the returned grade.
+            """
+            grade = cls._update_or_create_grade(params)
+            grade.event_grading_policy_hash = grading_policy_hash
+            return grade
+
+        @classmethod
+        def bulk_create_grades(cls, grade_params_iter, user_id, course_key, grading_policy_hash=None):  # pylint: disable=unused-argument
+            """Create the grades in ``grade_params_iter`` (dicts of ``update_or_create_grade`` params)."""
+            grades = cls._bulk_create_grades(grade_params_iter, user_id)
+            for grade in grades or ():
+                grade.event_grading_policy_hash = grading_policy_hash
+            return grades
+    else:
+        @classmethod
+        def update_or_create_grade(cls, **params):
+            """Create or update the grade of ``params['user_id']`` on ``params['usage_key']``; returns it."""
+            return cls._update_or_create_grade(params)
+
+        @classmethod
+        def bulk_create_grades(cls, grade_params_iter, user_id, course_key):  # pylint: disable=unused-argument
+            """Create the grades in ``grade_params_iter`` (dicts of ``update_or_create_grade`` params)."""
+            return cls._bulk_create_grades(grade_params_iter, user_id)
+
+    @classmethod
+    def delete_subsection_grades_for_learner(cls, user_id, course_key):
+        """Delete the learner's subsection grades in the course and their overrides; returns how many rows went."""
+        grades = [grade for grade in cls._store.values()
+                  if grade.user_id == user_id and str(grade.course_id) == str(course_key)]
+        deleted = 0
+        for grade in grades:
+            override = PersistentSubsectionGradeOverride.get_override(user_id, grade.usage_key)
+            if override is not None:  # on_delete=CASCADE
+                override.delete()
+                deleted += 1
+            grade.delete()
+            deleted += 1
+        return deleted
 
     @classmethod
     def _prepare_params(cls, params):
@@ -164,13 +223,31 @@ class PersistentCourseGrade(_InMemoryModel):
     def save(self):
         self._touch((self.user_id, str(self.course_id)))
 
+    _CACHE_NAMESPACE = 'grades.models.PersistentCourseGrade'
+    #: Stand-in for the request cache: {course id string: {user_id: grade copy}}; cleared by ``reset_all()``.
+    _prefetched = {}
+
     @classmethod
     def read(cls, user_id, course_id):
-        """Return the stored grade; raises ``PersistentCourseGrade.DoesNotExist``."""
+        """The prefetched grade when the course was prefetched, else the stored one; raises ``DoesNotExist``."""
+        prefetched = cls._prefetched.get(str(course_id))
+        if prefetched is not None:
+            try:
+                return prefetched[user_id]
+            except KeyError:
+                raise cls.DoesNotExist(f'{user_id} {course_id} (not prefetched)')  # pylint: disable=raise-missing-from
         try:
             return cls._store[(user_id, str(course_id))]
         except KeyError:
             raise cls.DoesNotExist(f'{user_id} {course_id}')  # pylint: disable=raise-missing-from
+
+    @classmethod
+    def delete_course_grade_for_learner(cls, course_id, user_id):
+        """Delete the learner's course grade (if any) and drop it from the request cache."""
+        grade = cls._store.get((user_id, str(course_id)))
+        if grade is not None:
+            grade.delete()
+        cls._prefetched.get(str(course_id), {}).pop(user_id, None)
 
     @classmethod
     def update_or_create(cls, user_id, course_id, **kwargs):
@@ -189,6 +266,9 @@ class PersistentCourseGrade(_InMemoryModel):
             grade.passed_timestamp = utcnow()
             grade.save()
             COURSE_GRADE_PASSED_UPDATE_IN_LEARNER_PATHWAY.send(sender=None, user_id=user_id, course_id=course_id)
+        course_cache = cls._prefetched.get(str(course_id))
+        if course_cache is not None:
+            course_cache[user_id] = copy.copy(grade)
         cls._emit_openedx_persistent_grade_summary_changed_event(course_id, user_id, grade)
         return grade
 
@@ -214,11 +294,22 @@ class PersistentCourseGrade(_InMemoryModel):
 
     @classmethod
     def prefetch(cls, course_id, users):
-        """No-op in the stand-in (no request cache)."""
+        """Cache copies of the given users' grades in the course (as they are now)."""
+        user_ids = {user.id for user in users}
+        cls._prefetched[str(course_id)] = {
+            grade.user_id: copy.copy(grade) for grade in cls._store.values()
+            if grade.user_id in user_ids and str(grade.course_id) == str(course_id)
+        }
 
     @classmethod
     def clear_prefetched_data(cls, course_key):
-        """No-op in the stand-in (no request cache)."""
+        """Forget the prefetched grades of the course."""
+        cls._prefetched.pop(str(course_key), None)
+
+    @classmethod
+    def reset(cls):
+        super().reset()
+        cls._prefetched.clear()
 
 
 class PersistentSubsectionGradeOverride(_InMemoryModel):

@@ -1,8 +1,11 @@
 """
-Stand-in for ``lms.djangoapps.grades.models_api``: the functions ``api.override_subsection_grade`` uses, and
-``get_recently_modified_grades`` (read at ``e57a655d77b6…``; a sorted list here, a QuerySet upstream).
+Stand-in for ``lms.djangoapps.grades.models_api`` (read at ``e57a655d77b6…``): the functions
+``api.override_subsection_grade`` uses, ``get_recently_modified_grades`` (a sorted list here, a QuerySet
+upstream) and ``clear_user_course_grades`` (no transaction here).
 """
 from opaque_keys.edx.keys import CourseKey, UsageKey
+
+import standin_support
 
 from lms.djangoapps.grades.models import PersistentCourseGrade as _PersistentCourseGrade
 from lms.djangoapps.grades.models import PersistentSubsectionGrade as _PersistentSubsectionGrade
@@ -55,3 +58,13 @@ def get_subsection_grade_override(user_id, course_key_or_id, usage_key_or_id):
     usage_key = _get_key(usage_key_or_id, UsageKey)
     _ = get_subsection_grade(user_id, course_key_or_id, usage_key_or_id)
     return _PersistentSubsectionGradeOverride.get_override(user_id, usage_key)
+
+
+def clear_user_course_grades(user_id, course_key):
+    """Delete the learner's subsection grades (with their overrides), then their course grade."""
+    if standin_support.PLATFORM_VARIANT == 'filter-patch':  # the upstream patch: refused -> nothing deleted
+        from .persistence_filter import grade_persistence_refused  # pylint: disable=import-outside-toplevel
+        if grade_persistence_refused(course_key, user_id, 'models_api.clear_user_course_grades', 'delete'):
+            return
+    _PersistentSubsectionGrade.delete_subsection_grades_for_learner(user_id, course_key)
+    _PersistentCourseGrade.delete_course_grade_for_learner(course_key, user_id)

@@ -1,8 +1,10 @@
 """
 Stand-in for ``lms.djangoapps.grades.services`` (``GradesService``, the XBlock ``grades`` service).
 
-Every method delegates to ``lms.djangoapps.grades.api`` (looked up on the module at call time), as upstream; it
-does not check ``are_grades_frozen`` itself.
+Read from ``openedx/edx-platform`` at ``d0579ea26bf9…`` (not in the ``openedx-platform`` index). Every method
+delegates to ``lms.djangoapps.grades.api`` (looked up on the module at call time), as upstream; it does not check
+``are_grades_frozen`` itself. edx-proctoring calls ``override_subsection_grade`` on a rejected review, then
+``CertificateService.invalidate_certificate`` (upstream: ``certificates.api.invalidate_certificate``).
 """
 from . import api
 

@@ -8,22 +8,23 @@ Tasks run eagerly through ``standin_support.standin_task``. Differences from ups
 * enrollments and users come from ``standin_support`` (``enroll``/``register_user``), not the database;
 * ``_recalculate_subsection_grade`` skips ``_has_db_updated_with_new_score`` (no race to guard against in process);
 * ``_update_subsection_grades`` has no block structure: it treats ``scored_block_usage_key`` as the subsection
-  and re-stores that learner's row, taking the raw score from ``set_raw_score`` (stand-in only) when one was set,
-  then sends ``SUBSECTION_SCORE_CHANGED`` (whose stand-in receiver updates the course grade, as upstream).
+  and updates it through ``SubsectionGradeFactory.update`` (points from ``set_raw_score``, stand-in only), then
+  sends ``SUBSECTION_SCORE_CHANGED`` (whose stand-in receiver updates the course grade, as upstream).
 """
+import types
 from logging import getLogger
 
 from opaque_keys.edx.keys import CourseKey, UsageKey
 from opaque_keys.edx.locator import CourseLocator
 
 from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
-from standin_support import enrolled_users, get_user, register_reset, setting, standin_task, utcnow
+from standin_support import enrolled_users, get_user, set_raw_score, setting, standin_task  # pylint: disable=unused-import
 
 from .config.waffle import DISABLE_REGRADE_ON_POLICY_CHANGE
 from .course_grade_factory import CourseGradeFactory
 from .grade_utils import are_grades_frozen
-from .models import PersistentSubsectionGrade
 from .signals.signals import SUBSECTION_SCORE_CHANGED
+from .subsection_grade_factory import SubsectionGradeFactory
 
 log = getLogger(__name__)
 
@@ -31,19 +32,6 @@ COURSE_GRADE_TIMEOUT_SECONDS = 1200
 RECALCULATE_GRADE_DELAY_SECONDS = 2
 RETRY_DELAY_SECONDS = 40
 SUBSECTION_GRADE_TIMEOUT_SECONDS = 300
-
-_RAW_SCORES = {}
-
-
-def set_raw_score(user_id, usage_key, earned, possible):
-    """Stand-in only: the learner's current points on a subsection, picked up by the next recalculation."""
-    _RAW_SCORES[(user_id, str(usage_key))] = (float(earned), float(possible))
-
-
-@register_reset
-def _reset_raw_scores():
-    _RAW_SCORES.clear()
-
 
 @standin_task
 def compute_all_grades_for_course(**kwargs):
@@ -138,39 +126,18 @@ def _recalculate_subsection_grade(self, **kwargs):
 
 
 def _update_subsection_grades(
-        course_key, scored_block_usage_key, only_if_higher, user_id, score_deleted, force_update_subsections=False  # pylint: disable=unused-argument
+        course_key, scored_block_usage_key, only_if_higher, user_id, score_deleted, force_update_subsections=False
 ):
-    """Re-store the learner's subsection grade and signal the change (stand-in: one subsection, no blocks)."""
+    """Update the learner's subsection grade and signal the change (stand-in: one subsection, no blocks)."""
     student = get_user(user_id)
-    try:
-        existing = PersistentSubsectionGrade.read_grade(user_id, scored_block_usage_key)
-        earned, possible = existing.earned_graded, existing.possible_graded
-        first_attempted = existing.first_attempted
-    except PersistentSubsectionGrade.DoesNotExist:
-        earned, possible, first_attempted = 0.0, 0.0, None
-    if (user_id, str(scored_block_usage_key)) in _RAW_SCORES:
-        new_earned, possible = _RAW_SCORES[(user_id, str(scored_block_usage_key))]
-        if not (only_if_higher and new_earned < earned):
-            earned = new_earned
-        first_attempted = first_attempted or utcnow()
-    if score_deleted:
-        earned = 0.0
-    subsection_grade = PersistentSubsectionGrade.update_or_create_grade(
-        user_id=user_id,
-        usage_key=scored_block_usage_key,
-        course_version='',
-        subtree_edited_timestamp=None,
-        earned_all=earned,
-        possible_all=possible,
-        earned_graded=earned,
-        possible_graded=possible,
-        visible_blocks=[],
-        first_attempted=first_attempted,
-    )
     try:
         course = CourseOverview.get_from_id(course_key)
     except CourseOverview.DoesNotExist:
-        course = None
+        course = types.SimpleNamespace(id=course_key, end=None)
+    subsection_grade_factory = SubsectionGradeFactory(student, course=course)
+    subsection_grade = subsection_grade_factory.update(
+        scored_block_usage_key, only_if_higher, score_deleted, force_update_subsections,
+    )
     SUBSECTION_SCORE_CHANGED.send(
         sender=None, course=course, course_structure=None, user=student, subsection_grade=subsection_grade,
     )

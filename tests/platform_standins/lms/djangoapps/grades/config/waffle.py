@@ -38,5 +38,15 @@ ENFORCE_FREEZE_GRADE_AFTER_COURSE_END = StandinCourseWaffleFlag('grades.enforce_
 # Upstream a WaffleSwitch ("grades.disable_regrade_on_policy_change"), off by default.
 DISABLE_REGRADE_ON_POLICY_CHANGE = StandinCourseWaffleFlag('grades.disable_regrade_on_policy_change', False)
 
+# Upstream the course flag "grades.writable_gradebook" (plus the WRITABLE_GRADEBOOK_URL setting); on here.
+WRITABLE_GRADEBOOK = StandinCourseWaffleFlag('grades.writable_gradebook', True)
+
+
+def is_writable_gradebook_enabled(course_key):
+    """Whether the writable gradebook is on for the course."""
+    return WRITABLE_GRADEBOOK.is_enabled(course_key)
+
+
+register_reset(WRITABLE_GRADEBOOK.reset)
 register_reset(ENFORCE_FREEZE_GRADE_AFTER_COURSE_END.reset)
 register_reset(DISABLE_REGRADE_ON_POLICY_CHANGE.reset)

@@ -1,53 +1,57 @@
 """
-Stand-in for ``lms.djangoapps.grades.rest_api.v1.gradebook_views`` (only the pieces that use ``are_grades_frozen``).
+Stand-in for ``lms.djangoapps.grades.rest_api.v1.gradebook_views`` (only the pieces that use ``are_grades_frozen``;
+read at ``22eb254bbc0a…``).
 
 Upstream imports ``are_grades_frozen`` BY NAME (``from lms.djangoapps.grades.grade_utils import are_grades_frozen``).
-No DRF here: views take any ``request`` with ``.user`` and ``.data``, errors are raised as ``StandinAPIError``
-(upstream: ``self.api_error(...)`` raising a DRF error response), answers are ``StandinResponse``. The
-access-check decorators (``course_author_access_required``, ``verify_writable_gradebook_enabled``,
-``verify_course_exists``) are left out, so ``get``/``post`` take the parsed ``course_key`` directly.
+As upstream, a frozen bulk update raises ``self.api_error(...)``: a ``DeveloperErrorResponseException`` (NOT a DRF
+``APIException``) carrying a DRF ``Response`` with status 403 and ``error_code='grades_frozen'``; answers are DRF
+``Response`` objects. The views are plain classes (no ``APIView`` dispatch): they take any ``request`` with
+``.user`` and ``.data``, and the access-check decorators are left out, so ``get``/``post`` take the parsed
+``course_key`` directly. Stand-in only: ``StandinAPIError``, the exception class ``api_error`` returns, a
+``DeveloperErrorResponseException`` that also exposes ``status_code`` and ``error_code``.
 """
 import logging
 from collections import namedtuple
-from dataclasses import dataclass, field
 
 from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import UsageKey
+from rest_framework import status
+from rest_framework.response import Response
 
+from common.djangoapps.student.auth import has_course_author_access
 from lms.djangoapps.grades.api import constants as grades_constants
 from lms.djangoapps.grades.grade_utils import are_grades_frozen
 from lms.djangoapps.grades.models import PersistentSubsectionGrade, PersistentSubsectionGradeOverride
 from lms.djangoapps.grades.tasks import recalculate_subsection_grade_v3
 from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
+from openedx.core.lib.api.view_utils import DeveloperErrorResponseException, DeveloperErrorViewMixin
 from standin_support import User, enrolled_users
 
 log = logging.getLogger(__name__)
 
-HTTP_202_ACCEPTED = 202
-HTTP_403_FORBIDDEN = 403
-HTTP_422_UNPROCESSABLE_ENTITY = 422
+
+class StandinAPIError(DeveloperErrorResponseException):
+    """Stand-in only: upstream's exception, with the response's status and error code at hand."""
+
+    @property
+    def status_code(self):
+        return self.response.status_code
+
+    @property
+    def error_code(self):
+        return self.response.data.get('error_code')
+
+    @property
+    def developer_message(self):
+        return self.response.data.get('developer_message')
 
 
-class StandinAPIError(Exception):
-    """What ``DeveloperErrorViewMixin.api_error`` raises upstream."""
-
-    def __init__(self, status_code, developer_message, error_code):
-        super().__init__(developer_message)
-        self.status_code = status_code
-        self.developer_message = developer_message
-        self.error_code = error_code
+def _has_ccx_gradebook_access(user, course_key):
+    """Whether ``user`` may manage the gradebook of a custom course (stand-in: as for any course)."""
+    return has_course_author_access(user, course_key)
 
 
-@dataclass
-class StandinResponse:
-    """A DRF ``Response`` look-alike."""
-
-    data: object = None
-    status: int = 200
-    headers: dict = field(default_factory=dict)
-
-
-class CourseGradingView:
+class CourseGradingView(DeveloperErrorViewMixin):
     """``GET /api/grades/v1/gradebook/{course_id}/grading-info``; tells the Gradebook MFE whether grades are frozen."""
 
     def get(self, request, course_key):  # pylint: disable=unused-argument
@@ -60,24 +64,24 @@ class CourseGradingView:
             'grades_frozen': are_grades_frozen(course_key),
             'can_see_bulk_management': False,
         }
-        return StandinResponse(results)
+        return Response(results)
 
 
 GradebookUpdateResponseItem = namedtuple('GradebookUpdateResponseItem', ['user_id', 'usage_id', 'success', 'reason'])
 
 
-class GradebookBulkUpdateView:
+class GradebookBulkUpdateView(DeveloperErrorViewMixin):
     """``POST /api/grades/v1/gradebook/{course_id}/bulk-update``: store subsection overrides, then recalculate."""
 
-    @staticmethod
-    def api_error(status_code, developer_message, error_code):
-        return StandinAPIError(status_code, developer_message, error_code)
+    @classmethod
+    def api_error(cls, status_code, developer_message, error_code=None):
+        return StandinAPIError(super().api_error(status_code, developer_message, error_code).response)
 
     def post(self, request, course_key):
         """Refuse with 403 ``grades_frozen`` once grades are frozen; otherwise override each requested grade."""
         if are_grades_frozen(course_key):
             raise self.api_error(
-                status_code=HTTP_403_FORBIDDEN,
+                status_code=status.HTTP_403_FORBIDDEN,
                 developer_message='Grades are frozen for this course.',
                 error_code='grades_frozen',
             )
@@ -100,10 +104,10 @@ class GradebookBulkUpdateView:
                 subsection_grade_model = _create_subsection_grade(user.id, course_key, usage_key)
             self._create_override(request.user, subsection_grade_model, **user_data['grade'])
             result.append(GradebookUpdateResponseItem(user.id, str(usage_key), True, None))
-        status_code = HTTP_422_UNPROCESSABLE_ENTITY
+        status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
         if all(item.success for item in result):
-            status_code = HTTP_202_ACCEPTED
-        return StandinResponse([item._asdict() for item in result], status=status_code)
+            status_code = status.HTTP_202_ACCEPTED
+        return Response([item._asdict() for item in result], status=status_code)
 
     @staticmethod
     def _get_single_user(request, course_key, user_id):  # pylint: disable=unused-argument

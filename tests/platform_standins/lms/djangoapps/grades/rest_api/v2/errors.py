@@ -1,12 +1,32 @@
 """
-Stand-in for ``lms.djangoapps.grades.rest_api.v2.errors`` (``GradesFrozen`` only; upstream is a DRF
-``APIException`` with status 403 and problem type ``grades/grades-frozen``).
+Stand-in for ``lms.djangoapps.grades.rest_api.v2.errors`` (read at ``315bd8bcdea0…``): real DRF exceptions, as
+upstream, registered with the (stand-in) ``register_error_type``.
 """
+from edx_rest_framework_extensions.errors import register_error_type
+from rest_framework.exceptions import NotFound, PermissionDenied
 
 
-class GradesFrozen(Exception):
+class WritableGradebookDisabled(PermissionDenied):
+    """The writable gradebook is off for the course."""
+
+    default_detail = 'The writable gradebook is not enabled for this course.'
+    default_code = 'writable_gradebook_disabled'
+
+
+class GradesFrozen(PermissionDenied):
     """The course's grades are frozen, so they may not change."""
 
-    status_code = 403
-    default_detail = 'The grades of this course are frozen.'
-    default_code = 'grades-frozen'
+    default_detail = 'Grades are frozen for this course.'
+    default_code = 'grades_frozen'
+
+
+class SubsectionUnavailable(NotFound):
+    """The subsection is not available to the learner."""
+
+    default_detail = 'The subsection is not available to this learner.'
+    default_code = 'subsection_unavailable'
+
+
+register_error_type(WritableGradebookDisabled, 'grades/writable-gradebook-disabled', 'Writable Gradebook Disabled')
+register_error_type(GradesFrozen, 'grades/grades-frozen', 'Grades Frozen')
+register_error_type(SubsectionUnavailable, 'grades/subsection-unavailable', 'Subsection Unavailable')

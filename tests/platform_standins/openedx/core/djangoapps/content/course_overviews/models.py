@@ -4,6 +4,11 @@ Stand-in for ``openedx.core.djangoapps.content.course_overviews.models`` (in mem
 Tests create overviews with ``CourseOverview.create(course_id, end=..., ...)`` (stand-in only) and change them
 by setting attributes, e.g. ``overview.end = ...``. ``get_from_id`` and ``get_all_courses`` keep upstream's
 signatures; ``get_all_courses`` returns a list instead of a queryset.
+
+Upstream's ``get_from_id`` is request-cached and, when the overview is missing or outdated, loads the course from
+the modulestore, which can raise (``OSError`` from the content store, for instance). The stand-in's store is its
+cache; ``CourseOverview.fail_loading(course_key, exc)`` (stand-in only) makes ``get_from_id`` raise ``exc`` for
+that course until ``fail_loading(course_key, None)`` or ``reset_all()``.
 """
 from opaque_keys.edx.keys import CourseKey
 
@@ -14,6 +19,7 @@ class CourseOverview:
     """The CourseOverview attributes the grade code and the plugin read."""
 
     _store = {}
+    _load_failures = {}
 
     class DoesNotExist(Exception):
         """No overview for that course."""
@@ -28,6 +34,13 @@ class CourseOverview:
         self.self_paced = self_paced
         self.certificate_available_date = certificate_available_date
         self.certificates_display_behavior = certificates_display_behavior
+        from standin_support import utcnow  # pylint: disable=import-outside-toplevel
+        self.modified = utcnow()  # TimeStampedModel upstream
+
+    def save(self):
+        """As upstream's TimeStampedModel: saving sets ``modified``."""
+        from standin_support import utcnow  # pylint: disable=import-outside-toplevel
+        self.modified = utcnow()
 
     @property
     def pacing(self):
@@ -46,8 +59,24 @@ class CourseOverview:
         return overview
 
     @classmethod
+    def fail_loading(cls, course_id, exc):
+        """Stand-in only: make ``get_from_id(course_id)`` raise ``exc`` (None: load normally again)."""
+        if exc is None:
+            cls._load_failures.pop(str(course_id), None)
+        else:
+            cls._load_failures[str(course_id)] = exc
+
+    @classmethod
+    def course_exists(cls, course_id):
+        """Whether an overview of ``course_id`` exists."""
+        return str(course_id) in cls._store
+
+    @classmethod
     def get_from_id(cls, course_id):
         """Return the overview of ``course_id``; raises ``CourseOverview.DoesNotExist`` (upstream would load it)."""
+        failure = cls._load_failures.get(str(course_id))
+        if failure is not None:
+            raise failure
         try:
             return cls._store[str(course_id)]
         except KeyError:
@@ -65,7 +94,7 @@ class CourseOverview:
             wanted_orgs = {org.lower() for org in orgs}
             overviews = [overview for overview in overviews if overview.org.lower() in wanted_orgs]
         if filter_:
-            overviews = [o for o in overviews if all(getattr(o, k, None) == v for k, v in filter_.items())]
+            overviews = [o for o in overviews if all(_matches(o, k, v) for k, v in filter_.items())]
         if active_only:
             now = utcnow()
             overviews = [o for o in overviews if o.end is None or o.end >= now]
@@ -74,6 +103,18 @@ class CourseOverview:
     @classmethod
     def reset(cls):
         cls._store.clear()
+        cls._load_failures.clear()
+
+
+def _matches(overview, lookup, value):
+    """``filter_`` keyword lookups: exact, or ``__gte``/``__gt`` as QuerySet.filter reads them."""
+    name, _, operator = lookup.partition('__')
+    actual = getattr(overview, name, None)
+    if operator == 'gte':
+        return actual is not None and actual >= value
+    if operator == 'gt':
+        return actual is not None and actual > value
+    return actual == value
 
 
 register_reset(CourseOverview.reset)

@@ -1,0 +1,60 @@
+"""
+Show each course's freeze: end, freeze date, frozen or not and the layer that decided, snapshot, Credentials.
+
+Examples::
+
+    ./manage.py lms grade_freeze_status course-v1:edX+DemoX+Demo_Course
+    ./manage.py lms grade_freeze_status --frozen
+    ./manage.py lms grade_freeze_status --upcoming 14
+
+Counts: learners in the snapshot, frozen with a stored grade, frozen as "no grade" (enrolled, never graded),
+failed (not frozen yet, retried with backoff), frozen grades re-sent to Credentials; then the course's Credentials
+grade deliveries pending and failed.
+"""
+from django.core.management.base import BaseCommand, CommandError
+
+from openedx_grade_freeze.dates import isoformat
+from openedx_grade_freeze.management.commands._snapshot_options import course_key_or_error
+from openedx_grade_freeze.snapshots import status
+
+COLUMNS = (
+    "COURSE", "END", "FREEZE DATE", "FROZEN", "DECIDED BY", "SNAPSHOT", "LEARNERS", "GRADED", "NO GRADE",
+    "FAILED", "RE-SENT", "CREDENTIALS PENDING", "CREDENTIALS FAILED",
+)
+
+
+def _row(course):
+    return (
+        str(course.course_key), isoformat(course.end) or "-", isoformat(course.freeze_date) or "-",
+        "yes" if course.frozen else "no", course.decided_by, course.snapshot, str(course.learners),
+        str(course.frozen_learners), str(course.no_grade), str(course.failed), str(course.resent),
+        str(course.deliveries_pending), str(course.deliveries_failed),
+    )
+
+
+class Command(BaseCommand):
+    """One table row per course."""
+
+    help = __doc__
+
+    def add_arguments(self, parser):
+        parser.add_argument("course_keys", nargs="*", metavar="COURSE_KEY", help="Courses (default: all known).")
+        which = parser.add_mutually_exclusive_group()
+        which.add_argument("--frozen", action="store_true", help="Only courses past their freeze date.")
+        which.add_argument("--upcoming", type=int, metavar="DAYS", help="Only courses freezing in the next DAYS days.")
+
+    def handle(self, *args, **options):
+        if options["upcoming"] is not None and options["upcoming"] < 0:
+            raise CommandError(f"--upcoming must be 0 days or more, not {options['upcoming']}")
+        keys = [course_key_or_error(value) for value in options["course_keys"]]
+        try:
+            courses = status.course_statuses(keys or None, options["frozen"], options["upcoming"])
+        except status.UnknownCourseError as error:
+            raise CommandError(str(error)) from error
+        if not courses:
+            self.stdout.write("No course matches.")
+            return
+        rows = [COLUMNS] + [_row(course) for course in courses]
+        widths = [max(len(row[index]) for row in rows) for index in range(len(COLUMNS))]
+        for row in rows:
+            self.stdout.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())

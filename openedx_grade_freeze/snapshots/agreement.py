@@ -1,0 +1,108 @@
+"""
+Credentials agrees with the snapshot: each frozen grade Credentials does not hold is put in the ledger and re-sent.
+
+See docs/decisions/0012-credentials-agrees-with-the-snapshot.rst.
+"""
+import logging
+from datetime import datetime, timezone
+
+from celery import shared_task
+from django.db import transaction
+from django.db.models import F
+
+from openedx_grade_freeze.credentials import outbox
+from openedx_grade_freeze.credentials.config import forwarding_enabled
+from openedx_grade_freeze.models import (
+    DELIVERY_GRADE,
+    DELIVERY_PENDING,
+    RUN_COMPLETE,
+    CourseGradeRecord,
+    CredentialsDelivery,
+    FreezeRun,
+    FrozenGrade,
+)
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 1000
+
+
+def _same(percent, letter, frozen):
+    return percent == frozen.percent_grade and (letter or "") == frozen.letter_grade
+
+
+def needs_sending(frozen, delivery, record):
+    """Whether Credentials (as last sent, or about to be sent from the ledger) would not hold this frozen grade.
+
+    A learner frozen without a grade is sent 0 only if Credentials holds (or is about to get) a grade for them:
+    no record there already agrees with "no grade".
+    """
+    sent = (delivery.sent_payload or None) if delivery is not None else None
+    pending = delivery is not None and delivery.status == DELIVERY_PENDING
+    ledger_differs = record is not None and not _same(record.percent_grade, record.letter_grade, frozen)
+    if ledger_differs and (pending or sent is None):
+        return True  # the ledger would send something else
+    if sent is not None:
+        return not _same(sent.get("percent_grade"), sent.get("letter_grade"), frozen)
+    if not frozen.has_grade:
+        return False
+    return not (pending and record is not None)  # a pending send of the same grade is on its way
+
+
+def send_frozen_grade(frozen, now=None):
+    """Make the ledger hold this frozen grade and queue its delivery (in the caller's transaction, if any)."""
+    now = now or datetime.now(timezone.utc)
+    with transaction.atomic():
+        # The grade is re-asserted now: the outbox sends only what is newer than what Credentials stored, and
+        # Credentials keeps whatever arrives last.
+        CourseGradeRecord.objects.update_or_create(
+            user_id=frozen.user_id, course_key=frozen.course_key,
+            defaults={
+                "percent_grade": frozen.percent_grade, "letter_grade": frozen.letter_grade, "passed": frozen.passed,
+                "passed_timestamp": frozen.passed_timestamp, "last_modified": now,
+                "source_event_id": f"freeze-run-{frozen.run_id}", "source_event_time": now,
+            },
+        )
+        delivery_id = outbox.mark_pending(outbox.grade_subject(frozen.user_id, frozen.course_key))
+        transaction.on_commit(lambda: outbox.queue_delivery(delivery_id))
+
+
+def agree_with_credentials(run_id):
+    """Re-send every frozen grade of a complete, current run that Credentials does not hold; returns how many."""
+    run = FreezeRun.objects.filter(pk=run_id, status=RUN_COMPLETE, retired="").first()
+    if run is None:
+        return 0
+    if not forwarding_enabled(run.course_key.org):
+        log.info("Freeze run %s: forwarding to Credentials is off for org %s; nothing re-sent.",
+                 run_id, run.course_key.org)
+        return 0
+    resent, after = 0, -1
+    while True:
+        page = list(FrozenGrade.objects.filter(run=run, user_id__gt=after).order_by("user_id")[:PAGE_SIZE])
+        if not page:
+            break
+        user_ids = [frozen.user_id for frozen in page]
+        deliveries = {
+            delivery.user_id: delivery
+            for delivery in CredentialsDelivery.objects.filter(
+                kind=DELIVERY_GRADE, course_key=run.course_key, certificate_type="", user_id__in=user_ids
+            )
+        }
+        records = {
+            record.user_id: record
+            for record in CourseGradeRecord.objects.filter(course_key=run.course_key, user_id__in=user_ids)
+        }
+        for frozen in page:
+            if needs_sending(frozen, deliveries.get(frozen.user_id), records.get(frozen.user_id)):
+                send_frozen_grade(frozen)
+                resent += 1
+        after = page[-1].user_id
+    FreezeRun.objects.filter(pk=run_id).update(resent=F("resent") + resent)
+    log.info("Freeze run %s of %s: %s frozen grades re-sent to Credentials.", run_id, run.course_key, resent)
+    return resent
+
+
+@shared_task(name="openedx_grade_freeze.tasks.agree_with_credentials", ignore_result=True)
+def agree_with_credentials_task(run_id):
+    """Re-send the frozen grades of a completed run that Credentials does not hold."""
+    return agree_with_credentials(int(run_id))

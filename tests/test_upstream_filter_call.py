@@ -1,0 +1,107 @@
+"""
+An edx-platform that runs the grade persistence filter itself (the upstream patch of
+docs/how-tos/propose_the_filter_upstream.rst): the adapter leaves those points alone and the freeze still holds,
+asked once.
+"""
+import logging
+
+import pytest
+from opaque_keys.edx.keys import CourseKey
+
+from openedx_grade_freeze.platform import wiring
+from openedx_grade_freeze.tracking import UPDATE_BLOCKED
+from tests.conftest import events_named
+from tests.test_platform_guards import COURSE, LEARNER, freeze_now, make_course
+
+pytestmark = pytest.mark.django_db
+
+UPSTREAM_POINTS = ["grade_utils.are_grades_frozen", "models_api.clear_user_course_grades"]
+ANNOUNCEMENT = "runs the grade persistence filter itself"
+
+
+@pytest.fixture
+def patched(platform):
+    """The stand-ins carrying the upstream patch's filter call (for the two points they implement it at)."""
+    platform.use_variant("filter-patch")
+    yield platform
+    wiring.deactivate()
+    platform.use_variant("upstream")
+
+
+def test_points_edx_platform_filters_itself_are_not_replaced_and_the_rest_are(patched, caplog):
+    from lms.djangoapps.grades import grade_utils, models_api, tasks
+    caplog.set_level(logging.INFO, logger="openedx_grade_freeze.platform.wiring")
+    upstream_check = grade_utils.are_grades_frozen
+    upstream_clear = models_api.clear_user_course_grades
+
+    assert wiring.activate() is True
+
+    status = wiring.describe()
+    assert status["upstream"] == UPSTREAM_POINTS
+    wired_names = {name for _module, _attribute, name in status["wired"]}
+    assert not any(name.startswith(("are_grades_frozen", "grade_utils.")) for name in wired_names)
+    assert not any(name.startswith(("clear_user_course_grades", "models_api.")) for name in wired_names)
+    assert {"PersistentCourseGrade.update_or_create",
+            "PersistentCourseGrade.delete_course_grade_for_learner"} <= wired_names
+    assert "api.override_subsection_grade" in status["pending"]
+    assert status["problems"] == {}  # tasks' by-name copy of are_grades_frozen is upstream's own: no drift
+    assert grade_utils.are_grades_frozen is upstream_check is tasks.are_grades_frozen
+    assert models_api.clear_user_course_grades is upstream_clear
+    assert [r.getMessage() for r in caplog.records].count(
+        "openedx-grade-freeze: edx-platform runs the grade persistence filter itself at "
+        "grade_utils.are_grades_frozen, models_api.clear_user_course_grades; those functions are not replaced."
+    ) == 1
+
+
+def test_the_freeze_holds_through_upstreams_call_and_a_refusal_is_counted_once(patched, tracking_events):
+    from lms.djangoapps.grades import grade_utils, models, models_api
+    make_course(patched, ended_days_ago=1)
+    wiring.activate()
+    course_key = CourseKey.from_string(COURSE)
+    models.PersistentCourseGrade.update_or_create(LEARNER, course_key, percent_grade=0.8, letter_grade="B",
+                                                 passed=True)
+    assert grade_utils.are_grades_frozen(course_key) is False
+
+    freeze_now()
+    assert models_api.clear_user_course_grades(LEARNER, course_key) is None
+
+    assert models.PersistentCourseGrade.read(LEARNER, course_key).percent_grade == 0.8  # nothing deleted
+    (blocked,) = events_named(tracking_events, UPDATE_BLOCKED)
+    assert blocked["source"] == "models_api.clear_user_course_grades"
+    assert blocked["blocked_count"] == 1
+    assert grade_utils.are_grades_frozen(course_key) is True  # the plugin's answer, through upstream's own call
+
+
+def test_without_the_patch_every_point_is_replaced(platform):
+    from lms.djangoapps.grades import grade_utils
+    original = grade_utils.are_grades_frozen
+
+    wiring.activate()
+
+    assert wiring.describe()["upstream"] == []
+    assert grade_utils.are_grades_frozen.grade_freeze_original is original
+
+
+def test_a_broken_sentinel_module_means_every_point_is_wired(patched, monkeypatch, caplog):
+    import importlib
+    real_import = importlib.import_module
+
+    def failing_import(name, *args, **kwargs):
+        if name == wiring.UPSTREAM_FILTER_MODULE:
+            raise RuntimeError("settings not ready")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(importlib, "import_module", failing_import)
+    wiring.activate()
+    monkeypatch.undo()
+
+    assert wiring.describe()["upstream"] == []
+    assert "could not read lms.djangoapps.grades.persistence_filter" in caplog.text
+    from lms.djangoapps.grades import grade_utils
+    assert getattr(grade_utils.are_grades_frozen, "grade_freeze_source", None) == "grade_utils.are_grades_frozen"
+
+
+def test_deactivating_forgets_what_upstream_filtered(patched):
+    wiring.activate()
+    wiring.deactivate()
+    assert wiring.describe()["upstream"] == []
