@@ -2,6 +2,7 @@
 Forwarding grades to Credentials: real PERSISTENT_GRADE_SUMMARY_CHANGED events, the outbox, and the fake
 Credentials service over HTTP (tasks run eagerly here; tests/integration runs real workers).
 """
+import importlib
 import time
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs
@@ -578,3 +579,23 @@ def test_the_drain_pauses_while_credentials_is_down(forwarding):
     forwarding.set_down(False)
     wait_until_due(*[delivery_of(learner) for learner in learners])
     assert tasks.drain_credentials_deliveries.delay().get() == {"sent": 7}
+
+
+def test_in_the_lms_the_runs_certificate_mode_is_sent(platform, forwarding, settings):
+    settings.GRADE_FREEZE_CREDENTIALS_CERTIFICATES_AVAILABLE_AT_END = ["Org"]
+    settings.GRADE_FREEZE_CREDENTIALS_CERTIFICATE_TYPES = ["verified"]  # only a fallback inside the LMS
+    course_modes = importlib.import_module("common.djangoapps.course_modes.models")
+    course_modes.add_mode(CourseKey.from_string(RUN), "audit")
+    course_modes.add_mode(CourseKey.from_string(RUN), "professional")
+    publish(RUN, end=datetime(2026, 6, 1, tzinfo=UTC), time=at(0))
+    assert forwarding.get_certificate(RUN, "professional")["certificate_available_date"] == datetime(2026, 6, 1,
+                                                                                                      tzinfo=UTC)
+    assert forwarding.get_certificate(RUN, "verified") is None
+
+    other = "course-v1:Org+TwoModes+2026"
+    forwarding.add_course_run(other)
+    course_modes.add_mode(CourseKey.from_string(other), "verified")
+    course_modes.add_mode(CourseKey.from_string(other), "professional")
+    publish(other, end=datetime(2026, 6, 1, tzinfo=UTC), time=at(0))  # two candidates: upstream sends none either
+    assert forwarding.get_certificate(other, "verified") is None
+    assert forwarding.get_certificate(other, "professional") is None
