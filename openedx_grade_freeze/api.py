@@ -1,7 +1,7 @@
 """
 The public Python API of openedx-grade-freeze: other plugins and edx-platform code call only these.
 """
-from openedx_grade_freeze import overrides, policy, schedule_sync, schedules
+from openedx_grade_freeze import overrides, policy, retirement, schedule_sync, schedules
 from openedx_grade_freeze.credentials import ledger
 from openedx_grade_freeze.exceptions import InvalidCourseKeyError, InvalidFreezeConfigurationError
 from openedx_grade_freeze.keys import to_course_key
@@ -70,5 +70,5 @@ def delete_org_override(org, *, reason, user=None):
 
 def retire_learner(user_id, username):
     """Forget a retired learner's username wherever the plugin kept it (user ids and grades stay)."""
-    ledger.forget_username(user_id, username)
-    overrides.forget_username(username)
+    ledger.forget_answers(user_id)
+    retirement.forget_username(user_id, username)

@@ -1,7 +1,6 @@
 """
 Course and org freeze overrides: validation, saving with an audit row, and the ``config_changed`` tracking event.
 """
-import re
 from datetime import datetime
 
 from django.db import transaction
@@ -18,7 +17,6 @@ _UNSET = object()
 
 # A reason is free text that may name people: the tracking event carries at most this much of it.
 TRACKED_REASON_CHARS = 200
-RETIRED_NAME = "[retired learner]"
 
 
 def validate_course_override(course_key, enabled=None, offset_days=None, freeze_date=None, reason=""):
@@ -168,31 +166,3 @@ def _capped_reason(reason):
 
 def _capped(values):
     return None if values is None else dict(values, reason=_capped_reason(values.get("reason")))
-
-
-def forget_username(username):
-    """Replace a retired learner's username wherever an override's reason or its audit mentions it; the row count."""
-    if not username:
-        return 0
-    pattern = re.compile(re.escape(username), re.IGNORECASE)
-    count = 0
-    for model in (CourseFreezeOverride, OrgFreezeOverride):
-        for override in model.objects.filter(reason__icontains=username):
-            override.reason = pattern.sub(RETIRED_NAME, override.reason)
-            override.save(update_fields=["reason"])
-            count += 1
-    for change in FreezeConfigChange.objects.all().iterator():
-        before, after = _scrubbed(change.before, pattern), _scrubbed(change.after, pattern)
-        reason = pattern.sub(RETIRED_NAME, change.reason or "")
-        if (before, after, reason) != (change.before, change.after, change.reason):
-            change.before, change.after, change.reason = before, after, reason
-            change.save(update_fields=["before", "after", "reason"])
-            count += 1
-    return count
-
-
-def _scrubbed(values, pattern):
-    if not isinstance(values, dict):
-        return values
-    return {name: pattern.sub(RETIRED_NAME, value) if isinstance(value, str) else value
-            for name, value in values.items()}

@@ -16,7 +16,12 @@ from edx_django_utils.plugins import connect_plugin_receivers
 
 from openedx_grade_freeze import api
 from openedx_grade_freeze import apps as plugin_apps
-from openedx_grade_freeze.models import CredentialsDelivery, UnrecordedGradeEvent
+from openedx_grade_freeze.models import (
+    CredentialsDelivery,
+    FreezeConfigChange,
+    SnapshotAuditEntry,
+    UnrecordedGradeEvent,
+)
 from openedx_grade_freeze.overrides import TRACKED_REASON_CHARS
 from openedx_grade_freeze.signals import handlers
 from tests.conftest import STANDINS_PATH, events_named
@@ -78,13 +83,25 @@ def test_the_retirement_signal_leaves_no_username_of_the_learner(retirement_sign
     publish(RUN, end=at(60 * 24 * 90), time=at(0))
     api.set_course_override(RUN, offset_days=60, reason=f"Appeal by {USERNAME.lower()}")
     api.set_course_override(RUN, offset_days=90, reason="Second appeal")
+    SnapshotAuditEntry.objects.create(course_key=RUN, action=SnapshotAuditEntry.ACTION_LEARNER_REFROZEN,
+                                      user_id=learner.pk, reason=f"{USERNAME} asked for a regrade",
+                                      after={"note": [f"by {USERNAME}"]})
     assert {model for model, _ in plugin_rows_mentioning(USERNAME)} == {
-        "CredentialsDelivery", "UnrecordedGradeEvent", "FreezeConfigChange", "CourseFreezeOverride",
-    } - {"CourseFreezeOverride"}  # the override's own reason was replaced by the second change
+        "CredentialsDelivery", "UnrecordedGradeEvent", "FreezeConfigChange", "SnapshotAuditEntry",
+    }  # the override's own reason was replaced by the second change
 
     retirement_signals.USER_RETIRE_LMS_CRITICAL.send(sender=None, user=learner)
     assert plugin_rows_mentioning(USERNAME) == []
     assert delivery_of(learner).user_id == learner.pk  # the grade's delivery itself stays, by user id
+    assert SnapshotAuditEntry.objects.get().reason == "[retired learner] asked for a regrade"
+
+
+def test_a_short_username_is_replaced_only_as_a_whole_name(retirement_signals):
+    learner = get_user_model().objects.create(username="al")
+    publish(RUN, end=at(60 * 24 * 90), time=at(0))
+    api.set_course_override(RUN, offset_days=60, reason="Appeal by al, approved by Alice (final)")
+    retirement_signals.USER_RETIRE_LMS_MISC.send(sender=None, user=learner)
+    assert FreezeConfigChange.objects.get().reason == "Appeal by [retired learner], approved by Alice (final)"
 
 
 def test_retire_misc_alone_also_forgets(retirement_signals):

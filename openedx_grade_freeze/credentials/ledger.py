@@ -258,17 +258,12 @@ def _record_drift(change, record, state):
     )
 
 
-def forget_username(user_id, username):
-    """Clear what Credentials' answers or errors kept of a retired learner; the number of rows changed."""
+def forget_answers(user_id):
+    """Clear the answers and errors kept with a retired learner's deliveries (older versions kept usernames)."""
     count = CredentialsDelivery.objects.filter(user_id=user_id).exclude(response_body="", last_error="").update(
         response_body="", last_error="",
     )
-    if username:
-        for kept in UnrecordedGradeEvent.objects.filter(error__icontains=username):
-            kept.error = kept.error.replace(username, "[redacted]")
-            kept.save(update_fields=["error"])
-            count += 1
-    log.info("Retired user %s: cleared %s Credentials forwarding rows.", user_id, count)
+    log.info("Retired user %s: cleared the answers of %s Credentials deliveries.", user_id, count)
     return count
 
 
