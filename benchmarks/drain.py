@@ -77,16 +77,22 @@ def _seed(count):
 
 
 class _QueryCounter:
-    """Counts the database round trips of every connection opened while it is installed."""
+    """Counts the database round trips of every connection opened while it is installed, and their CPU time
+    (with SQLite that is the database engine itself, which runs in this process; MySQL's runs in its server)."""
 
     def __init__(self):
         self.count = 0
+        self.seconds = 0.0
         self.lock = threading.Lock()
 
     def __call__(self, execute, sql, params, many, context):
-        with self.lock:
-            self.count += 1
-        return execute(sql, params, many, context)
+        start = time.thread_time()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            with self.lock:
+                self.count += 1
+                self.seconds += time.thread_time() - start
 
     def install(self):
         from django.db import connection
@@ -180,10 +186,11 @@ def measure():
             f"  upstream's shape (a fresh connection per grade) {upstream:8.1f} grades/s",
             f"  outbox drain ({threads} threads, pooled connections) {drained:8.1f} grades/s",
             f"  ratio {drained / upstream:.2f}x (target >= 2x)",
-            f"  per delivery: {cpu / DELIVERIES * 1000:.2f} ms CPU in all, of which the plugin's own "
-            f"{(cpu - client_timer.seconds) / DELIVERIES * 1000:.2f} ms (target <= 1 ms) and the HTTP client's "
-            f"{client_timer.seconds / DELIVERIES * 1000:.2f} ms; "
-            f"{counter.count / DELIVERIES:.2f} database round trips (target <= 4)",
+            f"  per delivery: {cpu / DELIVERIES * 1000:.2f} ms CPU in all: the plugin's own "
+            f"{(cpu - client_timer.seconds - counter.seconds) / DELIVERIES * 1000:.2f} ms (target <= 1 ms), "
+            f"the HTTP client {client_timer.seconds / DELIVERIES * 1000:.2f} ms, "
+            f"executing its SQL {counter.seconds / DELIVERIES * 1000:.2f} ms (SQLite's engine runs in-process)",
+            f"  database round trips per delivery: {counter.count / DELIVERIES:.2f} (target <= 4)",
         ]
 
 
