@@ -279,3 +279,21 @@ def test_the_status_output_shows_paused_urls_and_waiting_deliveries(forwarding):
     assert "Paused Credentials URLs: none" in out.getvalue()
     assert re.search(r"^  waiting +1 ", out.getvalue(), re.MULTILINE)
     assert re.search(r"^  sent +1 ", out.getvalue(), re.MULTILINE)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_drain_sends_learners_in_parallel_and_each_learners_newest_grade(forwarding, settings, monkeypatch):
+    settings.GRADE_FREEZE_CREDENTIALS_DRAIN_THREADS = 4
+    monkeypatch.setattr(outbox, "queue_delivery", lambda *args, **kwargs: None)  # everything waits for the drain
+    learners = [make_user(f"parallel{i}") for i in range(30)]
+    for learner in learners:
+        for minute in range(3):  # each learner's grade changes three times before the drain runs
+            grade_event(learner, 0.1 * minute + 0.01 * (learner.pk % 10), at(minute))
+    forwarding.set_delay(0.05)
+    assert drain() == {"sent": 30}
+    arrivals = sorted(request.received_at for request in forwarding.requests_to(GRADES_PATH))
+    assert min(b - a for a, b in zip(arrivals, arrivals[1:])) < 0.02  # one sender alone needs 0.05 s a request
+    for learner in learners:
+        assert stored(forwarding, learner)["percent_grade"] == pytest.approx(0.2 + 0.01 * (learner.pk % 10))
+        assert stored(forwarding, learner)["lms_last_updated_at"] == at(2)
+    assert len(forwarding.requests_to(GRADES_PATH)) == 30

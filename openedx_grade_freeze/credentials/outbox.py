@@ -316,8 +316,11 @@ _CHANGED = "changed"
 _LOST = "lost"
 
 
-def _finish(claim, fields, if_changed):
-    """Release the lease with ``fields``, or pending again with ``if_changed`` when the subject changed meanwhile."""
+def _finish(claim, fields, if_changed, follow_up=None):
+    """Release the lease with ``fields``, or pending again with ``if_changed`` when the subject changed meanwhile.
+
+    A delivery to queue again is queued now, or appended to ``follow_up`` for the caller to queue after its commit.
+    """
     now = _now()
     fields = dict(fields, lease_token="", lease_expires_at=None, modified=now)
     mine = CredentialsDelivery.objects.filter(pk=claim.id, lease_token=claim.token)
@@ -326,13 +329,20 @@ def _finish(claim, fields, if_changed):
     changed = {**fields, "next_attempt_at": now, **if_changed, "status": DELIVERY_PENDING}
     changed.pop("sent_last_modified", None)  # the newer change has not been delivered
     if mine.update(**changed):
-        queue_delivery(claim.id, countdown=_countdown(changed["next_attempt_at"], now))
+        _queue_again(claim.id, _countdown(changed["next_attempt_at"], now), follow_up)
         return _CHANGED
-    _lease_lost(claim)
+    _lease_lost(claim, follow_up)
     return _LOST
 
 
-def _lease_lost(claim):
+def _queue_again(delivery_id, countdown, follow_up):
+    if follow_up is None:
+        queue_delivery(delivery_id, countdown=countdown)
+    else:
+        follow_up.append((delivery_id, countdown))
+
+
+def _lease_lost(claim, follow_up=None):
     """Another worker took the delivery over after our lease expired: make sure the newest value is sent again."""
     log.error(
         "Credentials delivery %s outlived its lease of %s s while sending; queueing the newest value again.",
@@ -343,7 +353,32 @@ def _lease_lost(claim):
         status=DELIVERY_PENDING, generation=F("generation") + 1, sent_last_modified=None, next_attempt_at=now,
         modified=now,
     )
-    queue_delivery(claim.id)
+    _queue_again(claim.id, None, follow_up)
+
+
+# A drain sender records its batch's successes together, in one transaction (one commit instead of one each).
+_batch = threading.local()
+
+
+def _record_sent(claim, fields, if_changed):
+    writes = getattr(_batch, "sent", None)
+    if writes is None:
+        _finish(claim, fields, if_changed)
+    else:
+        writes.append((claim, fields, if_changed))
+
+
+def _record_batch_sent():
+    """Write the successes a drain sender kept back, then queue any that changed meanwhile."""
+    writes, _batch.sent = _batch.sent, []
+    if not writes:
+        return
+    follow_up = []
+    with transaction.atomic():
+        for claim, fields, if_changed in writes:
+            _finish(claim, fields, if_changed, follow_up)
+    for delivery_id, countdown in follow_up:
+        queue_delivery(delivery_id, countdown=countdown)
 
 
 def _countdown(when, now):
@@ -394,7 +429,7 @@ def _complete(claim, result, last_modified, payload, base_url):
     if result.outcome == SENT:
         log.info("Credentials delivery %s (%s of user %s in %s) sent.", claim.id, claim.kind, claim.user_id,
                  claim.course_key)
-        _finish(
+        _record_sent(
             claim,
             dict(response, status=DELIVERY_SENT, last_error="", next_attempt_at=None, sent_at=now,
                  sent_last_modified=last_modified, sent_payload=payload, waiting_since=None),
@@ -553,21 +588,28 @@ class _Batches:
 
     def send_all(self):
         """Claim and send batches until none is left or the drain stops."""
-        while True:
-            batch = self.next()
-            if not batch:
-                return
-            claims = _claim_many(batch)
-            with self.lock:
-                self.counts[OUTCOME_BUSY] += len(batch) - len(claims)
-            for index, claim in enumerate(claims):
-                if self.failures.stopped:
-                    _release(claims[index:])
+        _batch.sent = []
+        try:
+            while True:
+                batch = self.next()
+                if not batch:
                     return
-                outcome = _send(claim)
+                claims = _claim_many(batch)
                 with self.lock:
-                    self.counts[outcome] += 1
-                self.failures.add(outcome)
+                    self.counts[OUTCOME_BUSY] += len(batch) - len(claims)
+                try:
+                    for index, claim in enumerate(claims):
+                        if self.failures.stopped:
+                            _release(claims[index:])
+                            return
+                        outcome = _send(claim)
+                        with self.lock:
+                            self.counts[outcome] += 1
+                        self.failures.add(outcome)
+                finally:
+                    _record_batch_sent()
+        finally:
+            _batch.sent = None
 
 
 def _drain_in_order(ids):
