@@ -298,3 +298,13 @@ def test_the_drain_sends_learners_in_parallel_and_each_learners_newest_grade(for
         assert stored(forwarding, learner)["percent_grade"] == pytest.approx(0.2 + 0.01 * (learner.pk % 10))
         assert stored(forwarding, learner)["lms_last_updated_at"] == at(2)
     assert len(forwarding.requests_to(GRADES_PATH)) == 30
+
+
+def test_an_impossible_value_already_in_the_ledger_is_rejected_not_retried(forwarding):
+    learner = make_user("legacy-value")
+    grade_event(learner, 0.5, at(0))
+    CourseGradeRecord.objects.filter(user_id=learner.pk).update(percent_grade=12.5, last_modified=at(1))  # older
+    outbox.mark_pending(outbox.grade_subject(learner.pk, delivery_of(learner).course_key))
+    assert drain() == {"rejected": 1}
+    assert "cannot be sent" in delivery_of(learner).last_error
+    assert len(forwarding.requests_to(GRADES_PATH)) == 1

@@ -273,9 +273,16 @@ def _deliver_grade(claim, resend):
         return held
     if client is None:
         return _record_retry(claim, "Credentials is not configured.", None, None)
-    result = client.send_grade(
-        record.username, claim.course_key, record.letter_grade, record.percent_grade, verified, last_modified
-    )
+    try:
+        result = client.send_grade(
+            record.username, claim.course_key, record.letter_grade, record.percent_grade, verified, last_modified
+        )
+    except (TypeError, ValueError) as error:
+        # A value recorded before values were checked: no later attempt can send it.
+        reason = f"The ledger's grade cannot be sent ({error}); a newer grade replaces it."
+        log.error("Credentials delivery %s of user %s in %s: %s", claim.id, claim.user_id, claim.course_key, reason)
+        _finish(claim, {"status": DELIVERY_REJECTED, "last_error": reason, "next_attempt_at": None}, {})
+        return OUTCOME_REJECTED
     payload = {
         "percent_grade": record.percent_grade,
         "letter_grade": record.letter_grade,
