@@ -1,28 +1,46 @@
 """
 The public Python API of openedx-grade-freeze: other plugins and edx-platform code call only these.
 """
-from openedx_grade_freeze import overrides, policy, retirement, schedule_sync, schedules
+from openedx_grade_freeze import overrides, policy, retirement, schedule_sync, schedules, status
 from openedx_grade_freeze.credentials import ledger
 from openedx_grade_freeze.exceptions import InvalidCourseKeyError, InvalidFreezeConfigurationError
 from openedx_grade_freeze.keys import to_course_key
+from openedx_grade_freeze.platform import course_roles
 from openedx_grade_freeze.policy import FreezeState
 from openedx_grade_freeze.schedules import EndDateChange, ScheduleSnapshot
+from openedx_grade_freeze.status import (
+    CourseFreezeReport,
+    CourseListEntry,
+    RefusedUpdates,
+    SnapshotSummary,
+    UnknownCourseError,
+)
 
 __all__ = [
+    "CourseFreezeReport",
+    "CourseListEntry",
     "EndDateChange",
     "FreezeState",
     "InvalidCourseKeyError",
     "InvalidFreezeConfigurationError",
+    "RefusedUpdates",
     "ScheduleSnapshot",
+    "SnapshotSummary",
+    "UnknownCourseError",
     "are_grades_frozen",
+    "can_read_course_status",
     "delete_course_override",
     "delete_org_override",
+    "get_course_report",
     "get_freeze_state",
+    "list_courses",
+    "with_snapshot_labels",
     "record_course_schedule",
     "replace_course_schedule_from_platform",
     "retire_learner",
     "set_course_override",
     "set_org_override",
+    "to_course_key",
 ]
 
 
@@ -66,6 +84,28 @@ def delete_course_override(course_key, *, reason, user=None):
 def delete_org_override(org, *, reason, user=None):
     """Remove an org's override; returns whether there was one."""
     return overrides.delete_org_override(org, reason=reason, user=user)
+
+
+def get_course_report(course_key, at=None):
+    """A course's freeze state with refused updates and Credentials deliveries; ``UnknownCourseError`` if unknown."""
+    return status.get_course_report(course_key, at=at)
+
+
+def list_courses(frozen=None, upcoming_days=None, org=None):
+    """The courses the plugin knows, as ``CourseListEntry`` items, filtered by state, upcoming window and org."""
+    return status.list_courses(frozen=frozen, upcoming_days=upcoming_days, org=org)
+
+
+def with_snapshot_labels(entries):
+    """``CourseListEntry`` items with their final-grade snapshot label (for one page of ``list_courses``)."""
+    return status.with_snapshot_labels(entries)
+
+
+def can_read_course_status(user, course_key):
+    """Whether ``user`` may see a course's freeze status: global staff, or the course's staff and instructors."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return bool(user.is_staff or course_roles.is_course_team(user, course_key))
 
 
 def retire_learner(user_id, username):

@@ -1,6 +1,7 @@
 """
 Datetime helpers: everything the plugin stores and compares is tz-aware UTC.
 """
+import math
 from datetime import datetime, timezone
 
 
@@ -18,3 +19,8 @@ def as_utc(value):
 def isoformat(value):
     """ISO-8601 text of a datetime in UTC, or None."""
     return None if value is None else as_utc(value).isoformat()
+
+
+def days_until(moment, now):
+    """Days from ``now`` until ``moment``, a started day counting as one (never below 0)."""
+    return max(math.ceil((moment - now).total_seconds() / 86400), 0)

@@ -265,6 +265,8 @@ DELIVERY_STATUS_CHOICES = (
     (DELIVERY_WAITING, "Waiting for Credentials' catalog to know the course run"),
     (DELIVERY_PAUSED, "Paused (its Credentials URL is paused; resumes after a successful probe)"),
 )
+# Not sent yet, and to be sent without anyone's action.
+DELIVERY_UNSENT = (DELIVERY_PENDING, DELIVERY_WAITING, DELIVERY_PAUSED)
 
 
 class CourseGradeRecord(TimeStampedModel):
@@ -576,6 +578,38 @@ class SnapshotAuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.course_key} {self.action} ({self.created})"
+
+
+class UpcomingFreezeNotice(models.Model):
+    """
+    The freeze date last announced for a course by ``edx.grades.freeze.upcoming``; a new date is announced again.
+
+    .. no_pii:
+    """
+
+    course_key = CourseKeyField(max_length=255, unique=True)
+    freeze_date = models.DateTimeField(help_text="The freeze date the last announcement gave.")
+    announced_at = models.DateTimeField()
+
+    class Meta:
+        app_label = "openedx_grade_freeze"
+
+    def __str__(self):
+        return f"{self.course_key}: freeze {self.freeze_date} announced {self.announced_at}"
+
+
+class CourseFreezeOverview(CourseSchedule):
+    """
+    The admin's overview of every known course's freeze state (a view of ``CourseSchedule``; no table of its own).
+
+    .. no_pii:
+    """
+
+    class Meta:
+        app_label = "openedx_grade_freeze"
+        proxy = True
+        verbose_name = "course freeze overview"
+        verbose_name_plural = "course freeze overview"
 
 
 class CredentialsPause(TimeStampedModel):

@@ -12,9 +12,11 @@ from openedx_grade_freeze.snapshots.runs import (
     plan_freeze_run,
     retry_failures_task,
 )
+from openedx_grade_freeze.upcoming import announce_upcoming_freezes_task
 
 __all__ = [
     "agree_with_credentials_task",
+    "announce_upcoming_freezes_task",
     "check_course_schedules_task",
     "drain_credentials_deliveries",
     "flush_blocked_counts_task",

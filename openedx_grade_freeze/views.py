@@ -1,36 +1,78 @@
 """
-A read-only view of a course's freeze state, for staff and for support tooling.
+The course freeze status page: what the freeze means for one course, for its staff, instructors and global staff.
 """
-from django.http import JsonResponse
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from openedx_grade_freeze import api
-from openedx_grade_freeze.dates import isoformat
-from openedx_grade_freeze.exceptions import InvalidCourseKeyError
+
+# The timeline's drawing area, in SVG user units (the SVG scales to the page width).
+_WIDTH, _LEFT, _RIGHT = 640, 40, 600
+
+
+@dataclass(frozen=True)
+class TimelinePoint:
+    """One labelled date on the status page's timeline."""
+
+    key: str
+    label: str
+    date: object
+    x: float
+    label_y: int
+    anchor: str
+
+
+def _timeline(report):
+    """Place the course start, end, freeze date and today on one horizontal scale."""
+    state = report.state
+    dates = [
+        ("start", "Course start", report.course_start, 22),
+        ("end", "Course end", state.course_end, 132),
+        ("freeze", "Grades freeze", state.freeze_date if state.enabled else None, 44),
+        ("today", "Today", report.generated_at, 154),
+    ]
+    known = [date for _, _, date, _ in dates if date is not None]
+    first, last = min(known), max(known)
+    if last - first < timedelta(days=1):
+        first, last = first - timedelta(days=30), last + timedelta(days=30)
+    span = (last - first).total_seconds()
+    points = []
+    for key, label, date, label_y in dates:
+        if date is None:
+            continue
+        share = (date - first).total_seconds() / span
+        anchor = "start" if share < 0.2 else "end" if share > 0.8 else "middle"
+        points.append(TimelinePoint(key, label, date, round(_LEFT + share * (_RIGHT - _LEFT), 1), label_y, anchor))
+    return points
 
 
 @require_GET
-def freeze_state(request, course_id):
-    """``GET …/v1/courses/<course_id>/freeze_state/``: whether the course's grades are frozen, and why (staff only)."""
-    if not (request.user.is_authenticated and request.user.is_staff):
-        return JsonResponse({"error": "Only staff can read a course's freeze state."}, status=403)
+@login_required
+def course_status_page(request, course_id):
+    """``GET /api/grade_freeze/status/<course_id>/``: the freeze state, timeline and what to do about it."""
     try:
-        state = api.get_freeze_state(course_id)
-    except InvalidCourseKeyError as error:
-        return JsonResponse({"error": str(error)}, status=400)
-    except Exception as error:  # pylint: disable=broad-except
-        # A broken setting (e.g. the site's GRADE_FREEZE value): say what is wrong instead of an HTML 500 page.
-        return JsonResponse({"error": f"The freeze policy of {course_id} cannot be evaluated: {error}"}, status=500)
-    return JsonResponse({
-        "course_id": str(state.course_key),
-        "frozen": state.frozen,
-        "enabled": state.enabled,
-        "freeze_date": isoformat(state.freeze_date),
-        "course_end": isoformat(state.course_end),
-        "offset_days": state.offset_days,
-        "explicit_freeze_date": state.explicit_freeze_date,
-        "source": state.source,
-        # Set when the policy could not be evaluated and GRADE_FREEZE_ON_ERROR decided instead.
-        "error": state.error,
-        "on_error": state.on_error,
+        course_key = api.to_course_key(course_id)
+    except api.InvalidCourseKeyError as error:
+        raise Http404(str(error)) from error
+    if not api.can_read_course_status(request.user, course_key):
+        return render(request, "openedx_grade_freeze/forbidden.html", {"course_id": str(course_key)}, status=403)
+    try:
+        report = api.get_course_report(course_key)
+    except api.UnknownCourseError as error:
+        raise Http404(str(error)) from error
+    points = _timeline(report)
+    freeze = next((point for point in points if point.key == "freeze"), None)
+    return render(request, "openedx_grade_freeze/course_status.html", {
+        "report": report,
+        "state": report.state,
+        "points": points,
+        "freeze_x": freeze.x if freeze else None,
+        "line": {"left": _LEFT, "right": _RIGHT, "width": _WIDTH},
+        "help_url": getattr(settings, "GRADE_FREEZE_EXCEPTION_HELP_URL", None),
     })

@@ -38,7 +38,7 @@ def events_named(events, name):
 
 
 STANDINS_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "platform_standins")
-_STANDIN_ROOTS = ("lms", "openedx", "common", "edx_rest_framework_extensions", "standin_support")
+_STANDIN_ROOTS = ("lms", "openedx", "common", "standin_support")
 
 
 def _purge_standin_modules():
@@ -87,3 +87,22 @@ def lms(platform, db):  # pylint: disable=redefined-outer-name,unused-argument
     store.attach()
     yield platform
     store.detach()
+
+
+@pytest.fixture
+def break_site_configuration(platform_standins, monkeypatch):  # pylint: disable=redefined-outer-name
+    """Make the Site Configuration of the given orgs unreadable, so their freeze policy cannot be evaluated."""
+    from openedx.core.djangoapps.site_configuration import helpers  # pylint: disable=import-outside-toplevel
+
+    readable = helpers.get_value_for_org
+
+    def breaker(*orgs):
+        def get_value_for_org(org, name, default=None):
+            if org in orgs:
+                raise RuntimeError(f"site configuration of {org} unreadable")
+            return readable(org, name, default)
+
+        monkeypatch.setattr(helpers, "get_value_for_org", get_value_for_org)
+        policy_cache.clear()
+
+    return breaker

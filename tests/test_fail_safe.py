@@ -53,7 +53,7 @@ def write_is_vetoed(course_id):
 
 
 def freeze_state_over_http(client, course_id):
-    response = client.get(f"/api/grade_freeze/v1/courses/{course_id}/freeze_state/")
+    response = client.get(f"/api/grade_freeze/v1/courses/{course_id}/")
     assert response.status_code == 200, response.content
     return response.json()
 
@@ -107,7 +107,8 @@ def test_a_site_configuration_that_cannot_be_read_falls_back_to_edx_platforms_ru
     assert state.source == "policy error: edx-platform's rule, course end + 30 days"
     assert "site configuration table unreadable" in state.error
     body = freeze_state_over_http(staff_client, ENDED)
-    assert body["frozen"] is True and "site configuration table unreadable" in body["error"]
+    assert body["frozen"] is True and "site configuration table unreadable" in body["configuration_error"]
+    assert body["on_error"] == "platform-rule"
     failures = [r for r in caplog.records if "Could not evaluate the grade freeze" in r.getMessage()]
     assert [r.getMessage().split(";")[0] for r in failures] == [
         f"Could not evaluate the grade freeze of course={ENDED}",
@@ -159,7 +160,7 @@ def test_an_end_date_in_year_9999_is_not_frozen_from_every_entry_point(staff_cli
     assert state.source == "Django settings: course end + 30 days, past the last date of the calendar: never"
     assert not write_is_vetoed(FAR)
     body = freeze_state_over_http(staff_client, FAR)
-    assert body["frozen"] is False and body["error"] is None
+    assert body["frozen"] is False and body["configuration_error"] == "" and body["on_error"] is None
     api.set_course_override(FAR, offset_days=36500, reason="longest offset")
     assert api.are_grades_frozen(FAR) is False
     assert "Traceback" not in caplog.text and "OverflowError" not in caplog.text

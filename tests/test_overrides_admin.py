@@ -115,15 +115,6 @@ def test_admin_delete_is_audited(staff_client):
     assert FreezeConfigChange.objects.filter(action="deleted", key="AdminX", changed_by=staff_client.user).exists()
 
 
-def test_freeze_state_endpoint_for_staff_only(staff_client, client):
-    url = reverse("openedx_grade_freeze:freeze_state", args=[COURSE])
-    body = staff_client.get(url).json()
-    assert body["course_id"] == COURSE and body["frozen"] is False and body["offset_days"] == 30
-    assert staff_client.get(reverse("openedx_grade_freeze:freeze_state", args=["bad"])).status_code == 400
-    staff_client.logout()
-    assert staff_client.get(url).status_code == 403
-
-
 OTHER = "course-v1:AdminX+A2+2026"
 
 
@@ -179,35 +170,3 @@ def test_admin_refuses_a_second_override_for_the_same_course(staff_client):
     assert response.status_code == 200
     assert "already exists" in response.content.decode()
     assert CourseFreezeOverride.objects.get().offset_days == 60
-
-
-def test_freeze_state_endpoint_accepts_old_style_course_keys(staff_client):
-    old_style = "OldX/Run1/2014"  # deprecated org/course/run keys still name live courses on older instances
-    publish(old_style, NOW - timedelta(days=45), time=NOW - timedelta(days=45))
-
-    body = staff_client.get(f"/api/grade_freeze/v1/courses/{old_style}/freeze_state/").json()
-
-    assert body["course_id"] == old_style and body["frozen"] is True
-
-
-def test_freeze_state_endpoint_explains_a_broken_site_configuration(staff_client, platform_standins, monkeypatch):
-    from openedx_grade_freeze.policy import policy_cache
-
-    from openedx.core.djangoapps.site_configuration import helpers
-
-    helpers.set_value_for_org("AdminX", "GRADE_FREEZE", {"OFFSET_DAYS": "thirty"})
-    policy_cache.clear()
-    body = staff_client.get(reverse("openedx_grade_freeze:freeze_state", args=[COURSE])).json()
-    # The bad key is left out; the other layers decide.
-    assert body["error"] is None and body["source"] == "Django settings: course end + 30 days"
-
-    def unreadable(org, name, default=None):
-        raise RuntimeError("site configuration thirty")
-
-    monkeypatch.setattr(helpers, "get_value_for_org", unreadable)
-    policy_cache.clear()
-    response = staff_client.get(reverse("openedx_grade_freeze:freeze_state", args=[COURSE]))
-
-    assert response.status_code == 200
-    assert response.json()["on_error"] == "platform-rule"
-    assert "site configuration thirty" in response.json()["error"]

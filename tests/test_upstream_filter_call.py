@@ -3,12 +3,15 @@ An edx-platform that runs the grade persistence filter itself (the upstream patc
 docs/how-tos/propose_the_filter_upstream.rst): the adapter leaves those points alone and the freeze still holds,
 asked once.
 """
+import importlib
 import logging
+import re
+from pathlib import Path
 
 import pytest
 from opaque_keys.edx.keys import CourseKey
 
-from openedx_grade_freeze.platform import wiring
+from openedx_grade_freeze.platform import wiring, write_points
 from openedx_grade_freeze.tracking import UPDATE_BLOCKED
 from tests.conftest import events_named
 from tests.test_platform_guards import COURSE, LEARNER, freeze_now, make_course
@@ -17,6 +20,8 @@ pytestmark = pytest.mark.django_db
 
 UPSTREAM_POINTS = ["grade_utils.are_grades_frozen", "models_api.clear_user_course_grades"]
 ANNOUNCEMENT = "runs the grade persistence filter itself"
+GRADE_POINTS = [point.name for point in write_points.POINTS]
+HOW_TO = Path(__file__).resolve().parent.parent / "docs" / "how-tos" / "propose_the_filter_upstream.rst"
 
 
 @pytest.fixture
@@ -105,3 +110,47 @@ def test_deactivating_forgets_what_upstream_filtered(patched):
     wiring.activate()
     wiring.deactivate()
     assert wiring.describe()["upstream"] == []
+
+
+def _defined(point):
+    """What the point's module or class itself holds under the point's name (not what attribute lookup finds)."""
+    owner = importlib.import_module(point.module)
+    *path, leaf = point.attribute.split(".")
+    for part in path:
+        owner = getattr(owner, part)
+    return owner.__dict__[leaf] if path else getattr(owner, leaf)
+
+
+@pytest.mark.parametrize("name", GRADE_POINTS)
+def test_any_point_named_in_filtered_points_is_left_as_edx_platform_defined_it(patched, monkeypatch, name):
+    from lms.djangoapps.grades import persistence_filter
+    monkeypatch.setattr(persistence_filter, "FILTERED_POINTS", (name,))
+    point = next(p for p in write_points.POINTS if p.name == name)
+    upstream = _defined(point)
+
+    assert wiring.activate() is True
+
+    status = wiring.describe()
+    wired_names = {wired.name for wired in wiring.wired_points()}
+    assert status["upstream"] == [name]
+    assert name not in wired_names
+    assert name not in status["pending"]
+    assert status["problems"] == {}
+    assert _defined(point) is upstream
+    assert set(GRADE_POINTS) - {name} <= wired_names | set(status["pending"])
+
+
+def _how_to_patch():
+    text = HOW_TO.read_text(encoding="utf-8")
+    return text[text.index(".. code-block:: diff"):text.index("If PR #38862 lands first")]
+
+
+def test_the_upstream_patch_in_the_how_to_filters_exactly_the_plugins_grade_points():
+    patch = _how_to_patch()
+    listed = patch[patch.index("+FILTERED_POINTS = ("):]
+    listed = re.findall(r'^\s*\+\s+"([^"]+)",$', listed[:listed.index("+)")], re.MULTILINE)
+    # Every call passes its point's name as ``source``, inline or through a ``source`` variable.
+    sources = re.findall(r'^\s*\+.*(?:grade_persistence_refused\(.*?|source = )"([^"]+)"', patch, re.MULTILINE)
+
+    assert listed == GRADE_POINTS
+    assert sorted(sources) == sorted(GRADE_POINTS)

@@ -191,12 +191,29 @@ def plugin_settings(settings):
         # .. setting_description: A run with no progress for this long (its tasks lost, its worker killed) is
         #   resumed by the periodic task; a task that turns up late afterwards does nothing.
         "GRADE_FREEZE_SNAPSHOT_STALE_SECONDS": 600,
+        # .. setting_name: GRADE_FREEZE_UPCOMING_WARNING_DAYS
+        # .. setting_default: 7
+        # .. setting_description: How many days before a course's freeze date the ``edx.grades.freeze.upcoming``
+        #   tracking event is emitted (once per course and freeze date; again when the date moves).
+        "GRADE_FREEZE_UPCOMING_WARNING_DAYS": 7,
+        # .. setting_name: GRADE_FREEZE_UPCOMING_CHECK_INTERVAL_SECONDS
+        # .. setting_default: 3600
+        # .. setting_description: Interval of the ``grade-freeze-upcoming-warning`` entry added to
+        #   the celery beat schedule, which emits ``edx.grades.freeze.upcoming``. 0 or None adds no entry.
+        "GRADE_FREEZE_UPCOMING_CHECK_INTERVAL_SECONDS": 3600,
+        # .. setting_name: GRADE_FREEZE_EXCEPTION_HELP_URL
+        # .. setting_default: None
+        # .. setting_description: Where course teams ask for a freeze exception (a support form or mailto: link),
+        #   shown on the course's freeze status page. None shows the generic advice (contact the platform's
+        #   support team).
+        "GRADE_FREEZE_EXCEPTION_HELP_URL": None,
     }
     for name, value in defaults.items():
         if not hasattr(settings, name):
             setattr(settings, name, value)
     # GRADE_FREEZE_ENABLED and GRADE_FREEZE_PLATFORM_ADAPTER_ENABLED are toggles: see openedx_grade_freeze/toggles.py.
     register_filter_step(settings)
+    register_dashboard_step(settings)
     register_periodic_tasks(settings)
     allow_xapi_events(settings)
 
@@ -248,6 +265,8 @@ SCHEDULE_CHECK_TASK = "openedx_grade_freeze.tasks.check_course_schedules"
 SCHEDULE_CHECK_ENTRY = "grade-freeze-check-course-schedules"
 BLOCKED_FLUSH_TASK = "openedx_grade_freeze.tasks.flush_blocked_counts"
 BLOCKED_FLUSH_ENTRY = "grade-freeze-flush-blocked-counts"
+UPCOMING_TASK = "openedx_grade_freeze.tasks.announce_upcoming_freezes"
+UPCOMING_SCHEDULE_ENTRY = "grade-freeze-upcoming-warning"
 # edx-platform configures celery from Django settings without a namespace, in celery's old setting names, so beat
 # reads CELERYBEAT_SCHEDULE; a project configured with namespace="CELERY" reads CELERY_BEAT_SCHEDULE. Both get ours.
 BEAT_SCHEDULE_SETTINGS = ("CELERYBEAT_SCHEDULE", "CELERY_BEAT_SCHEDULE")
@@ -260,6 +279,7 @@ def register_periodic_tasks(settings):
         (SCHEDULE_CHECK_ENTRY, SCHEDULE_CHECK_TASK, "GRADE_FREEZE_SCHEDULE_CHECK_INTERVAL_SECONDS"),
         (BLOCKED_FLUSH_ENTRY, BLOCKED_FLUSH_TASK, "GRADE_FREEZE_BLOCKED_FLUSH_INTERVAL_SECONDS"),
         (SNAPSHOT_SCHEDULE_ENTRY, SNAPSHOT_TASK, "GRADE_FREEZE_SNAPSHOT_INTERVAL_SECONDS"),
+        (UPCOMING_SCHEDULE_ENTRY, UPCOMING_TASK, "GRADE_FREEZE_UPCOMING_CHECK_INTERVAL_SECONDS"),
     )
     for setting_name in BEAT_SCHEDULE_SETTINGS:
         schedule = dict(getattr(settings, setting_name, None) or {})
@@ -270,19 +290,34 @@ def register_periodic_tasks(settings):
         setattr(settings, setting_name, schedule)
 
 
-def register_filter_step(settings):
-    """Add the veto step to ``OPEN_EDX_FILTERS_CONFIG`` for our filter type, keeping every other entry."""
-    filters_config = getattr(settings, "OPEN_EDX_FILTERS_CONFIG", None)
-    filters_config = dict(filters_config or {})
-    entry = dict(filters_config.get(FILTER_TYPE) or {})
+DASHBOARD_FILTER_TYPE = "org.openedx.learning.instructor.dashboard.render.started.v1"
+DASHBOARD_STEP = "openedx_grade_freeze.dashboard.AddGradeFreezeSection"
+
+
+def register_dashboard_step(settings):
+    """Add the "Grade freeze" section step to the instructor dashboard's pipeline, keeping other plugins' steps."""
+    # The step only adds information: unlike the veto, the dashboard keeps its default fail_silently (True).
+    _append_step(settings, DASHBOARD_FILTER_TYPE, DASHBOARD_STEP)
+
+
+def _append_step(settings, filter_type, step, **defaults):
+    """Append ``step`` to the pipeline of ``filter_type`` in ``OPEN_EDX_FILTERS_CONFIG``, keeping every entry."""
+    filters_config = dict(getattr(settings, "OPEN_EDX_FILTERS_CONFIG", None) or {})
+    entry = dict(filters_config.get(filter_type) or {})
     pipeline = entry.get("pipeline") or []
     if isinstance(pipeline, str):
         pipeline = [pipeline]
     pipeline = list(pipeline)
-    if PIPELINE_STEP not in pipeline:
-        pipeline.append(PIPELINE_STEP)
+    if step not in pipeline:
+        pipeline.append(step)
     entry["pipeline"] = pipeline
-    # The veto must reach the caller: a silently failing pipeline would let frozen grades change.
-    entry.setdefault("fail_silently", False)
-    filters_config[FILTER_TYPE] = entry
+    for name, value in defaults.items():
+        entry.setdefault(name, value)
+    filters_config[filter_type] = entry
     settings.OPEN_EDX_FILTERS_CONFIG = filters_config
+
+
+def register_filter_step(settings):
+    """Add the veto step to ``OPEN_EDX_FILTERS_CONFIG`` for our filter type, keeping every other entry."""
+    # The veto must reach the caller: a silently failing pipeline would let frozen grades change.
+    _append_step(settings, FILTER_TYPE, PIPELINE_STEP, fail_silently=False)

@@ -6,6 +6,7 @@ Settings of the host project: the plugin is found through its entry points, neve
 """
 import hashlib
 import importlib.util
+import json
 import os
 
 import django
@@ -77,6 +78,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "eventtracking.django.apps.EventTrackingConfig",
+    "rest_framework",
     "tests.host.apps.HostConfig",
     # edx-platform's course grades and enrollments as tables, so worker processes see them (tests/platform_store).
     "tests.platform_store.apps.PlatformStoreConfig",
@@ -152,6 +154,39 @@ CELERY_BROKER_URL = os.environ.get("GRADE_FREEZE_CELERY_BROKER", "redis://127.0.
 CELERY_TASK_ALWAYS_EAGER = True
 
 OPEN_EDX_FILTERS_CONFIG = {}
+
+# JWT authentication as the LMS configures edx-drf-extensions: tokens the LMS signs (HS256 here, as the platform's
+# stand-in issues them: GRADE_FREEZE_TEST_JWT_*), sent as "Authorization: JWT <token>".
+JWT_AUTH = {
+    "JWT_ISSUER": "http://lms.test/oauth2",
+    "JWT_AUDIENCE": "lms-key",
+    "JWT_SECRET_KEY": "grade-freeze-test-secret-0123456789abcdef",
+    "JWT_ISSUERS": [
+        {
+            "ISSUER": "http://lms.test/oauth2",
+            "AUDIENCE": "lms-key",
+            "SECRET_KEY": "grade-freeze-test-secret-0123456789abcdef",
+        }
+    ],
+    "JWT_ALGORITHM": "HS256",
+    "JWT_VERIFY_EXPIRATION": True,
+    "JWT_LEEWAY": 1,
+    "JWT_DECODE_HANDLER": "edx_rest_framework_extensions.auth.jwt.decoder.jwt_decode_handler",
+    "JWT_AUTH_HEADER_PREFIX": "JWT",
+    "JWT_SUPPORTED_VERSION": "1.2.0",
+    # The LMS always publishes its asymmetric keys; without any, edx-drf-extensions' first (asymmetric) check
+    # loops over no key and lets every token through, whatever signed it. A public key whose private half nobody
+    # holds keeps that check real, and HS256 tokens then go on to be verified with the secret above.
+    "JWT_PUBLIC_SIGNING_JWK_SET": json.dumps({"keys": [{
+        "kty": "RSA", "e": "AQAB", "kid": "grade-freeze-test-host", "key_ops": ["verify"],
+        "n": "vZblEDPRO5PCmFlFpyEN_8bciz1oBYEEaYzN2neM8k80uo3fe_mFrahIg48G2JDEZlSdQyCNn6ayoTy7XrRtq0za5-IFRNPrDI9Ca"
+             "ijXLew7AcsafDQZHNqYx4Ea_9mYFTR80se_AN6wcmt8Llbd3TVGvRWK6UYUIzFpogtZGA3xp3R2GBBIkyvWWOAZty2jHfYPG3c33s5y"
+             "MGe6YOqyEMlxYLE6I80-CdGkIuQzGuG6rGFfTq9V2R3vX07r6Gb2qltvhkqNuRXCvC3Al1Mh2tlfBcxAuij0_bg2vDLYNjVA7g-JwNj"
+             "F7LhmvurnabzC0SVVHlvMVGhnwwzjCq_1JQ",
+    }]}),
+}
+# As the platform: a JWT's claims never change the LMS user (an "administrator" claim does not make anyone staff).
+EDX_DRF_EXTENSIONS = {"JWT_PAYLOAD_USER_ATTRIBUTE_MAPPING": {}}
 
 # Monitoring custom attributes go to a recording backend instead of an APM agent.
 OPENEDX_TELEMETRY = ["tests.host.telemetry.RecordingBackend"]

@@ -44,7 +44,7 @@ def use_variant(name):
         raise ValueError(f'unknown stand-in variant {name!r}; one of {VARIANTS}')
     PLATFORM_VARIANT = name
     for module_name in list(sys.modules):
-        if module_name.split('.')[0] in ('lms', 'openedx', 'common', 'edx_rest_framework_extensions'):
+        if module_name.split('.')[0] in ('lms', 'openedx', 'common'):
             del sys.modules[module_name]
 
 

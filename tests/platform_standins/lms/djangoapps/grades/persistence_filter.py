@@ -3,8 +3,8 @@ Stand-in for ``lms.djangoapps.grades.persistence_filter``, the module the upstre
 (docs/how-tos/propose_the_filter_upstream.rst); it exists only in the ``filter-patch`` variant.
 
 In that variant ``grade_utils.are_grades_frozen`` and ``models_api.clear_user_course_grades`` call the filter
-themselves, as the patch makes them, and ``FILTERED_POINTS`` names those two (the patch also covers the two
-``api`` override functions).
+themselves, as the patch makes them, and ``FILTERED_POINTS`` names those two (the patch covers all thirteen points
+of ``openedx_grade_freeze/platform/write_points.py``).
 The patch imports the filter from openedx-filters once it is contributed there; the stand-in takes the plugin's.
 """
 import logging

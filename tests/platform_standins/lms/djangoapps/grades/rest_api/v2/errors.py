@@ -1,9 +1,15 @@
 """
 Stand-in for ``lms.djangoapps.grades.rest_api.v2.errors`` (read at ``315bd8bcdea0…``): real DRF exceptions, as
-upstream, registered with the (stand-in) ``register_error_type``.
+upstream, registered with edx-drf-extensions' ``register_error_type``.
 """
-from edx_rest_framework_extensions.errors import register_error_type
 from rest_framework.exceptions import NotFound, PermissionDenied
+
+try:
+    from edx_rest_framework_extensions.errors import register_error_type
+except ImportError:  # edx-drf-extensions before 10.8 (the Ulmo and Verawood pins): no problem-type registry yet
+    def register_error_type(exception_class, slug, title):  # pylint: disable=unused-argument
+        """Stand-in only: leave the exception class as it is."""
+        return exception_class
 
 
 class WritableGradebookDisabled(PermissionDenied):

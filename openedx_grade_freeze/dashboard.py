@@ -1,0 +1,78 @@
+"""
+The "Grade freeze" section of the LMS instructor dashboard, added through openedx-filters.
+"""
+import logging
+
+from django.urls import NoReverseMatch, reverse
+from openedx_filters.filters import PipelineStep
+
+from openedx_grade_freeze import api
+
+log = logging.getLogger(__name__)
+
+SECTION_KEY = "grade_freeze"
+# Where the LMS finds the section's Mako template (``<prefix><section_key>.html``), as other plugins' sections do.
+TEMPLATE_PATH_PREFIX = "/instructor_dashboard/"
+
+
+def summary_of(report):
+    """One line saying what the freeze means for the course now."""
+    state = report.state
+    if report.configuration_error:
+        now = "grades are frozen" if state.frozen else "grades can change"
+        return f"The grade freeze settings of this course cannot be read ({now} until they are fixed): " + (
+            report.configuration_error
+        )
+    if state.frozen:
+        return f"Grades are frozen since {state.freeze_date:%d %B %Y, %H:%M} UTC."
+    if not state.enabled:
+        return "The grade freeze is off for this course."
+    if state.freeze_date is None:
+        return "No grade freeze date yet: the course has no end date."
+    days = report.days_until_freeze
+    when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
+    return f"Grades freeze on {state.freeze_date:%d %B %Y, %H:%M} UTC ({when})."
+
+
+class AddGradeFreezeSection(PipelineStep):
+    """
+    Add a "Grade freeze" section (the state in a line and a link to the status page) to the instructor dashboard.
+
+    Any failure is logged and leaves the dashboard as it was: the plugin never breaks the page.
+    """
+
+    def run_filter(self, context, template_name):  # pylint: disable=arguments-differ
+        """Append the section to ``context["sections"]``; the template name is left unchanged."""
+        try:
+            section = self._section(context)
+        except Exception:  # pylint: disable=broad-except
+            log.exception("Could not add the grade freeze section to the instructor dashboard.")
+            return {"context": context, "template_name": template_name}
+        if section is not None:
+            context.setdefault("sections", []).append(section)
+        return {"context": context, "template_name": template_name}
+
+    @staticmethod
+    def _section(context):
+        course = context.get("course")
+        course_key = getattr(course, "id", None) or context.get("course_id")
+        if course_key is None:
+            return None
+        try:
+            report = api.get_course_report(course_key)
+        except api.UnknownCourseError:
+            return None
+        try:
+            status_url = reverse("openedx_grade_freeze:course_status_page", args=[str(report.course_key)])
+        except NoReverseMatch:  # the plugin's URLs are not mounted (LMS url_config changed)
+            status_url = ""
+        return {
+            "section_key": SECTION_KEY,
+            "section_display_name": "Grade freeze",
+            "course_id": str(report.course_key),
+            "template_path_prefix": TEMPLATE_PATH_PREFIX,
+            "summary": summary_of(report),
+            "frozen": report.state.frozen,
+            "freeze_date": report.state.freeze_date,
+            "status_url": status_url,
+        }

@@ -1,0 +1,105 @@
+"""
+What the REST API sends and accepts.
+"""
+from rest_framework import serializers
+
+
+class RefusedUpdatesSerializer(serializers.Serializer):  # pylint: disable=abstract-method
+    """Refused grade updates on one write path."""
+
+    source = serializers.CharField(help_text="The edx-platform write path the freeze refused.")
+    total = serializers.IntegerField()
+    last_reported = serializers.DateTimeField(allow_null=True)
+
+
+class SnapshotSerializer(serializers.Serializer):  # pylint: disable=abstract-method
+    """The course's final-grade snapshot."""
+
+    status = serializers.CharField(
+        source="label", help_text='Which run and how far ("none" before the course freezes, "complete (run N)").'
+    )
+    learners = serializers.IntegerField()
+    frozen = serializers.IntegerField(help_text="Learners frozen with their stored course grade.")
+    no_grade = serializers.IntegerField(help_text="Enrolled learners without a stored grade (frozen as 0).")
+    failed = serializers.IntegerField(help_text="Learners not frozen yet; retried with backoff.")
+
+
+class CourseFreezeStatusSerializer(serializers.Serializer):  # pylint: disable=abstract-method
+    """A course's freeze state and its consequences (decided by ``GRADE_FREEZE_ON_ERROR`` when the policy fails)."""
+
+    course_id = serializers.CharField(source="course_key")
+    frozen = serializers.BooleanField(source="state.frozen")
+    enabled = serializers.BooleanField(source="state.enabled")
+    freeze_date = serializers.DateTimeField(source="state.freeze_date", allow_null=True)
+    days_until_freeze = serializers.IntegerField(allow_null=True)
+    course_start = serializers.DateTimeField(allow_null=True)
+    course_end = serializers.DateTimeField(source="state.course_end", allow_null=True)
+    offset_days = serializers.IntegerField(source="state.offset_days", allow_null=True)
+    explicit_freeze_date = serializers.BooleanField(source="state.explicit_freeze_date")
+    self_paced = serializers.BooleanField(source="state.self_paced")
+    deciding_layer = serializers.CharField(
+        source="state.source", help_text="Which configuration layer decided, and how."
+    )
+    configuration_error = serializers.CharField(
+        allow_blank=True, help_text="What kept the plugin's policy from deciding (empty when nothing did)."
+    )
+    on_error = serializers.CharField(
+        source="state.on_error", allow_null=True,
+        help_text="The GRADE_FREEZE_ON_ERROR rule that decided instead (platform-rule, open, closed), or null.",
+    )
+    refused_updates_total = serializers.IntegerField(source="refused_total")
+    refused_updates = RefusedUpdatesSerializer(many=True)
+    credentials_deliveries_pending = serializers.IntegerField(source="deliveries_pending")
+    credentials_deliveries_failed = serializers.IntegerField(source="deliveries_failed")
+    snapshot = SnapshotSerializer()
+
+
+class CourseListEntrySerializer(serializers.Serializer):  # pylint: disable=abstract-method
+    """One course in the list."""
+
+    course_id = serializers.CharField(source="course_key")
+    frozen = serializers.BooleanField(source="state.frozen")
+    enabled = serializers.BooleanField(source="state.enabled")
+    freeze_date = serializers.DateTimeField(source="state.freeze_date", allow_null=True)
+    course_end = serializers.DateTimeField(source="state.course_end", allow_null=True)
+    deciding_layer = serializers.CharField(source="state.source")
+    configuration_error = serializers.CharField(allow_blank=True)
+    on_error = serializers.CharField(source="state.on_error", allow_null=True)
+    snapshot = serializers.CharField(help_text="The final-grade snapshot: which run and how far.")
+
+
+class CourseListQuerySerializer(serializers.Serializer):  # pylint: disable=abstract-method
+    """The list's filters."""
+
+    frozen = serializers.BooleanField(required=False, allow_null=True, default=None)
+    upcoming_days = serializers.IntegerField(required=False, min_value=0, max_value=36500)
+    org = serializers.CharField(required=False)
+
+
+class _OverrideSerializer(serializers.Serializer):  # pylint: disable=abstract-method
+    """What an override sets; null (or absent) means "inherit from the layer below"."""
+
+    enabled = serializers.BooleanField(required=False, allow_null=True, default=None)
+    offset_days = serializers.IntegerField(required=False, allow_null=True, default=None)
+    reason = serializers.CharField(help_text="Why; kept in the audit log.")
+
+
+class OrgOverrideSerializer(_OverrideSerializer):  # pylint: disable=abstract-method
+    """An org's override, as sent and as stored."""
+
+    changed_by = serializers.CharField(source="changed_by.username", read_only=True, allow_null=True)
+    modified = serializers.DateTimeField(read_only=True)
+
+
+class CourseOverrideSerializer(OrgOverrideSerializer):  # pylint: disable=abstract-method
+    """A course's override, as sent and as stored."""
+
+    freeze_date = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text="An explicit freeze date; replaces end + offset."
+    )
+
+
+class DeleteOverrideSerializer(serializers.Serializer):  # pylint: disable=abstract-method
+    """Removing an override needs a reason too (body or ``?reason=``)."""
+
+    reason = serializers.CharField(help_text="Why; kept in the audit log.")
