@@ -10,6 +10,7 @@ import re
 import time
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import OperationalError
 from django.test import TestCase
@@ -308,3 +309,32 @@ def test_an_impossible_value_already_in_the_ledger_is_rejected_not_retried(forwa
     assert drain() == {"rejected": 1}
     assert "cannot be sent" in delivery_of(learner).last_error
     assert len(forwarding.requests_to(GRADES_PATH)) == 1
+
+
+def test_deliveries_paused_for_a_url_no_longer_configured_resume_at_the_new_one(forwarding, settings):
+    settings.GRADE_FREEZE_CREDENTIALS_URL = forwarding.url + "/old-proxy"
+    learners = [make_user(f"moved{i}") for i in range(3)]
+    for learner in learners:
+        grade_event(learner, 0.5, at(0))
+    assert {delivery_of(learner).status for learner in learners} == {DELIVERY_PAUSED}
+
+    settings.GRADE_FREEZE_CREDENTIALS_URL = forwarding.url  # the operator points the plugin elsewhere
+    next_probe()
+    assert drain() == {"sent": 1}  # a probe of the old URL's deliveries, sent to the new one
+    assert drain() == {"sent": 2}
+    assert {delivery_of(learner).status for learner in learners} == {DELIVERY_SENT}
+
+
+def test_an_operator_can_resume_a_pause_from_admin(forwarding, client):
+    admin_user = get_user_model().objects.create_superuser("root", "root@example.com", "pw")
+    client.force_login(admin_user)
+    forwarding.deny("credentials_service_user")
+    learner = make_user("admin-resumed")
+    grade_event(learner, 0.5, at(0))
+    forwarding.deny("credentials_service_user", denied=False)
+    pause = CredentialsPause.objects.get()
+    response = client.post("/admin/openedx_grade_freeze/credentialspause/",
+                           {"action": "resume_now", "_selected_action": [pause.pk]})
+    assert response.status_code == 302
+    assert not CredentialsPause.objects.exists()
+    assert drain() == {"sent": 1}

@@ -5,7 +5,7 @@ and kept grade events, and grade drift after a freeze.
 from django.contrib import admin, messages
 
 from openedx_grade_freeze.admin.base import ReadOnlyAdmin
-from openedx_grade_freeze.credentials import outbox
+from openedx_grade_freeze.credentials import breaker, outbox
 from openedx_grade_freeze.models import (
     DELIVERY_FAILED,
     DELIVERY_PAUSED,
@@ -82,6 +82,21 @@ class CredentialsPauseAdmin(ReadOnlyAdmin):
     """Paused Credentials URLs (the circuit breaker): a row disappears by itself when a probe succeeds."""
 
     list_display = ("base_url", "status_code", "reason", "created", "probes", "next_probe_at")
+    actions = ("resume_now",)
+
+    def has_resume_permission(self, request):
+        """Resuming is for those who may change deliveries."""
+        return request.user.has_perm("openedx_grade_freeze.change_credentialsdelivery")
+
+    @admin.action(description="Resume now (e.g. a URL no longer configured); paused deliveries are sent again",
+                  permissions=["resume"])
+    def resume_now(self, request, queryset):
+        """Lift the selected pauses and make every paused delivery due; a URL still broken is paused again."""
+        urls = list(queryset.values_list("base_url", flat=True))
+        for url in urls:
+            breaker.resume(url)
+        count = outbox.resume_paused()
+        self.message_user(request, f"Resumed {len(urls)} URLs; {count} deliveries are due.", messages.SUCCESS)
 
 
 @admin.register(RefusedGradeValue)

@@ -83,6 +83,7 @@ class _Claim:
     certificate_type: str
     sent_last_modified: datetime | None
     grade: object = None  # a grade delivery's ``_Grade``, read with the claim; None when not read
+    was_paused: bool = False
 
 
 @dataclass(frozen=True)
@@ -203,7 +204,7 @@ def _claim_many(delivery_ids, ignore_schedule=False):
             username=Subquery(username),
         )
         .order_by("pk")
-        .values("pk", "generation", "attempts", "kind", "user_id", "course_key", "certificate_type",
+        .values("pk", "generation", "attempts", "kind", "user_id", "course_key", "certificate_type", "status",
                 "sent_last_modified", "grade_percent", "grade_letter", "grade_modified", "username")
     )
     return [
@@ -213,6 +214,7 @@ def _claim_many(delivery_ids, ignore_schedule=False):
             certificate_type=row["certificate_type"], sent_last_modified=as_utc(row["sent_last_modified"]),
             grade=_Grade(row["grade_percent"], row["grade_letter"] or "", as_utc(row["grade_modified"]),
                          row["username"]) if row["kind"] == DELIVERY_GRADE else None,
+            was_paused=row["status"] == DELIVERY_PAUSED,
         )
         for row in claimed
     ]
@@ -431,8 +433,12 @@ def _complete(claim, result, last_modified, payload, base_url):
         _finish(claim, dict(response, status=DELIVERY_PAUSED, last_error=result.detail, next_attempt_at=None,
                             attempts=0), {})
         return OUTCOME_PAUSED
-    if result.outcome != RETRY and breaker.is_paused(base_url) and breaker.resume(base_url):
-        resume_paused()  # Credentials answered the probe as a configured service does
+    if result.outcome != RETRY:
+        # Credentials answered as a configured service does: a paused URL works again, or deliveries paused for a
+        # URL no longer configured go to this one.
+        resumed = breaker.is_paused(base_url) and breaker.resume(base_url)
+        if resumed or claim.was_paused:
+            resume_paused()
     if result.outcome == SENT:
         log.info("Credentials delivery %s (%s of user %s in %s) sent.", claim.id, claim.kind, claim.user_id,
                  claim.course_key)
