@@ -1,6 +1,7 @@
 #!/usr/bin/env python
 """
-Benchmarks of the freeze check on the grade-write hot path, as ratios against one primary-key query in the same run.
+Benchmarks of the freeze check on the grade-write hot path, as ratios against one primary-key query in the same run,
+and of the Credentials outbox drain against upstream's one-request-per-grade shape (``drain.py``).
 
 Run with ``make benchmark``. Uses the host project on a throwaway SQLite database.
 """
@@ -161,6 +162,11 @@ def main():
     used, held = cache_memory_per_100k()
     print(f"policy cache memory per 100,000 courses:           {used / 2**20:.1f} MiB "
           f"({used / held:.0f} bytes a course)")
+    print()
+    from benchmarks import drain
+
+    for line in drain.measure():
+        print(line)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """
 The public Python API of openedx-grade-freeze: other plugins and edx-platform code call only these.
 """
-from openedx_grade_freeze import overrides, policy, schedule_sync, schedules, status
+from openedx_grade_freeze import overrides, policy, retirement, schedule_sync, schedules, status
+from openedx_grade_freeze.credentials import ledger
 from openedx_grade_freeze.exceptions import InvalidCourseKeyError, InvalidFreezeConfigurationError
 from openedx_grade_freeze.keys import to_course_key
 from openedx_grade_freeze.platform import course_roles
@@ -36,6 +37,7 @@ __all__ = [
     "with_snapshot_labels",
     "record_course_schedule",
     "replace_course_schedule_from_platform",
+    "retire_learner",
     "set_course_override",
     "set_org_override",
     "to_course_key",
@@ -104,3 +106,9 @@ def can_read_course_status(user, course_key):
     if not (user and user.is_authenticated and user.is_active):
         return False
     return bool(user.is_staff or course_roles.is_course_team(user, course_key))
+
+
+def retire_learner(user_id, username):
+    """Forget a retired learner's username wherever the plugin kept it (user ids and grades stay)."""
+    ledger.forget_answers(user_id)
+    retirement.forget_username(user_id, username)

@@ -5,6 +5,9 @@ import importlib.util
 import logging
 
 from django.apps import AppConfig
+from django.utils.functional import classproperty
+
+from openedx_grade_freeze.platform import retirement
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +42,32 @@ _GRADE_RECEIVERS = [
         "dispatch_uid": "openedx_grade_freeze.record_course_grade",
     },
 ]
+# Learners are retired in the LMS: both signals, so the plugin forgets the learner even if one step is skipped.
+_RETIREMENT_SIGNALS_MODULE = retirement.USER_RETIRE_LMS_CRITICAL.rsplit(".", 1)[0]
+_RETIREMENT_RECEIVERS = [
+    {
+        "receiver_func_name": "retire_learner",
+        "signal_path": retirement.USER_RETIRE_LMS_CRITICAL,
+        "dispatch_uid": "openedx_grade_freeze.retire_learner.critical",
+    },
+    {
+        "receiver_func_name": "retire_learner",
+        "signal_path": retirement.USER_RETIRE_LMS_MISC,
+        "dispatch_uid": "openedx_grade_freeze.retire_learner.misc",
+    },
+]
+
+
+def _retirement_receivers():
+    """The retirement receivers where edx-platform's signals exist; none elsewhere, so a bare host still starts.
+
+    edx-django-utils imports each ``signal_path`` while connecting and fails startup on one it cannot import.
+    """
+    try:
+        found = importlib.util.find_spec(_RETIREMENT_SIGNALS_MODULE) is not None
+    except (ImportError, ValueError):
+        found = False
+    return _RETIREMENT_RECEIVERS if found else []
 
 
 class GradeFreezeConfig(AppConfig):
@@ -50,35 +79,45 @@ class GradeFreezeConfig(AppConfig):
     verbose_name = "Grade freeze"
     default_auto_field = "django.db.models.BigAutoField"
 
-    plugin_app = {
-        "url_config": {
-            _LMS: {
-                "namespace": "openedx_grade_freeze",
-                "regex": r"^api/grade_freeze/",
-                "relative_path": "urls",
+    @classproperty
+    def plugin_app(cls):  # pylint: disable=no-self-argument
+        """The edx-django-utils plugin configuration; read when the host loads settings and connects receivers."""
+        return {
+            "url_config": {
+                _LMS: {
+                    "namespace": "openedx_grade_freeze",
+                    "regex": r"^api/grade_freeze/",
+                    "relative_path": "urls",
+                },
+                _CMS: {
+                    "namespace": "openedx_grade_freeze",
+                    "regex": r"^api/grade_freeze/",
+                    "relative_path": "urls",
+                },
             },
-            _CMS: {
-                "namespace": "openedx_grade_freeze",
-                "regex": r"^api/grade_freeze/",
-                "relative_path": "urls",
+            "settings_config": {_LMS: _SETTINGS, _CMS: _CMS_SETTINGS},
+            "signals_config": {
+                _LMS: {"relative_path": "signals.handlers", "receivers": [
+                    _SCHEDULE_RECEIVER, *_GRADE_RECEIVERS, *_retirement_receivers(),
+                ]},
+                _CMS: {"relative_path": "signals.handlers", "receivers": [_SCHEDULE_RECEIVER]},
             },
-        },
-        "settings_config": {_LMS: _SETTINGS, _CMS: _CMS_SETTINGS},
-        "signals_config": {
-            _LMS: {"relative_path": "signals.handlers", "receivers": [_SCHEDULE_RECEIVER, *_GRADE_RECEIVERS]},
-            _CMS: {"relative_path": "signals.handlers", "receivers": [_SCHEDULE_RECEIVER]},
-        },
-    }
+        }
 
     def ready(self):
         """Quiet expected vetoes in openedx-filters' log, and wire the veto into edx-platform where the LMS runs."""
         # pylint: disable=import-outside-toplevel,unused-import
+        from django.core import checks
+
         from openedx_grade_freeze import logging_filters
-        from openedx_grade_freeze.credentials import upstream_sender  # noqa: F401 (registers its write point)
+        from openedx_grade_freeze.credentials import config, upstream_sender  # noqa: F401 (registers its write point)
         from openedx_grade_freeze.platform import wiring, write_points  # noqa: F401 (registers the grade points)
 
         logging_filters.install()
         wiring.activate()
+        checks.register(config.check_certificate_types)
+        for warning in config.check_certificate_types():
+            log.warning("%s %s (%s)", warning.msg, warning.hint, warning.id)  # a served LMS runs no checks
         register_xapi_transformers()
 
 

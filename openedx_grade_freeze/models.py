@@ -150,9 +150,9 @@ class CourseFreezeOverride(FreezeOverride):
     """
     A course team's or operator's freeze settings for one course run, above every other layer.
 
-    .. pii: Records which staff user last changed the override.
-    .. pii_types: id
-    .. pii_retirement: retained
+    .. pii: Which staff user last changed the override, and its reason: free text that may name people.
+    .. pii_types: id, other
+    .. pii_retirement: local_api
     """
 
     course_key = CourseKeyField(max_length=255, unique=True)
@@ -171,9 +171,9 @@ class OrgFreezeOverride(FreezeOverride):
     """
     An operator's freeze settings for every course run of one organization.
 
-    .. pii: Records which staff user last changed the override.
-    .. pii_types: id
-    .. pii_retirement: retained
+    .. pii: Which staff user last changed the override, and its reason: free text that may name people.
+    .. pii_types: id, other
+    .. pii_retirement: local_api
     """
 
     org = models.CharField(max_length=255, unique=True)
@@ -189,9 +189,9 @@ class FreezeConfigChange(models.Model):
     """
     Audit row: who changed a course or org freeze override, when, why, and from what to what.
 
-    .. pii: Records which staff user made the change.
-    .. pii_types: id
-    .. pii_retirement: retained
+    .. pii: Which staff user made the change, and its reason: free text that may name people.
+    .. pii_types: id, other
+    .. pii_retirement: local_api
     """
 
     SCOPE_COURSE = "course"
@@ -254,13 +254,19 @@ DELIVERY_SENT = "sent"
 DELIVERY_FAILED = "failed"
 DELIVERY_REJECTED = "rejected"
 DELIVERY_SKIPPED = "skipped"
+DELIVERY_WAITING = "waiting"
+DELIVERY_PAUSED = "paused"
 DELIVERY_STATUS_CHOICES = (
     (DELIVERY_PENDING, "Pending"),
     (DELIVERY_SENT, "Sent"),
-    (DELIVERY_FAILED, "Failed (retries exhausted; re-driven periodically)"),
-    (DELIVERY_REJECTED, "Rejected by Credentials"),
+    (DELIVERY_FAILED, "Failed (see the last error; re-driven periodically when a next attempt is set)"),
+    (DELIVERY_REJECTED, "Rejected by Credentials (a payload bug)"),
     (DELIVERY_SKIPPED, "Skipped (not forwarded by configuration)"),
+    (DELIVERY_WAITING, "Waiting for Credentials' catalog to know the course run"),
+    (DELIVERY_PAUSED, "Paused (its Credentials URL is paused; resumes after a successful probe)"),
 )
+# Not sent yet, and to be sent without anyone's action.
+DELIVERY_UNSENT = (DELIVERY_PENDING, DELIVERY_WAITING, DELIVERY_PAUSED)
 
 
 class CourseGradeRecord(TimeStampedModel):
@@ -301,9 +307,9 @@ class CredentialsDelivery(TimeStampedModel):
     There is one row per subject (``DELIVERY_SUBJECT_FIELDS``: the learner, the course run, the kind and the
     certificate type); each change marks it pending again and a send always reads the latest value.
 
-    .. pii: The learner's user id for grade deliveries, and Credentials' answer (which may echo the username).
-    .. pii_types: id, username
-    .. pii_retirement: retained
+    .. pii: The learner's user id for grade deliveries; answers are stored short, the username redacted.
+    .. pii_types: id
+    .. pii_retirement: local_api
     """
 
     kind = models.CharField(max_length=32, choices=DELIVERY_KIND_CHOICES)
@@ -328,6 +334,9 @@ class CredentialsDelivery(TimeStampedModel):
     )
     sent_payload = models.JSONField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    waiting_since = models.DateTimeField(
+        null=True, blank=True, help_text="When Credentials' catalog first answered that it does not know the run."
+    )
 
     class Meta:
         app_label = "openedx_grade_freeze"
@@ -601,3 +610,77 @@ class CourseFreezeOverview(CourseSchedule):
         proxy = True
         verbose_name = "course freeze overview"
         verbose_name_plural = "course freeze overview"
+
+
+class CredentialsPause(TimeStampedModel):
+    """
+    A paused Credentials URL (the circuit breaker): it answered a redirect, 401, 403 or 404, so nothing is sent there
+    but one probe an interval; a successful probe deletes the row and resumes every paused delivery.
+
+    .. no_pii:
+    """
+
+    base_url = models.CharField(max_length=255, unique=True)
+    status_code = models.IntegerField(null=True, blank=True)
+    reason = models.TextField()
+    next_probe_at = models.DateTimeField()
+    probes = models.PositiveIntegerField(default=0, help_text="Probes that failed since the pause began.")
+
+    class Meta:
+        app_label = "openedx_grade_freeze"
+
+    def __str__(self):
+        return f"{self.base_url} paused (HTTP {self.status_code})"
+
+
+class RefusedGradeValue(models.Model):
+    """
+    A grade event whose values no course grade can have (NaN, infinity, a percentage outside 0..1): not recorded.
+
+    .. pii: The learner's user id and the impossible grade value.
+    .. pii_types: id, other
+    .. pii_retirement: retained
+    """
+
+    user_id = models.PositiveBigIntegerField(db_index=True)
+    course_key = CourseKeyField(max_length=255, db_index=True)
+    percent_grade = models.CharField(max_length=64, help_text="The value as the event carried it.")
+    letter_grade = models.CharField(max_length=255, blank=True, default="")
+    event_id = models.CharField(max_length=64, blank=True, default="")
+    reason = models.CharField(max_length=255)
+    created = AutoCreatedField(db_index=True)
+
+    class Meta:
+        app_label = "openedx_grade_freeze"
+        ordering = ("-created",)
+
+    def __str__(self):
+        return f"user {self.user_id} in {self.course_key}: {self.percent_grade} ({self.reason})"
+
+
+class UnrecordedGradeEvent(models.Model):
+    """
+    A grade event the ledger could not record (a database error): kept so the next drain records and sends it.
+
+    .. pii: A learner's course grade, keyed by user id; deleted once recorded.
+    .. pii_types: id, other
+    .. pii_retirement: retained
+    """
+
+    user_id = models.PositiveBigIntegerField()
+    course_key = CourseKeyField(max_length=255)
+    percent_grade = models.FloatField()
+    letter_grade = models.CharField(max_length=255, blank=True, default="")
+    passed_timestamp = models.DateTimeField(null=True, blank=True)
+    last_modified = models.DateTimeField()
+    event_id = models.CharField(max_length=64, blank=True, default="")
+    event_time = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+    created = AutoCreatedField()
+
+    class Meta:
+        app_label = "openedx_grade_freeze"
+        ordering = ("last_modified", "id")
+
+    def __str__(self):
+        return f"user {self.user_id} in {self.course_key} at {self.last_modified}"

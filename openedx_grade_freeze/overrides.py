@@ -15,6 +15,9 @@ from openedx_grade_freeze.policy import MAX_OFFSET_DAYS, policy_cache
 
 _UNSET = object()
 
+# A reason is free text that may name people: the tracking event carries at most this much of it.
+TRACKED_REASON_CHARS = 200
+
 
 def validate_course_override(course_key, enabled=None, offset_days=None, freeze_date=None, reason=""):
     """Raise ``InvalidFreezeConfigurationError`` (messages per field) unless these values make sense for the course."""
@@ -148,9 +151,18 @@ def _record(scope, key, before, after, reason, user):
         "scope": scope,
         "key": key,
         "action": action,
-        "before": before,
-        "after": after,
-        "reason": reason,
+        "before": _capped(before),
+        "after": _capped(after),
+        "reason": _capped_reason(reason),
         "changed_by_user_id": getattr(user, "id", None),
     }
     transaction.on_commit(lambda: tracking.emit(tracking.CONFIG_CHANGED, data))
+
+
+def _capped_reason(reason):
+    reason = reason or ""
+    return reason if len(reason) <= TRACKED_REASON_CHARS else reason[: TRACKED_REASON_CHARS - 1] + "…"
+
+
+def _capped(values):
+    return None if values is None else dict(values, reason=_capped_reason(values.get("reason")))

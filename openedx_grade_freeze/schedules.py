@@ -162,6 +162,14 @@ def _store_snapshot(snapshot, force, dry_run, write_unchanged):
                 log.info("Course schedule recorded: course=%s end=%s", snapshot.course_key, isoformat(snapshot.end))
                 # A first sighting changes no decision already made elsewhere: only this course is read again.
                 policy_cache.forget(snapshot.course_key)
+                if snapshot.end is not None:
+                    # Not a change (nothing to audit), but Credentials needs the first end date too.
+                    first = EndDateChange(
+                        course_key=snapshot.course_key, previous_end=None, new_end=snapshot.end,
+                        previous_freeze_date=None, new_freeze_date=None, pacing=snapshot.pacing,
+                        detected_by=snapshot.source,
+                    )
+                    transaction.on_commit(lambda: _queue_certificate_date(first))
                 return ScheduleOutcome(OUTCOME_NEW)
 
         if not force and _is_older(snapshot, schedule):

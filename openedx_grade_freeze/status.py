@@ -12,7 +12,7 @@ from openedx_grade_freeze.exceptions import PlatformReadError
 from openedx_grade_freeze.keys import to_course_key
 from openedx_grade_freeze.models import (
     DELIVERY_FAILED,
-    DELIVERY_PENDING,
+    DELIVERY_UNSENT,
     BlockedGradeUpdates,
     CourseSchedule,
     CredentialsDelivery,
@@ -112,7 +112,7 @@ def get_course_report(course_key, at=None):
         for row in BlockedGradeUpdates.objects.filter(course_key=course_key).order_by("source")
     )
     counts = CredentialsDelivery.objects.filter(course_key=course_key).aggregate(
-        pending=Count("pk", filter=Q(status=DELIVERY_PENDING)),
+        pending=Count("pk", filter=Q(status__in=DELIVERY_UNSENT)),
         failed=Count("pk", filter=Q(status=DELIVERY_FAILED)),
     )
     return CourseFreezeReport(

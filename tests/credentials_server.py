@@ -4,7 +4,11 @@ A fake Credentials service over real HTTP, enforcing the contract of the real on
 The behaviour mirrors openedx/credentials (``credentials/apps/api/v2``: ``GradeViewSet``, ``UserGradeSerializer``,
 ``CourseCertificateViewSet``, ``CredentialRateThrottle``) and the LMS OAuth2 token endpoint that issues its JWTs.
 Like the real service, a grade POST is an ``update_or_create`` keyed on (username, course_run) with no timestamp
-comparison: the last write wins, even when it carries an older ``lms_last_updated_at``.
+comparison: the last write wins, even when it carries an older ``lms_last_updated_at``. As observed on the real
+service: an endpoint path without its trailing slash answers 301 (Django's ``APPEND_SLASH``), and a course run keeps
+one certificate configuration (a second certificate type for the same run answers HTTP 500 with Django's HTML error
+page). Faults an operator meets are injectable: a redirect of every API request (http to https), an HTML 200
+maintenance page, a service user without permission.
 """
 
 import contextlib
@@ -28,6 +32,19 @@ from opaque_keys.edx.keys import CourseKey
 GRADES_PATH = "/api/v2/grades/"
 COURSE_CERTIFICATES_PATH = "/api/v2/course_certificates/"
 TOKEN_PATH = "/oauth2/access_token"
+
+# What a proxy in front of the service answers while it is down for maintenance (status 200).
+MAINTENANCE_PAGE = (
+    "<!DOCTYPE html><html><head><title>Maintenance</title><style>body { font-family: sans-serif; }</style></head>"
+    "<body><h1>We&rsquo;ll be back soon</h1><p>Credentials is down for scheduled maintenance.</p></body></html>"
+)
+# Django's error page for an unhandled exception (an IntegrityError), long enough to flood a log.
+SERVER_ERROR_PAGE = (
+    "<!doctype html><html lang=\"en\"><head><title>Server Error (500)</title></head><body><h1>Server Error (500)"
+    "</h1><p>IntegrityError: a certificate configuration for this course run already exists</p>"
+    + "<p>" + "traceback line " * 150 + "</p>"
+    "</body></html>"
+)
 
 # CourseCertificate.certificate_type choices in Credentials.
 CERTIFICATE_TYPES = ("honor", "professional", "verified", "no-id-professional", "masters")
@@ -117,6 +134,8 @@ class _Handler(BaseHTTPRequestHandler):
     """Routes requests to the fake's endpoints."""
 
     protocol_version = "HTTP/1.1"  # keep-alive, so pooled client sessions really reuse connections
+    # As gunicorn does: headers and body go out at once, not held back by Nagle's algorithm on a kept-alive connection.
+    disable_nagle_algorithm = True
 
     def log_message(self, format, *args):  # pylint: disable=redefined-builtin
         pass
@@ -166,6 +185,9 @@ class FakeCredentialsServer:
         self._faults = []
         self._drops = 0
         self._delay = 0.0
+        self._redirect_to = None
+        self._maintenance = False
+        self.denied_users = set()
         self._lock = threading.RLock()
         self._next_id = 1
         self._server = None
@@ -273,6 +295,21 @@ class FakeCredentialsServer:
         with self._lock:
             self._delay = seconds
 
+    def redirect_to(self, base_url):
+        """Answer every API request with 301 to the same path under ``base_url`` (None: stop), like http -> https."""
+        with self._lock:
+            self._redirect_to = base_url
+
+    def set_maintenance(self, on=True):
+        """Answer every API request with an HTML 200 page, as a proxy's maintenance page does."""
+        with self._lock:
+            self._maintenance = on
+
+    def deny(self, username, denied=True):
+        """Take away (or give back) a user's permission to post, as if an operator removed its staff flag."""
+        with self._lock:
+            (self.denied_users.add if denied else self.denied_users.discard)(username)
+
     def set_down(self, down=True):
         """Go down (listener closed and connections cut, so connects are refused) or come back on the same port."""
         if down and not self._down:
@@ -310,6 +347,9 @@ class FakeCredentialsServer:
             self._faults.clear()
             self._drops = 0
             self._delay = 0.0
+            self._redirect_to = None
+            self._maintenance = False
+            self.denied_users.clear()
             self.tokens_issued = 0
 
     # -- request handling ---------------------------------------------------------------------------------------
@@ -375,6 +415,15 @@ class FakeCredentialsServer:
             if handler.command != "POST":
                 raise _HttpError(405, {"detail": f'Method "{handler.command}" not allowed.'})
             return self._token(record, raw, handler.headers.get("Content-Type", ""))
+        with self._lock:
+            redirect_to, maintenance = self._redirect_to, self._maintenance
+        if path.startswith("/api/") and redirect_to:
+            raise _HttpError(301, "", {"Location": redirect_to.rstrip("/") + handler.path})
+        if path.startswith("/api/") and maintenance:
+            raise _HttpError(200, MAINTENANCE_PAGE)
+        if path + "/" in (GRADES_PATH, COURSE_CERTIFICATES_PATH):
+            # CommonMiddleware's APPEND_SLASH (with DEBUG off): a permanent redirect to the slashed path.
+            raise _HttpError(301, "", {"Location": path + "/"})
         if path not in (GRADES_PATH, COURSE_CERTIFICATES_PATH):
             raise _HttpError(404, {"detail": "Not found."})
 
@@ -389,6 +438,10 @@ class FakeCredentialsServer:
             )
         if handler.command != "POST":
             raise _HttpError(405, {"detail": f'Method "{handler.command}" not allowed.'})
+        with self._lock:
+            denied = user.username in self.denied_users
+        if denied:
+            raise _HttpError(403, {"detail": "You do not have permission to perform this action."})
         data, is_form = self._parse_body(raw, handler.headers.get("Content-Type", ""))
         record.data = data
         if path == GRADES_PATH:
@@ -709,6 +762,10 @@ class FakeCredentialsServer:
             raise _HttpError(500, "<h1>Server Error (500)</h1>")
         key = (validated["course_id"], validated["certificate_type"])
         with self._lock:
+            others = [other for other in self.certificates if other[0] == key[0] and other != key]
+            if others:
+                # One certificate configuration per run, as observed: a second type breaks a uniqueness constraint.
+                raise _HttpError(500, SERVER_ERROR_PAGE)
             cert = self.certificates.get(key)
             if cert is None:
                 cert = {"id": self._next_id, "site": self.site_id}

@@ -14,9 +14,11 @@ from edx_rest_api_client.auth import SuppliedJwtAuth
 
 from openedx_grade_freeze.credentials import client as credentials_client
 from openedx_grade_freeze.credentials.client import (
+    CONFIGURATION,
     REJECTED,
     RETRY,
     SENT,
+    UNKNOWN_COURSE_RUN,
     CredentialsClient,
     DeliveryResult,
     format_datetime,
@@ -208,7 +210,7 @@ def test_grade_fields_are_formatted_as_the_serializer_accepts(server):
     eastern = datetime.timezone(datetime.timedelta(hours=-5))
     updated = datetime.datetime(2026, 5, 1, 7, 30, 15, 654321, tzinfo=eastern)
     result = grade(client, percent=0.85555, updated=updated, letter_grade=None, verified=False)
-    assert result == DeliveryResult(SENT, 201, result.body, None)
+    assert result == DeliveryResult(SENT, 201, "", None, "")
 
     sent = server.requests_to(GRADES_PATH)[0]
     assert sent.headers["content-type"] == "application/x-www-form-urlencoded"
@@ -244,21 +246,78 @@ def test_certificate_available_date(server):
     result = client.send_course_certificate_available_date(RUN, "audit", when)
     assert result.outcome == REJECTED
     assert "not a valid choice" in result.body
+    assert "fields: certificate_type" in result.detail  # a payload the plugin built: a bug, named by its field
 
 
-def test_unknown_course_run_is_rejected_with_the_body(server):
+def test_unknown_course_run_waits_for_the_catalog(server):
     result = grade(oauth_client(server), course_run="course-v1:Org+Unknown+2026")
-    assert result.outcome == REJECTED
+    assert result.outcome == UNKNOWN_COURSE_RUN
     assert result.status_code == 400
     assert "No CourseRun exists for key [course-v1:Org+Unknown+2026]" in result.body
-    assert result.retry_after_seconds is None
+    assert "catalog" in result.detail
 
 
-def test_rejected_body_is_truncated(server):
-    server.fail_next(1, status=400, body="x" * 5000)
+def test_error_bodies_are_short_plain_text_without_the_username(server):
+    server.fail_next(1, status=400, body="<html><style>p {}</style><p>learner &amp; " + "x" * 5000 + "</p></html>")
     result = grade(oauth_client(server))
     assert result.outcome == REJECTED
     assert len(result.body) == credentials_client.MAX_BODY_CHARS
+    assert result.body.startswith("[redacted] & xxx")  # markup, styles and the learner's username are gone
+
+
+def test_a_redirect_is_not_followed_and_names_its_location(server):
+    client = CredentialsClient(server.url, session_factory=jwt_session_factory(server))
+    server.redirect_to("https://credentials.example.com")
+    result = grade(client)
+    assert result.outcome == CONFIGURATION
+    assert result.status_code == 301
+    assert "https://credentials.example.com/api/v2/grades/" in result.detail
+    assert [(req.method, req.path) for req in server.requests] == [("POST", GRADES_PATH)]  # no GET after it
+    assert server.get_grade("learner", RUN) is None
+
+
+def test_a_path_without_its_trailing_slash_is_a_redirect_not_a_success(server):
+    session = jwt_session_factory(server)()
+    response = session.post(server.url + GRADES_PATH.rstrip("/"), data={"username": "x"}, allow_redirects=False)
+    assert (response.status_code, response.headers["Location"]) == (301, GRADES_PATH)
+
+
+def test_an_html_200_is_retried_not_sent(server):
+    server.set_maintenance()
+    result = grade(oauth_client(server))
+    assert result.outcome == RETRY
+    assert result.status_code == 200
+    assert "maintenance" in result.detail
+    assert "<" not in result.body and "Credentials is down for scheduled maintenance." in result.body
+
+
+def test_a_json_2xx_that_does_not_echo_what_was_sent_is_retried(server):
+    server.fail_next(1, status=201, body={"username": "someone-else", "course_run": RUN})
+    assert grade(oauth_client(server)).outcome == RETRY
+    server.fail_next(1, status=202, body={"username": "learner", "course_run": RUN})
+    assert grade(oauth_client(server)).outcome == RETRY
+    assert grade(oauth_client(server)).outcome == SENT
+
+
+@pytest.mark.parametrize("status", [403, 404])
+def test_forbidden_or_not_found_is_a_configuration_problem(server, status):
+    if status == 403:
+        server.deny(SERVICE_USER)
+        client = oauth_client(server)
+    else:
+        client = CredentialsClient(server.url + "/wrong", session_factory=jwt_session_factory(server))
+    result = grade(client)
+    assert result.outcome == CONFIGURATION
+    assert result.status_code == status
+
+
+def test_a_second_certificate_type_for_a_run_is_a_server_error(server):
+    client = oauth_client(server)
+    when = datetime.datetime(2026, 7, 1, tzinfo=UTC)
+    assert client.send_course_certificate_available_date(RUN, "verified", when).outcome == SENT
+    result = client.send_course_certificate_available_date(RUN, "professional", when)
+    assert (result.outcome, result.status_code) == (RETRY, 500)
+    assert len(result.body) <= credentials_client.MAX_BODY_CHARS
 
 
 def test_throttled_is_retry_with_retry_after(server):
@@ -338,20 +397,20 @@ def test_unauthorized_asks_the_session_factory_again(server):
     assert len(calls) == 2
 
 
-def test_persistent_unauthorized_is_retry_after_one_refresh(server):
+def test_persistent_unauthorized_is_configuration_after_one_refresh(server):
     def anonymous():
         return requests.Session()
 
     result = grade(CredentialsClient(server.url, session_factory=anonymous))
-    assert result.outcome == RETRY
+    assert result.outcome == CONFIGURATION
     assert result.status_code == 401
     assert len(server.requests_to(GRADES_PATH)) == 2
 
 
-def test_bad_client_secret_is_retry_with_the_token_error(server):
+def test_bad_client_secret_is_configuration_with_the_token_error(server):
     client = CredentialsClient(server.url, oauth_url=server.url, client_id=CLIENT_ID, client_secret=WRONG_SECRET)
     result = grade(client)
-    assert result.outcome == RETRY
+    assert result.outcome == CONFIGURATION
     assert result.status_code == 401
     assert "invalid_client" in result.body
     assert server.requests_to(GRADES_PATH) == []

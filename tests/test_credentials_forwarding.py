@@ -2,12 +2,14 @@
 Forwarding grades to Credentials: real PERSISTENT_GRADE_SUMMARY_CHANGED events, the outbox, and the fake
 Credentials service over HTTP (tasks run eagerly here; tests/integration runs real workers).
 """
+import importlib
 import time
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core import checks
 from django.core.management import CommandError, call_command
 from django.test import TestCase
 from edx_django_utils.cache import RequestCache
@@ -17,6 +19,7 @@ from openedx_events.learning.data import CourseData, PersistentCourseGradeData
 from openedx_events.learning.signals import PERSISTENT_GRADE_SUMMARY_CHANGED
 
 from openedx_grade_freeze import tasks
+from openedx_grade_freeze.credentials import breaker
 from openedx_grade_freeze.credentials import client as credentials_client
 from openedx_grade_freeze.credentials import config, outbox
 from openedx_grade_freeze.models import (
@@ -26,6 +29,7 @@ from openedx_grade_freeze.models import (
     DELIVERY_REJECTED,
     DELIVERY_SENT,
     DELIVERY_SKIPPED,
+    DELIVERY_WAITING,
     CourseGradeRecord,
     CredentialsDelivery,
     FrozenGradeDrift,
@@ -60,9 +64,12 @@ def fixture_forwarding(settings, server, monkeypatch):
         GRADE_FREEZE_CREDENTIALS_RETRY_BACKOFF_MAX_SECONDS=0.2,
         GRADE_FREEZE_CREDENTIALS_FAILED_RETRY_SECONDS=0.5,
         GRADE_FREEZE_CREDENTIALS_MAX_ATTEMPTS=10,
+        GRADE_FREEZE_CREDENTIALS_PAUSE_PROBE_SECONDS=0.3,
+        GRADE_FREEZE_CREDENTIALS_UNKNOWN_RUN_RETRY_SECONDS=0.3,
     ).items():
         setattr(settings, name, value)
     RequestCache.clear_all_namespaces()
+    breaker.forget()
     # Eager tasks ignore countdowns; a delayed retry's message is left "in flight" and the drain sends it when due.
     queue_now = outbox.queue_delivery
     monkeypatch.setattr(
@@ -72,6 +79,7 @@ def fixture_forwarding(settings, server, monkeypatch):
     for session in list(credentials_client._sessions.values()):  # pylint: disable=protected-access
         session.close()
     credentials_client._sessions.clear()  # pylint: disable=protected-access
+    breaker.forget()
 
 
 def make_user(name):
@@ -252,12 +260,13 @@ def test_a_dropped_connection_or_timeout_is_retried(forwarding):
     assert stored(forwarding, learner)["percent_grade"] == pytest.approx(0.61)
 
 
-def test_a_4xx_is_rejected_with_the_response_body_and_not_retried(forwarding):
-    learner = make_user("unknown-run")
-    grade_event(learner, 0.5, at(0), course_id=UNKNOWN_RUN)
-    delivery = delivery_of(learner, UNKNOWN_RUN)
+def test_a_field_error_in_a_built_payload_is_rejected_as_a_bug_and_not_retried(forwarding):
+    learner = make_user("bad-payload")
+    forwarding.fail_next(1, status=400, body={"letter_grade": ["Ensure this field has no more than 255 characters."]})
+    grade_event(learner, 0.5, at(0))
+    delivery = delivery_of(learner)
     assert (delivery.status, delivery.response_status) == (DELIVERY_REJECTED, 400)
-    assert f"No CourseRun exists for key [{UNKNOWN_RUN}]" in delivery.response_body
+    assert "a bug" in delivery.last_error and "fields: letter_grade" in delivery.last_error
     assert tasks.drain_credentials_deliveries.delay().get() == {}
     assert len(forwarding.requests_to(GRADES_PATH)) == 1
 
@@ -377,22 +386,56 @@ def test_a_worker_killed_mid_send_leaves_the_delivery_to_another_after_its_lease
     assert stored(forwarding, learner)["percent_grade"] == pytest.approx(0.81)
 
 
-def test_certificate_available_date_follows_the_course_end(forwarding, settings):
+def test_certificate_available_date_follows_the_course_end_from_the_first_publish(forwarding, settings):
     settings.GRADE_FREEZE_CREDENTIALS_CERTIFICATES_AVAILABLE_AT_END = ["Org"]
-    settings.GRADE_FREEZE_CREDENTIALS_CERTIFICATE_TYPES = ["verified", "professional"]
     first_end, new_end = datetime(2026, 6, 1, tzinfo=UTC), datetime(2026, 7, 1, tzinfo=UTC)
-    publish(RUN, end=first_end, time=at(0))  # first sighting: a baseline, no change
-    publish(RUN, end=new_end, time=at(1))
+    publish(RUN, end=first_end, time=at(0))  # the run's first publish: its end date is the first available date
+    assert forwarding.get_certificate(RUN, "verified")["certificate_available_date"] == first_end
 
-    for certificate_type in ("verified", "professional"):
-        certificate = forwarding.get_certificate(RUN, certificate_type)
-        assert certificate["certificate_available_date"] == new_end
-        assert certificate["is_active"] is True
+    publish(RUN, end=new_end, time=at(1))
+    certificate = forwarding.get_certificate(RUN, "verified")
+    assert certificate["certificate_available_date"] == new_end
+    assert certificate["is_active"] is True
     deliveries = CredentialsDelivery.objects.filter(kind=DELIVERY_CERTIFICATE_DATE)
     assert {d.status for d in deliveries} == {DELIVERY_SENT}
 
     publish(RUN, end=new_end + timedelta(days=1), time=at(2), pacing="self")  # self-paced: no date to send
     assert len(forwarding.requests_to(COURSE_CERTIFICATES_PATH)) == 2
+
+
+def test_one_certificate_type_per_run_even_when_several_are_configured(forwarding, settings):
+    settings.GRADE_FREEZE_CREDENTIALS_CERTIFICATES_AVAILABLE_AT_END = ["Org"]
+    settings.GRADE_FREEZE_CREDENTIALS_CERTIFICATE_TYPES = ["verified", "professional"]  # the old docs' example
+    (warning,) = [w for w in checks.run_checks() if w.id == "openedx_grade_freeze.W001"]
+    assert "one certificate configuration per course run" in warning.msg
+
+    publish(RUN, end=datetime(2026, 6, 1, tzinfo=UTC), time=at(0))
+    publish(RUN, end=datetime(2026, 7, 1, tzinfo=UTC), time=at(1))
+    assert [request.status for request in forwarding.requests_to(COURSE_CERTIFICATES_PATH)] == [201, 201]
+    assert forwarding.get_certificate(RUN, "professional") is None
+    assert {d.status for d in CredentialsDelivery.objects.all()} == {DELIVERY_SENT}
+
+
+def test_a_repeated_server_error_fails_after_bounded_attempts_and_is_not_redriven(forwarding, settings):
+    settings.GRADE_FREEZE_CREDENTIALS_CERTIFICATES_AVAILABLE_AT_END = ["Org"]
+    settings.GRADE_FREEZE_CREDENTIALS_MAX_ATTEMPTS = 3
+    forwarding.add_course_run(RUN)
+    # Another type already holds the run's one certificate configuration: every post of ours answers HTTP 500.
+    credentials_client.CredentialsClient(
+        forwarding.url, oauth_url=forwarding.url, client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
+    ).send_course_certificate_available_date(RUN, "professional", None)
+    publish(RUN, end=datetime(2026, 6, 1, tzinfo=UTC), time=at(0))
+    delivery = CredentialsDelivery.objects.get(kind=DELIVERY_CERTIFICATE_DATE)
+    for _ in range(2):
+        wait_until_due(delivery)
+        tasks.drain_credentials_deliveries.delay()
+    delivery = CredentialsDelivery.objects.get(pk=delivery.pk)
+    assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == (DELIVERY_FAILED, 3, None)
+    assert "HTTP 500" in delivery.last_error and len(delivery.response_body) <= 300
+    assert "<" not in delivery.response_body
+    time.sleep(0.6)  # past FAILED_RETRY_SECONDS: a failed delivery with a next attempt would be re-driven now
+    assert tasks.drain_credentials_deliveries.delay().get() == {}
+    assert len(forwarding.requests_to(COURSE_CERTIFICATES_PATH)) == 1 + 3
 
 
 def test_certificate_dates_are_not_sent_unless_available_at_end(forwarding):
@@ -508,11 +551,12 @@ def test_admin_lists_deliveries_and_resends_them(forwarding, client):
     learner = make_user("admin-listed")
     grade_event(learner, 0.5, at(0), course_id=UNKNOWN_RUN)
     delivery = delivery_of(learner, UNKNOWN_RUN)
-    assert delivery.status == DELIVERY_REJECTED
+    assert delivery.status == DELIVERY_WAITING
 
-    for model in ("credentialsdelivery", "coursegraderecord", "frozengradedrift"):
+    for model in ("credentialsdelivery", "coursegraderecord", "frozengradedrift", "credentialspause",
+                  "refusedgradevalue", "unrecordedgradeevent"):
         assert client.get(f"/admin/openedx_grade_freeze/{model}/").status_code == 200
-    page = client.get("/admin/openedx_grade_freeze/credentialsdelivery/", {"status__exact": "rejected", "q": "Org"})
+    page = client.get("/admin/openedx_grade_freeze/credentialsdelivery/", {"status__exact": "waiting", "q": "Org"})
     assert f"Grade of user {learner.pk} in {UNKNOWN_RUN}" in page.content.decode()
 
     forwarding.add_course_run(UNKNOWN_RUN)  # the catalog learns about the run
@@ -535,3 +579,23 @@ def test_the_drain_pauses_while_credentials_is_down(forwarding):
     forwarding.set_down(False)
     wait_until_due(*[delivery_of(learner) for learner in learners])
     assert tasks.drain_credentials_deliveries.delay().get() == {"sent": 7}
+
+
+def test_in_the_lms_the_runs_certificate_mode_is_sent(platform, forwarding, settings):
+    settings.GRADE_FREEZE_CREDENTIALS_CERTIFICATES_AVAILABLE_AT_END = ["Org"]
+    settings.GRADE_FREEZE_CREDENTIALS_CERTIFICATE_TYPES = ["verified"]  # only a fallback inside the LMS
+    course_modes = importlib.import_module("common.djangoapps.course_modes.models")
+    course_modes.add_mode(CourseKey.from_string(RUN), "audit")
+    course_modes.add_mode(CourseKey.from_string(RUN), "professional")
+    publish(RUN, end=datetime(2026, 6, 1, tzinfo=UTC), time=at(0))
+    assert forwarding.get_certificate(RUN, "professional")["certificate_available_date"] == datetime(2026, 6, 1,
+                                                                                                      tzinfo=UTC)
+    assert forwarding.get_certificate(RUN, "verified") is None
+
+    other = "course-v1:Org+TwoModes+2026"
+    forwarding.add_course_run(other)
+    course_modes.add_mode(CourseKey.from_string(other), "verified")
+    course_modes.add_mode(CourseKey.from_string(other), "professional")
+    publish(other, end=datetime(2026, 6, 1, tzinfo=UTC), time=at(0))  # two candidates: upstream sends none either
+    assert forwarding.get_certificate(other, "verified") is None
+    assert forwarding.get_certificate(other, "professional") is None

@@ -1,12 +1,17 @@
 """
 HTTP client for Credentials' grade and course-certificate endpoints; each post is reported as a ``DeliveryResult``
-(sent, retry or rejected) instead of raising, so callers decide how to retry.
+classified by what the answer means (sent, retry, rejected, unknown run, configuration) instead of raising.
+
+See docs/decisions/0009-classifying-credentials-answers.rst.
 """
 
 import datetime
 import email.utils
+import html
+import json
 import logging
 import os
+import re
 import threading
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -16,24 +21,30 @@ import requests
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "CONFIGURATION",
     "REJECTED",
     "RETRY",
     "SENT",
+    "UNKNOWN_COURSE_RUN",
     "CredentialsClient",
     "DeliveryResult",
     "format_datetime",
     "format_percent_grade",
+    "short_body",
 ]
 
 SENT = "sent"
-RETRY = "retry"
-REJECTED = "rejected"
+RETRY = "retry"                            # worth another attempt: transient, or an answer that proves nothing
+REJECTED = "rejected"                      # Credentials refused this payload: a bug in what the plugin built
+UNKNOWN_COURSE_RUN = "unknown_course_run"  # Credentials' catalog does not know the run yet
+CONFIGURATION = "configuration"            # wrong URL, redirect, no permission: no delivery to this URL can succeed
 
 GRADES_PATH = "/api/v2/grades/"
 COURSE_CERTIFICATES_PATH = "/api/v2/course_certificates/"
 
 DEFAULT_TIMEOUT = (3.05, 10.0)
-MAX_BODY_CHARS = 2000
+# What is kept of an answer's body, markup stripped: enough to recognise the error, too little to fill logs.
+MAX_BODY_CHARS = 300
 
 # UserGrade.percent_grade is DecimalField(max_digits=5, decimal_places=4): at most one digit before the point.
 _PERCENT_QUANTUM = Decimal("0.0001")
@@ -41,16 +52,26 @@ _PERCENT_LIMIT = Decimal(10)
 
 # Statuses a later attempt may well turn into a success.
 _TRANSIENT_4XX = {408, 429}
+# Statuses that say the URL or the service user is wrong, whatever is posted.
+_CONFIGURATION_4XX = {401, 403, 404, 405}
+# Credentials creates (201) or updates (200) and answers with the stored row.
+_SUCCESS_STATUSES = {200, 201}
+# The course-run field error of Credentials' UserGradeSerializer for a run its catalog has not copied yet.
+_UNKNOWN_RUN_MESSAGE = "No CourseRun exists for key"
 
 
 @dataclass(frozen=True)
 class DeliveryResult:
-    """The outcome of one delivery: ``sent``, ``retry`` (transient) or ``rejected`` (Credentials refused the data)."""
+    """The outcome of one delivery (``SENT``, ``RETRY``, ``REJECTED``, ``UNKNOWN_COURSE_RUN``, ``CONFIGURATION``).
+
+    ``body`` is the answer's start, markup stripped; ``detail`` says in words what the answer meant.
+    """
 
     outcome: str
     status_code: int | None = None
     body: str = ""
     retry_after_seconds: float | None = None
+    detail: str = ""
 
     @property
     def is_sent(self):
@@ -107,8 +128,19 @@ def _retry_after_seconds(header, now=None):
     return max(0.0, (when - now).total_seconds())
 
 
-def _truncate(text):
-    return (text or "")[:MAX_BODY_CHARS]
+_TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.IGNORECASE | re.DOTALL)
+_SPACES = re.compile(r"\s+")
+
+
+def short_body(text, redact=()):
+    """The start of an answer's body as plain text: markup stripped, spaces collapsed, ``redact`` values hidden."""
+    text = _SPACES.sub(" ", html.unescape(_TAGS.sub(" ", text or ""))).strip()
+    for value in redact:
+        if value:
+            text = text.replace(value, "[redacted]")
+    if len(text) > MAX_BODY_CHARS:
+        text = text[: MAX_BODY_CHARS - 1] + "…"
+    return text
 
 
 # One session per process and auth configuration, so connections are pooled across deliveries.
@@ -225,16 +257,10 @@ class CredentialsClient:
             "verified": _format_boolean(verified),
             "lms_last_updated_at": format_datetime(lms_last_updated_at),
         }
-        result = self._post(GRADES_PATH, data)
-        log.info(
-            "Credentials grade delivery for user %s in %s (percent %s, updated %s): %s (HTTP %s)",
-            username,
-            course_run,
-            data["percent_grade"],
-            data["lms_last_updated_at"],
-            result.outcome,
-            result.status_code,
-        )
+        # Credentials answers with the stored row: it must name the learner and run that were sent.
+        echo = {"username": data["username"], "course_run": data["course_run"]}
+        result = self._post(GRADES_PATH, data, echo, redact=(username,))
+        log.debug("Credentials grade delivery in %s: %s (HTTP %s)", course_run, result.outcome, result.status_code)
         return result
 
     def send_course_certificate_available_date(
@@ -247,7 +273,8 @@ class CredentialsClient:
             "certificate_available_date": format_datetime(certificate_available_date),
             "is_active": _format_boolean(is_active),
         }
-        result = self._post(COURSE_CERTIFICATES_PATH, data)
+        echo = {"course_id": data["course_id"], "certificate_type": data["certificate_type"]}
+        result = self._post(COURSE_CERTIFICATES_PATH, data, echo)
         log.info(
             "Credentials certificate date delivery for %s (%s, %s): %s (HTTP %s)",
             course_run,
@@ -270,51 +297,121 @@ class CredentialsClient:
             session = _sessions.get(self._auth.key)
             if session is None:
                 session = _sessions[self._auth.key] = self._auth.new_session()
+                if getattr(session, "trust_env", False):
+                    # Read the proxy environment once, not on every request (it walks os.environ each time).
+                    session.proxies.update(requests.utils.get_environ_proxies(self.base_url))
+                    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+                    if bundle and session.verify is True:
+                        session.verify = bundle
+                    session.trust_env = False
             return session
 
     def _refresh_auth(self):
         self._auth.forget_token()
         self.close()
 
-    def _post(self, path, data):
+    def _post(self, path, data, echo, redact=()):
         url = self.base_url + path
         for attempt in (1, 2):
             try:
-                response = self._session().post(url, data=data, timeout=self.timeout)
+                # Never follow a redirect: requests would re-send the POST as a GET and report the GET's answer.
+                response = self._session().post(url, data=data, timeout=self.timeout, allow_redirects=False)
             except requests.RequestException as error:
-                return self._transport_failure(url, error)
+                return self._transport_failure(url, error, redact)
             if response.status_code == 401 and attempt == 1:
                 log.info("Credentials answered 401 for %s; fetching fresh credentials and trying once more", url)
                 self._refresh_auth()
                 continue
-            return self._classify(url, response)
+            return self._classify(url, response, echo, redact)
         raise AssertionError("unreachable")  # pragma: no cover
 
     @staticmethod
-    def _transport_failure(url, error):
-        """Timeouts, refused or dropped connections and token-endpoint failures are all worth retrying."""
+    def _transport_failure(url, error, redact):
+        """Timeouts, refused or dropped connections are worth retrying; a token endpoint refusing us is not."""
         response = getattr(error, "response", None)
         if response is not None:  # raised while fetching an OAuth2 token
-            log.warning("Could not get a token for %s: HTTP %s", url, response.status_code)
+            status = response.status_code
+            body = short_body(response.text, redact)
+            log.warning("Could not get a token for %s: HTTP %s", url, status)
+            if status in (400, 401, 403):
+                return DeliveryResult(
+                    CONFIGURATION, status, body, None,
+                    f"The token endpoint refused the OAuth2 client (HTTP {status}): check its id and secret.",
+                )
             return DeliveryResult(
-                RETRY,
-                response.status_code,
-                _truncate(response.text),
-                _retry_after_seconds(response.headers.get("Retry-After")),
+                RETRY, status, body, _retry_after_seconds(response.headers.get("Retry-After")),
+                f"The token endpoint answered HTTP {status}.",
             )
         log.warning("Credentials request to %s failed: %s", url, error.__class__.__name__)
-        return DeliveryResult(RETRY, None, _truncate(f"{error.__class__.__name__}: {error}"), None)
+        detail = short_body(f"{error.__class__.__name__}: {error}", redact)
+        return DeliveryResult(RETRY, None, detail, None, detail)
 
     @staticmethod
-    def _classify(url, response):
+    def _classify(url, response, echo, redact):
+        """What an answer means; see ADR 0009 for the table."""
         status = response.status_code
-        body = _truncate(response.text)
+        body = short_body(response.text, redact)
+        if 300 <= status < 400:
+            location = response.headers.get("Location", "")
+            detail = (f"Credentials redirected the POST to {url} (HTTP {status}) to {location or 'nowhere'}: "
+                      "fix the Credentials URL (its scheme, host or trailing slash).")
+            return DeliveryResult(CONFIGURATION, status, body, None, detail)
         if 200 <= status < 300:
-            return DeliveryResult(SENT, status, body, None)
-        # A 401 that survived a fresh token is a configuration problem, not bad data: keep the delivery alive.
-        if status >= 500 or status in _TRANSIENT_4XX or status == 401:
+            problem = _echo_problem(response, status, echo)
+            if problem is None:
+                return DeliveryResult(SENT, status, "", None, "")
+            log.warning("Credentials answered %s for %s without storing the data: %s", status, url, problem)
+            return DeliveryResult(RETRY, status, body, None, problem)
+        if status in _CONFIGURATION_4XX:
+            reason = {401: "refused the credentials even after a new token",
+                      403: "refused the service user (it must be staff in Credentials)",
+                      404: "has no such endpoint (check the base URL)",
+                      405: "does not accept a POST there (check the base URL)"}[status]
+            return DeliveryResult(CONFIGURATION, status, body, None, f"Credentials {reason}: HTTP {status} for {url}.")
+        if status >= 500 or status in _TRANSIENT_4XX:
             retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
             log.warning("Credentials answered %s for %s; will retry (Retry-After %s)", status, url, retry_after)
-            return DeliveryResult(RETRY, status, body, retry_after)
-        log.error("Credentials rejected the request to %s with %s: %s", url, status, body)
-        return DeliveryResult(REJECTED, status, body, None)
+            return DeliveryResult(RETRY, status, body, retry_after, f"Credentials answered HTTP {status}.")
+        errors = _field_errors(response)
+        if status == 400 and any(_UNKNOWN_RUN_MESSAGE in message for message in errors.get("course_run", [])):
+            return DeliveryResult(
+                UNKNOWN_COURSE_RUN, status, body, None,
+                "Credentials' catalog does not know this course run yet (waiting for it to copy the run).",
+            )
+        fields = ", ".join(sorted(errors)) or "no field named"
+        detail = f"Credentials refused a payload the plugin built (HTTP {status}; fields: {fields}): a bug. {body}"
+        log.error("Credentials rejected the request to %s: %s", url, detail)
+        return DeliveryResult(REJECTED, status, body, None, detail)
+
+
+def _json(response):
+    if "json" not in (response.headers.get("Content-Type") or "").lower():
+        return None
+    try:
+        return json.loads(response.text)
+    except ValueError:
+        return None
+
+
+def _echo_problem(response, status, echo):
+    """Why a 2xx answer does not prove the data was stored, or None when it does."""
+    if status not in _SUCCESS_STATUSES:
+        return f"HTTP {status} is not an answer Credentials gives to a stored POST"
+    data = _json(response)
+    if not isinstance(data, dict):
+        return f"HTTP {status} without the stored row as JSON (a maintenance or proxy page?)"
+    different = sorted(name for name, value in echo.items() if str(data.get(name)) != str(value))
+    if different:
+        return f"HTTP {status} with a row that does not match what was sent ({', '.join(different)})"
+    return None
+
+
+def _field_errors(response):
+    """DRF's validation errors as ``{field: [messages]}``, or {} when the body is not one."""
+    data = _json(response)
+    if not isinstance(data, dict):
+        return {}
+    return {
+        str(name): [str(message) for message in (messages if isinstance(messages, list) else [messages])]
+        for name, messages in data.items()
+    }

@@ -7,11 +7,12 @@ from django.conf import settings
 
 from openedx_grade_freeze.credentials.client import CredentialsClient
 from openedx_grade_freeze.keys import to_course_key
-from openedx_grade_freeze.platform import credentials_service, modules
+from openedx_grade_freeze.platform import course_modes, credentials_service, modules
 from openedx_grade_freeze.site_settings import SITE_CONFIGURATION_KEY, site_freeze_configuration
 from openedx_grade_freeze.toggles import GRADE_FREEZE_CREDENTIALS_ENABLED
 
 log = logging.getLogger(__name__)
+
 
 def _site_config(org):
     """The valid keys of the site's ``GRADE_FREEZE`` dict for ``org``, or None when it cannot be read (logged)."""
@@ -129,8 +130,40 @@ def certificates_available_at_end(course_key):
 
 
 def certificate_types(org):
-    """The Credentials certificate types whose available date is kept current for ``org``."""
+    """The configured Credentials certificate types for ``org`` (site configuration, then settings)."""
     site_value = (_site_config(org) or {}).get("CERTIFICATE_TYPES")
     if isinstance(site_value, (list, tuple)):
         return list(site_value)
     return list(getattr(settings, "GRADE_FREEZE_CREDENTIALS_CERTIFICATE_TYPES", ["verified"]))
+
+
+def certificate_type(course_key):
+    """The one certificate type whose available date is sent for a run, or None.
+
+    In the LMS it is the run's certificate-relevant mode, as upstream reads it (Credentials keeps one certificate
+    configuration per run; a second type fails there). Elsewhere the first configured type.
+    """
+    course_key = to_course_key(course_key)
+    mode = course_modes.certificate_mode(course_key)
+    if mode is not course_modes.NOT_IN_LMS:
+        return mode
+    types = certificate_types(course_key.org)
+    if len(types) > 1:
+        log.warning("Several certificate types are configured for %s (%s); Credentials keeps one per run: sending "
+                    "%s only.", course_key, ", ".join(types), types[0])
+    return types[0] if types else None
+
+
+def check_certificate_types(app_configs=None, **kwargs):  # pylint: disable=unused-argument
+    """Django system check: ``GRADE_FREEZE_CREDENTIALS_CERTIFICATE_TYPES`` names one type (Credentials keeps one)."""
+    from django.core import checks  # pylint: disable=import-outside-toplevel
+
+    types = list(getattr(settings, "GRADE_FREEZE_CREDENTIALS_CERTIFICATE_TYPES", None) or [])
+    if len(types) <= 1:
+        return []
+    return [checks.Warning(
+        f"GRADE_FREEZE_CREDENTIALS_CERTIFICATE_TYPES names {len(types)} types ({', '.join(types)}), but Credentials "
+        "keeps one certificate configuration per course run and answers HTTP 500 to a second type.",
+        hint=f"Name one type. Inside the LMS each run's certificate mode is used; elsewhere only {types[0]!r} is sent.",
+        id="openedx_grade_freeze.W001",
+    )]

@@ -5,15 +5,19 @@ LMS's stored grades, which grades to send, and sending one now.
 import logging
 
 from django.db import transaction
+from django.db.models import Count
 
-from openedx_grade_freeze.credentials import ledger, outbox, upstream_sender
+from openedx_grade_freeze.credentials import breaker, ledger, outbox, upstream_sender
 from openedx_grade_freeze.dates import as_utc, isoformat
 from openedx_grade_freeze.models import (
     DELIVERY_FAILED,
     DELIVERY_GRADE,
     DELIVERY_SENT,
+    DELIVERY_STATUS_CHOICES,
     CourseGradeRecord,
     CredentialsDelivery,
+    RefusedGradeValue,
+    UnrecordedGradeEvent,
 )
 from openedx_grade_freeze.platform import grades
 
@@ -99,3 +103,21 @@ def replay_grade(record, resend=False):
         upstream_sender.record_newer_lms_grade(record.user_id, record.course_key, record, reason="replay")
         delivery_id = outbox.mark_pending(outbox.grade_subject(record.user_id, record.course_key))
     return outbox.deliver(delivery_id, ignore_schedule=True, resend=resend)
+
+
+def status_lines():
+    """The outbox's state in words: deliveries by status, paused Credentials URLs, kept and refused grade events."""
+    counts = dict(CredentialsDelivery.objects.values_list("status").annotate(n=Count("pk")))
+    lines = ["Credentials deliveries:"]
+    for status, label in DELIVERY_STATUS_CHOICES:
+        lines.append(f"  {status:9} {counts.get(status, 0):8}  {label}")
+    final = CredentialsDelivery.objects.filter(status=DELIVERY_FAILED, next_attempt_at__isnull=True).count()
+    if final:
+        lines.append(f"  {final} failed deliveries are not tried again by the drain: send them with --failed-only.")
+    paused = breaker.describe()
+    lines.append("Paused Credentials URLs:" if paused else "Paused Credentials URLs: none")
+    lines.extend(f"  {line}" for line in paused)
+    lines.append(f"Grade events kept after a database error, recorded by the next drain: "
+                 f"{UnrecordedGradeEvent.objects.count()}")
+    lines.append(f"Grade events refused for impossible values: {RefusedGradeValue.objects.count()}")
+    return lines

@@ -132,6 +132,27 @@ def plugin_settings(settings):
         # .. setting_default: 500
         # .. setting_description: The most deliveries one run of the periodic drain sends.
         "GRADE_FREEZE_CREDENTIALS_DRAIN_BATCH_SIZE": 500,
+        # .. setting_name: GRADE_FREEZE_CREDENTIALS_DRAIN_THREADS
+        # .. setting_default: 4
+        # .. setting_description: How many deliveries one drain sends at once. Each is one learner's grade in one
+        #   run, leased by one sender, so a learner's grades still go in order. 1 sends one after the other.
+        "GRADE_FREEZE_CREDENTIALS_DRAIN_THREADS": 4,
+        # .. setting_name: GRADE_FREEZE_CREDENTIALS_UNKNOWN_RUN_RETRY_SECONDS
+        # .. setting_default: 3600
+        # .. setting_description: How often a grade for a course run Credentials' catalog does not know yet ("No
+        #   CourseRun exists for key") is tried again. Such a delivery shows as waiting for the catalog.
+        "GRADE_FREEZE_CREDENTIALS_UNKNOWN_RUN_RETRY_SECONDS": 3600,
+        # .. setting_name: GRADE_FREEZE_CREDENTIALS_UNKNOWN_RUN_MAX_WAIT_SECONDS
+        # .. setting_default: 604800
+        # .. setting_description: How long (default 7 days) a delivery waits for Credentials' catalog to learn its
+        #   course run before it is marked ``failed`` with an error that says so.
+        "GRADE_FREEZE_CREDENTIALS_UNKNOWN_RUN_MAX_WAIT_SECONDS": 7 * 24 * 3600,
+        # .. setting_name: GRADE_FREEZE_CREDENTIALS_PAUSE_PROBE_SECONDS
+        # .. setting_default: 300
+        # .. setting_description: While a Credentials URL is paused (it answered a redirect, 401 after a new token,
+        #   403 or 404), one delivery is tried there this often; its success resumes every paused delivery. An
+        #   ERROR is logged once per probe.
+        "GRADE_FREEZE_CREDENTIALS_PAUSE_PROBE_SECONDS": 300,
         # .. setting_name: GRADE_FREEZE_CREDENTIALS_CERTIFICATES_AVAILABLE_AT_END
         # .. setting_default: False
         # .. setting_description: Whether certificates become available at course end, so a new end date is sent

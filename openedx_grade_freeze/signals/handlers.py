@@ -28,7 +28,7 @@ def record_course_schedule(sender, signal, catalog_info=None, metadata=None, **k
 def record_course_grade(sender, signal, grade=None, metadata=None, **kwargs):  # pylint: disable=unused-argument
     """Record a learner's persisted course grade (``PERSISTENT_GRADE_SUMMARY_CHANGED``) and queue it for Credentials."""
     try:
-        ledger.record_grade_change(ledger.grade_change_from_event(grade, metadata))
+        ledger.record_grade_event(grade, metadata)
     except Exception:  # pylint: disable=broad-except
         log.exception(
             "Could not record the grade of user=%s in course=%s from event=%s; edx-platform's next grade send for "
@@ -36,3 +36,11 @@ def record_course_grade(sender, signal, grade=None, metadata=None, **kwargs):  #
             getattr(grade, "user_id", None), getattr(getattr(grade, "course", None), "course_key", None),
             getattr(metadata, "id", None),
         )
+
+
+def retire_learner(sender, user=None, **kwargs):  # pylint: disable=unused-argument
+    """Forget a learner's username (``USER_RETIRE_LMS_CRITICAL``/``_MISC``); an error fails the retirement step."""
+    if user is None:
+        return
+    # Raising is deliberate: the retirement pipeline retries a failed step, and a half-retired learner is worse.
+    api.retire_learner(user.id, user.username)

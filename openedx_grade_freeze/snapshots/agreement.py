@@ -14,7 +14,7 @@ from openedx_grade_freeze.credentials import outbox
 from openedx_grade_freeze.credentials.config import forwarding_enabled
 from openedx_grade_freeze.models import (
     DELIVERY_GRADE,
-    DELIVERY_PENDING,
+    DELIVERY_UNSENT,
     RUN_COMPLETE,
     CourseGradeRecord,
     CredentialsDelivery,
@@ -38,7 +38,7 @@ def needs_sending(frozen, delivery, record):
     no record there already agrees with "no grade".
     """
     sent = (delivery.sent_payload or None) if delivery is not None else None
-    pending = delivery is not None and delivery.status == DELIVERY_PENDING
+    pending = delivery is not None and delivery.status in DELIVERY_UNSENT
     ledger_differs = record is not None and not _same(record.percent_grade, record.letter_grade, frozen)
     if ledger_differs and (pending or sent is None):
         return True  # the ledger would send something else

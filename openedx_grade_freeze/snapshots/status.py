@@ -11,7 +11,7 @@ from openedx_grade_freeze.keys import to_course_key
 from openedx_grade_freeze.models import (
     DELIVERY_FAILED,
     DELIVERY_GRADE,
-    DELIVERY_PENDING,
+    DELIVERY_UNSENT,
     RUN_COMPLETE,
     CourseSchedule,
     CredentialsDelivery,
@@ -99,7 +99,7 @@ def course_status(course_key, state):
     """The status row of one course."""
     run, counts, label = _snapshot_label(course_key, state)
     deliveries = CredentialsDelivery.objects.filter(course_key=course_key, kind=DELIVERY_GRADE).aggregate(
-        pending=Count("pk", filter=Q(status=DELIVERY_PENDING)), failed=Count("pk", filter=Q(status=DELIVERY_FAILED)),
+        pending=Count("pk", filter=Q(status__in=DELIVERY_UNSENT)), failed=Count("pk", filter=Q(status=DELIVERY_FAILED)),
     )
     if counts is not None:
         numbers = (counts.learners, counts.frozen, counts.no_grade, counts.failed, run.resent)

@@ -3,13 +3,17 @@ Send the grade ledger to Credentials again: what fell through, what failed, or (
 
 Examples::
 
+    ./manage.py lms send_grades_to_credentials --status
     ./manage.py lms send_grades_to_credentials --failed-only
     ./manage.py lms send_grades_to_credentials --courses course-v1:edX+DemoX+Demo_Course --rate 1 --dry-run
     ./manage.py lms send_grades_to_credentials --start-date 2026-01-01 --end-date 2026-02-01 --user-ids 5 6
     ./manage.py lms send_grades_to_credentials --from-lms --courses course-v1:edX+DemoX+Demo_Course --rate 1
 
 Each grade goes through the same ordered outbox as live changes: the newest grade in the ledger is sent, never an
-older one after a newer one, and grades Credentials already holds are skipped unless ``--force`` is given.
+older one after a newer one. Credentials has no API to read grades back, so "already sent" means what this plugin's
+outbox recorded as accepted by Credentials: a grade someone changed or deleted in Credentials since, or one a
+restored Credentials database lost, is skipped unless ``--force`` is given. While a Credentials URL is paused
+(``--status`` lists it), its deliveries stay paused and resume by themselves after a successful probe.
 
 ``--from-lms`` (in the LMS only) first records the LMS's stored course grades of ``--courses`` that are newer than
 the ledger's, as grade events would: after a first install, or when events were missed. A course's grades modified
@@ -24,12 +28,14 @@ from datetime import timezone
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_date, parse_datetime
 
-from openedx_grade_freeze.credentials import config, outbox, replay
+from openedx_grade_freeze.credentials import breaker, config, outbox, replay
 from openedx_grade_freeze.dates import as_utc
 from openedx_grade_freeze.exceptions import InvalidCourseKeyError, PlatformUnavailableError
 from openedx_grade_freeze.keys import to_course_key
 
 _FAILED = (outbox.OUTCOME_RETRY, outbox.OUTCOME_FAILED, outbox.OUTCOME_REJECTED)
+# Not sent yet, and sent later by themselves: Credentials' catalog lacks the run, or its URL is paused.
+_WAITING = (outbox.OUTCOME_WAITING, outbox.OUTCOME_PAUSED)
 
 
 def _parse_when(value, name):
@@ -58,14 +64,25 @@ class Command(BaseCommand):
             "--rate", type=float, default=1.0,
             help="Requests per second (default 1; Credentials throttles non-staff users at 90 a minute).",
         )
-        parser.add_argument("--force", action="store_true", help="Send even grades Credentials already holds.")
+        parser.add_argument(
+            "--force", action="store_true",
+            help="Send even grades the outbox recorded as accepted by Credentials (it cannot read them back).",
+        )
         parser.add_argument(
             "--from-lms", action="store_true",
             help="First record the LMS's stored grades of --courses that are newer than the ledger's (LMS only).",
         )
         parser.add_argument("--dry-run", action="store_true", help="Count what would be recorded and sent; do nothing.")
+        parser.add_argument(
+            "--status", action="store_true",
+            help="Print the outbox's state (deliveries by status, paused Credentials URLs) and send nothing.",
+        )
 
     def handle(self, *args, **options):
+        if options["status"]:
+            for line in replay.status_lines():
+                self.stdout.write(line)
+            return
         filters = self._filters(options)
         rate = options["rate"]
         if rate <= 0:
@@ -77,6 +94,8 @@ class Command(BaseCommand):
                 "Credentials is not configured: set GRADE_FREEZE_CREDENTIALS_URL and the OAuth client settings "
                 "(or run inside the LMS with its Credentials settings)."
             )
+        for line in breaker.describe():
+            self.stderr.write(self.style.WARNING(f"Paused, its deliveries wait for a successful probe: {line}"))
         from_lms = "" if lms_grades is None else self._record_lms_grades(lms_grades, dry_run) + "; "
         records = list(replay.grade_records_for_replay(**filters))
         total = len(records)
@@ -130,11 +149,15 @@ class Command(BaseCommand):
             return "sent"
         if outcome in _FAILED:
             return "failed"
+        if outcome in _WAITING:
+            return "waiting"
         return "skipped"  # up to date, not forwarded by configuration, or being sent by a worker right now
 
     @staticmethod
     def _summary(counts):
         names = ("would send", "sent", "skipped", "failed") if counts["would send"] else ("sent", "skipped", "failed")
+        if counts["waiting"]:
+            names += ("waiting",)
         return ", ".join(f"{name} {counts[name]}" for name in names)
 
     @staticmethod

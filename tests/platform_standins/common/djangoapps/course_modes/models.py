@@ -1,10 +1,10 @@
 """
-Stand-in for ``common.djangoapps.course_modes.models`` (``CourseMode``'s mode constants and
-``is_eligible_for_certificate`` only; no table of modes).
+Stand-in for ``common.djangoapps.course_modes.models`` (``CourseMode``'s mode constants,
+``is_eligible_for_certificate`` and an in-memory table of a run's modes: ``course_id`` and ``mode_slug``).
 
 Read from ``openedx/openedx-platform`` at ``6913dfd7cbf742e40041ce14b76df5072ba6e335``.
 """
-from standin_support import setting
+from standin_support import InMemoryManager, register_reset, setting
 
 
 class CourseMode:
@@ -45,3 +45,23 @@ class CourseMode:
             if mode_slug == cls.HONOR and status != CertificateStatuses.downloadable:
                 ineligible_modes.append(cls.HONOR)
         return mode_slug not in ineligible_modes
+
+
+class _ModeRow:
+    """One row of ``course_modes_coursemode``: the fields the plugin reads."""
+
+    def __init__(self, course_id, mode_slug):
+        self.course_id = course_id
+        self.mode_slug = mode_slug
+
+
+CourseMode._store = {}  # pylint: disable=protected-access
+CourseMode.objects = InMemoryManager(CourseMode)
+
+
+def add_mode(course_id, mode_slug):
+    """Stand-in only: give a course run an enrollment mode."""
+    CourseMode._store[(str(course_id), mode_slug)] = _ModeRow(course_id, mode_slug)  # pylint: disable=protected-access
+
+
+register_reset(CourseMode._store.clear)  # pylint: disable=protected-access

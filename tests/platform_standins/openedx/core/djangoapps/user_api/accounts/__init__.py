@@ -1,0 +1,1 @@
+"""Test stand-in package mirroring edx-platform; see tests/platform_standins/README.rst."""

@@ -1,0 +1,150 @@
+"""
+User retirement: edx-platform's retirement signals reach the plugin in the LMS only, and afterwards no plugin table
+holds the learner's username; forwarding itself stores and logs none. Override reasons reach the tracking log capped.
+"""
+import importlib
+import logging
+import os
+import subprocess
+import sys
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.db import models
+from edx_django_utils.plugins import connect_plugin_receivers
+
+from openedx_grade_freeze import api
+from openedx_grade_freeze import apps as plugin_apps
+from openedx_grade_freeze.models import (
+    CredentialsDelivery,
+    FreezeConfigChange,
+    SnapshotAuditEntry,
+    UnrecordedGradeEvent,
+)
+from openedx_grade_freeze.overrides import TRACKED_REASON_CHARS
+from openedx_grade_freeze.signals import handlers
+from tests.conftest import STANDINS_PATH, events_named
+from tests.events import publish
+from tests.test_credentials_forwarding import (  # noqa: F401  (fixtures)
+    RUN,
+    at,
+    delivery_of,
+    fixture_forwarding,
+    fixture_server,
+    grade_event,
+)
+from tests.test_plugin_loading import REPO
+
+pytestmark = pytest.mark.django_db
+
+USERNAME = "Ada-Lovelace-1815"
+SIGNALS = "openedx.core.djangoapps.user_api.accounts.signals"
+
+
+def plugin_rows_mentioning(text):
+    """Every (model, field) of the plugin whose stored value contains ``text`` (case-insensitive)."""
+    found = []
+    for model in apps.get_app_config("openedx_grade_freeze").get_models():
+        fields = [f for f in model._meta.concrete_fields
+                  if isinstance(f, (models.CharField, models.TextField, models.JSONField))]
+        for row in model.objects.all():
+            for field in fields:
+                if text.lower() in str(getattr(row, field.attname)).lower():
+                    found.append((model.__name__, field.name))
+    return found
+
+
+@pytest.fixture(name="retirement_signals")
+def fixture_retirement_signals(platform):  # pylint: disable=unused-argument
+    """edx-platform's retirement signals (stand-ins), with the plugin's receivers connected as the LMS connects them."""
+    signals = importlib.import_module(SIGNALS)
+    connect_plugin_receivers("lms.djangoapp")
+    yield signals
+    for signal in (signals.USER_RETIRE_LMS_CRITICAL, signals.USER_RETIRE_LMS_MISC):
+        signal.disconnect(dispatch_uid="openedx_grade_freeze.retire_learner.critical")
+        signal.disconnect(dispatch_uid="openedx_grade_freeze.retire_learner.misc")
+
+
+def test_the_retirement_signal_leaves_no_username_of_the_learner(retirement_signals, forwarding, caplog):
+    learner = get_user_model().objects.create(username=USERNAME)
+    with caplog.at_level(logging.DEBUG, logger="openedx_grade_freeze"):
+        grade_event(learner, 0.8, at(0))  # forwarded: the request carries the username, the plugin keeps none
+    assert forwarding.get_grade(USERNAME, RUN) is not None
+    assert plugin_rows_mentioning(USERNAME) == []
+    assert USERNAME not in caplog.text
+
+    # What older versions kept, and what operators write.
+    CredentialsDelivery.objects.filter(pk=delivery_of(learner).pk).update(
+        response_body=f'{{"username": "{USERNAME}", "course_run": "{RUN}"}}', last_error=f"user {USERNAME}",
+    )
+    UnrecordedGradeEvent.objects.create(user_id=learner.pk, course_key=RUN, percent_grade=0.8,
+                                        last_modified=at(0), error=f"Deadlock while recording {USERNAME}")
+    publish(RUN, end=at(60 * 24 * 90), time=at(0))
+    api.set_course_override(RUN, offset_days=60, reason=f"Appeal by {USERNAME.lower()}")
+    api.set_course_override(RUN, offset_days=90, reason="Second appeal")
+    SnapshotAuditEntry.objects.create(course_key=RUN, action=SnapshotAuditEntry.ACTION_LEARNER_REFROZEN,
+                                      user_id=learner.pk, reason=f"{USERNAME} asked for a regrade",
+                                      after={"note": [f"by {USERNAME}"]})
+    assert {model for model, _ in plugin_rows_mentioning(USERNAME)} == {
+        "CredentialsDelivery", "UnrecordedGradeEvent", "FreezeConfigChange", "SnapshotAuditEntry",
+    }  # the override's own reason was replaced by the second change
+
+    retirement_signals.USER_RETIRE_LMS_CRITICAL.send(sender=None, user=learner)
+    assert plugin_rows_mentioning(USERNAME) == []
+    assert delivery_of(learner).user_id == learner.pk  # the grade's delivery itself stays, by user id
+    assert SnapshotAuditEntry.objects.get().reason == "[retired learner] asked for a regrade"
+
+
+def test_a_short_username_is_replaced_only_as_a_whole_name(retirement_signals):
+    learner = get_user_model().objects.create(username="al")
+    publish(RUN, end=at(60 * 24 * 90), time=at(0))
+    api.set_course_override(RUN, offset_days=60, reason="Appeal by al, approved by Alice (final)")
+    retirement_signals.USER_RETIRE_LMS_MISC.send(sender=None, user=learner)
+    assert FreezeConfigChange.objects.get().reason == "Appeal by [retired learner], approved by Alice (final)"
+
+
+def test_retire_misc_alone_also_forgets(retirement_signals):
+    learner = get_user_model().objects.create(username=USERNAME)
+    publish(RUN, end=at(60 * 24 * 90), time=at(0))
+    api.set_course_override(RUN, offset_days=60, reason=f"Asked by {USERNAME}")
+    retirement_signals.USER_RETIRE_LMS_MISC.send(sender=None, user=learner)
+    assert plugin_rows_mentioning(USERNAME) == []
+
+
+def test_retirement_receivers_are_left_out_where_edx_platform_is_not():
+    # This test process started without the stand-ins: the host started, with no retirement receiver.
+    assert plugin_apps._retirement_receivers() == []  # pylint: disable=protected-access
+    receivers = plugin_apps.GradeFreezeConfig.plugin_app["signals_config"]["lms.djangoapp"]["receivers"]
+    assert all("retire" not in receiver["receiver_func_name"] for receiver in receivers)
+
+
+@pytest.mark.parametrize("project, expected", [("lms.djangoapp", "1 1"), ("cms.djangoapp", "0 0")])
+def test_the_lms_connects_the_retirement_receivers_once(project, expected):
+    script = (
+        "import django; django.setup();"
+        f"from {SIGNALS} import USER_RETIRE_LMS_CRITICAL as C, USER_RETIRE_LMS_MISC as M;"
+        "from openedx_grade_freeze.signals import handlers as h;"
+        "from tests.test_plugin_loading import _receivers as r;"
+        "print(r(C).count(h.retire_learner), r(M).count(h.retire_learner))"
+    )
+    env = dict(os.environ, GRADE_FREEZE_HOST_PROJECT=project, DJANGO_SETTINGS_MODULE="tests.host.settings",
+               PYTHONPATH=os.pathsep.join([REPO, STANDINS_PATH, os.environ.get("PYTHONPATH", "")]))
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True, check=True, timeout=120,
+    )
+    assert result.stdout.split()[-2:] == expected.split()
+
+
+def test_override_reasons_reach_the_tracking_log_capped(tracking_events, django_capture_on_commit_callbacks):
+    reason = "Extension agreed with " + "x" * 1000
+    publish(RUN, end=at(60 * 24 * 90), time=at(0))
+    with django_capture_on_commit_callbacks(execute=True):
+        api.set_course_override(RUN, offset_days=60, reason=reason)
+    (event,) = events_named(tracking_events, "edx.grades.freeze.config_changed")
+    assert len(event["reason"]) == TRACKED_REASON_CHARS
+    assert len(event["after"]["reason"]) == TRACKED_REASON_CHARS
+
+
+def test_receiver_ignores_a_signal_without_a_user():
+    assert handlers.retire_learner(sender=None) is None
