@@ -14,7 +14,7 @@ from django.test import TestCase
 from openedx_grade_freeze import tasks
 from openedx_grade_freeze.credentials import handoff, outbox
 from openedx_grade_freeze.models import DELIVERY_PENDING
-from tests.host.celery_app import app as celery_app
+from tests.host.celery_app import configured as celery_configured
 from tests.test_credentials_forwarding import (  # noqa: F401  (fixtures)
     at,
     delivery_of,
@@ -68,23 +68,9 @@ def refused_port():
         return sock.getsockname()[1]
 
 
-def _reset_pools():
-    celery_app._pool = None  # pylint: disable=protected-access
-    celery_app.amqp._producer_pool = None  # pylint: disable=protected-access
-
-
-@contextlib.contextmanager
 def broker(url):
     """This process publishes to ``url`` instead of running tasks eagerly."""
-    conf = celery_app.conf
-    saved = (conf.task_always_eager, conf.broker_url)
-    conf.task_always_eager, conf.broker_url = False, url
-    _reset_pools()
-    try:
-        yield
-    finally:
-        conf.task_always_eager, conf.broker_url = saved
-        _reset_pools()
+    return celery_configured(task_always_eager=False, broker_url=url)
 
 
 def timed_grade_writes(learner, first_minute, count=3):

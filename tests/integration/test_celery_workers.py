@@ -34,6 +34,7 @@ from openedx_grade_freeze.credentials import outbox
 from openedx_grade_freeze.models import DELIVERY_SENT, CourseGradeRecord, CredentialsDelivery
 from tests.credentials_server import GRADES_PATH, forwarding_settings, serving
 from tests.host.celery_app import app as celery_app
+from tests.host.celery_app import configured as celery_configured
 
 RUN_ID = uuid.uuid4().hex[:8]
 QUEUE = f"grade-freeze-test-{RUN_ID}"
@@ -83,11 +84,8 @@ def fixture_broker():
     """This process publishes to this run's queue on the broker instead of running tasks eagerly."""
     broker = settings.CELERY_BROKER_URL
     redis_client = _require_redis(broker)
-    conf = celery_app.conf
-    saved = (conf.task_always_eager, conf.broker_url, conf.task_default_queue)
-    conf.task_always_eager, conf.broker_url, conf.task_default_queue = False, broker, QUEUE
-    yield broker
-    conf.task_always_eager, conf.broker_url, conf.task_default_queue = saved
+    with celery_configured(task_always_eager=False, broker_url=broker, task_default_queue=QUEUE):
+        yield broker
     redis_client.delete(QUEUE)
 
 
