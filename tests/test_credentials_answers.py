@@ -14,7 +14,6 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import OperationalError
 from django.test import TestCase
-from edx_django_utils.cache import RequestCache
 
 from openedx_grade_freeze import tasks
 from openedx_grade_freeze.credentials import breaker
@@ -32,7 +31,8 @@ from openedx_grade_freeze.models import (
     RefusedGradeValue,
     UnrecordedGradeEvent,
 )
-from tests.credentials_server import GRADES_PATH, forwarding_settings, serving
+from tests.credentials_server import GRADES_PATH, serving
+from tests.forwarding import forwarding_to
 from tests.test_credentials_forwarding import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -60,27 +60,16 @@ def fixture_server():
 @pytest.fixture(name="forwarding")
 def fixture_forwarding(settings, server, monkeypatch):
     """Forwarding on, pointed at the fake, with short delays; delayed sends are left to the drain."""
-    for name, value in forwarding_settings(
-        server, CLIENT_ID, CLIENT_SECRET,
+    with forwarding_to(
+        server, settings, monkeypatch, CLIENT_ID, CLIENT_SECRET,
         GRADE_FREEZE_CREDENTIALS_TIMEOUT=(1.0, 1.0),
         GRADE_FREEZE_CREDENTIALS_RETRY_BACKOFF_SECONDS=0.05,
         GRADE_FREEZE_CREDENTIALS_RETRY_BACKOFF_MAX_SECONDS=0.2,
         GRADE_FREEZE_CREDENTIALS_FAILED_RETRY_SECONDS=0.5,
         GRADE_FREEZE_CREDENTIALS_PAUSE_PROBE_SECONDS=PROBE_SECONDS,
         GRADE_FREEZE_CREDENTIALS_UNKNOWN_RUN_RETRY_SECONDS=0.3,
-    ).items():
-        setattr(settings, name, value)
-    RequestCache.clear_all_namespaces()
-    breaker.forget()
-    queue_now = outbox.queue_delivery
-    monkeypatch.setattr(
-        outbox, "queue_delivery", lambda delivery_id, countdown=None: None if countdown else queue_now(delivery_id)
-    )
-    yield server
-    for session in list(credentials_client._sessions.values()):  # pylint: disable=protected-access
-        session.close()
-    credentials_client._sessions.clear()  # pylint: disable=protected-access
-    breaker.forget()
+    ):
+        yield server
 
 
 def drain():

@@ -25,6 +25,7 @@ from openedx_grade_freeze.credentials.client import (
     format_percent_grade,
 )
 from tests.credentials_server import COURSE_CERTIFICATES_PATH, GRADES_PATH, TOKEN_PATH, serving
+from tests.forwarding import close_sessions
 
 RUN = "course-v1:Org+X+2026"
 UTC = datetime.UTC
@@ -46,9 +47,7 @@ def _fresh_process_state():
     cache.clear()
     RequestCache.clear_all_namespaces()
     yield
-    for session in list(credentials_client._sessions.values()):  # pylint: disable=protected-access
-        session.close()
-    credentials_client._sessions.clear()  # pylint: disable=protected-access
+    close_sessions()
 
 
 def oauth_client(server, timeout=(2, 5)):

@@ -12,14 +12,12 @@ from django.contrib.auth import get_user_model
 from django.core import checks
 from django.core.management import CommandError, call_command
 from django.test import TestCase
-from edx_django_utils.cache import RequestCache
 from kombu.exceptions import OperationalError
 from opaque_keys.edx.keys import CourseKey
 from openedx_events.learning.data import CourseData, PersistentCourseGradeData
 from openedx_events.learning.signals import PERSISTENT_GRADE_SUMMARY_CHANGED
 
 from openedx_grade_freeze import tasks
-from openedx_grade_freeze.credentials import breaker
 from openedx_grade_freeze.credentials import client as credentials_client
 from openedx_grade_freeze.credentials import config, outbox
 from openedx_grade_freeze.models import (
@@ -36,8 +34,9 @@ from openedx_grade_freeze.models import (
 )
 from openedx_grade_freeze.platform import credentials_service, site_configuration
 from openedx_grade_freeze.settings import production
-from tests.credentials_server import COURSE_CERTIFICATES_PATH, GRADES_PATH, forwarding_settings, serving
+from tests.credentials_server import COURSE_CERTIFICATES_PATH, GRADES_PATH, serving
 from tests.events import publish
+from tests.forwarding import forwarding_to
 
 RUN = "course-v1:Org+Forward+2026"
 UNKNOWN_RUN = "course-v1:Org+NotInCatalog+2026"
@@ -57,8 +56,8 @@ def fixture_server():
 @pytest.fixture(name="forwarding")
 def fixture_forwarding(settings, server, monkeypatch):
     """Forwarding on, pointed at the fake, with retry delays short enough for tests."""
-    for name, value in forwarding_settings(
-        server, CLIENT_ID, CLIENT_SECRET,
+    with forwarding_to(
+        server, settings, monkeypatch, CLIENT_ID, CLIENT_SECRET,
         GRADE_FREEZE_CREDENTIALS_TIMEOUT=(1.0, 1.0),
         GRADE_FREEZE_CREDENTIALS_RETRY_BACKOFF_SECONDS=0.05,
         GRADE_FREEZE_CREDENTIALS_RETRY_BACKOFF_MAX_SECONDS=0.2,
@@ -66,20 +65,8 @@ def fixture_forwarding(settings, server, monkeypatch):
         GRADE_FREEZE_CREDENTIALS_MAX_ATTEMPTS=10,
         GRADE_FREEZE_CREDENTIALS_PAUSE_PROBE_SECONDS=0.3,
         GRADE_FREEZE_CREDENTIALS_UNKNOWN_RUN_RETRY_SECONDS=0.3,
-    ).items():
-        setattr(settings, name, value)
-    RequestCache.clear_all_namespaces()
-    breaker.forget()
-    # Eager tasks ignore countdowns; a delayed retry's message is left "in flight" and the drain sends it when due.
-    queue_now = outbox.queue_delivery
-    monkeypatch.setattr(
-        outbox, "queue_delivery", lambda delivery_id, countdown=None: None if countdown else queue_now(delivery_id)
-    )
-    yield server
-    for session in list(credentials_client._sessions.values()):  # pylint: disable=protected-access
-        session.close()
-    credentials_client._sessions.clear()  # pylint: disable=protected-access
-    breaker.forget()
+    ):
+        yield server
 
 
 def make_user(name):

@@ -9,11 +9,9 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
-from edx_django_utils.cache import RequestCache
 from opaque_keys.edx.keys import CourseKey
 
-from openedx_grade_freeze.credentials import client as credentials_client
-from openedx_grade_freeze.credentials import ledger, outbox
+from openedx_grade_freeze.credentials import ledger
 from openedx_grade_freeze.dates import isoformat
 from openedx_grade_freeze.models import (
     RETIRED_UNFROZEN,
@@ -30,7 +28,8 @@ from openedx_grade_freeze.policy import policy_cache
 from openedx_grade_freeze.snapshots import runs
 from openedx_grade_freeze.tracking import LEARNER_REFROZEN, UNFROZEN
 from tests.conftest import events_named
-from tests.credentials_server import GRADES_PATH, forwarding_settings, serving
+from tests.credentials_server import GRADES_PATH, serving
+from tests.forwarding import forwarding_to
 from tests.platform_store.models import StoredCourseGrade
 from tests.snapshot_support import enroll, make_users, on_commit, past_freeze_date, store_grades
 
@@ -45,18 +44,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(name="credentials")
 def fixture_credentials(settings, monkeypatch):
     """Forwarding on, to the fake Credentials service, sends queued eagerly (delayed retries left to the drain)."""
-    with serving(COURSE, CLIENT_ID, CLIENT_SECRET) as server:
-        for name, value in forwarding_settings(server, CLIENT_ID, CLIENT_SECRET,
-                                               GRADE_FREEZE_CREDENTIALS_TIMEOUT=(1.0, 1.0)).items():
-            setattr(settings, name, value)
-        RequestCache.clear_all_namespaces()
-        queue_now = outbox.queue_delivery
-        monkeypatch.setattr(outbox, "queue_delivery",
-                            lambda delivery_id, countdown=None: None if countdown else queue_now(delivery_id))
+    with serving(COURSE, CLIENT_ID, CLIENT_SECRET) as server, forwarding_to(
+        server, settings, monkeypatch, CLIENT_ID, CLIENT_SECRET, GRADE_FREEZE_CREDENTIALS_TIMEOUT=(1.0, 1.0),
+    ):
         yield server
-        for session in list(credentials_client._sessions.values()):  # pylint: disable=protected-access
-            session.close()
-        credentials_client._sessions.clear()  # pylint: disable=protected-access
 
 
 def held(server, user):

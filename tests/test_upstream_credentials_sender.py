@@ -13,17 +13,16 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import DatabaseError
 from django.test import TestCase
-from edx_django_utils.cache import RequestCache
 from opaque_keys.edx.keys import CourseKey
 from openedx_events.learning.data import CourseData, PersistentCourseGradeData
 from openedx_events.learning.signals import PERSISTENT_GRADE_SUMMARY_CHANGED
 
-from openedx_grade_freeze.credentials import client as credentials_client
-from openedx_grade_freeze.credentials import ledger, outbox, upstream_sender
+from openedx_grade_freeze.credentials import ledger, upstream_sender
 from openedx_grade_freeze.models import DELIVERY_SENT, CourseGradeRecord, CredentialsDelivery, FrozenGradeDrift
 from openedx_grade_freeze.platform import wiring
-from tests.credentials_server import GRADES_PATH, forwarding_settings, serving
+from tests.credentials_server import GRADES_PATH, serving
 from tests.events import publish
+from tests.forwarding import forwarding_to
 
 RUN = "course-v1:OrgX+Routed+2026"
 COURSE_KEY = CourseKey.from_string(RUN)
@@ -46,28 +45,18 @@ def fixture_server():
 @pytest.fixture(name="credentials")
 def fixture_credentials(settings, platform, server, monkeypatch):
     """Both senders pointed at the fake: the plugin by OAuth2, upstream's stand-in by its JWT; forwarding on."""
-    for name, value in forwarding_settings(
-        server, CLIENT_ID, CLIENT_SECRET, GRADE_FREEZE_CREDENTIALS_TIMEOUT=(1.0, 1.0)
-    ).items():
-        setattr(settings, name, value)
-    settings.CREDENTIALS_INTERNAL_SERVICE_URL = server.url
-    settings.CREDENTIALS_SERVICE_USERNAME = SERVICE_USER
-    settings.GRADE_FREEZE_TEST_JWT_SECRET = server.jwt_secret
-    settings.GRADE_FREEZE_TEST_JWT_ISSUER = server.jwt_issuer
-    settings.GRADE_FREEZE_TEST_JWT_AUDIENCE = server.jwt_audience
-    RequestCache.clear_all_namespaces()
-    platform.register_user(1000, SERVICE_USER, is_staff=True)
-    from openedx.core.djangoapps.catalog.utils import set_programs
+    with forwarding_to(server, settings, monkeypatch, CLIENT_ID, CLIENT_SECRET,
+                       GRADE_FREEZE_CREDENTIALS_TIMEOUT=(1.0, 1.0)):
+        settings.CREDENTIALS_INTERNAL_SERVICE_URL = server.url
+        settings.CREDENTIALS_SERVICE_USERNAME = SERVICE_USER
+        settings.GRADE_FREEZE_TEST_JWT_SECRET = server.jwt_secret
+        settings.GRADE_FREEZE_TEST_JWT_ISSUER = server.jwt_issuer
+        settings.GRADE_FREEZE_TEST_JWT_AUDIENCE = server.jwt_audience
+        platform.register_user(1000, SERVICE_USER, is_staff=True)
+        from openedx.core.djangoapps.catalog.utils import set_programs
 
-    set_programs([{"uuid": "p1", "courses": [{"course_runs": [{"key": RUN}]}]}])
-    queue_now = outbox.queue_delivery
-    monkeypatch.setattr(
-        outbox, "queue_delivery", lambda delivery_id, countdown=None: None if countdown else queue_now(delivery_id)
-    )
-    yield server
-    for session in list(credentials_client._sessions.values()):  # pylint: disable=protected-access
-        session.close()
-    credentials_client._sessions.clear()  # pylint: disable=protected-access
+        set_programs([{"uuid": "p1", "courses": [{"course_runs": [{"key": RUN}]}]}])
+        yield server
 
 
 def wire(order="imported before activation"):
