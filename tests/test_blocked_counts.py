@@ -90,6 +90,15 @@ def test_with_the_cache_failing_counts_still_add_up_without_a_flood(monkeypatch,
     assert "counting in this process until it is back" in caplog.text
 
 
+def run_together(workers, target):
+    """Run ``target`` in ``workers`` threads at once and wait for them all."""
+    threads = [threading.Thread(target=target) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_processes_reporting_a_first_interval_do_not_lose_a_count():
     workers = 6
@@ -105,11 +114,7 @@ def test_two_processes_reporting_a_first_interval_do_not_lose_a_count():
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=report) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together(workers, report)
 
     assert errors == []
     assert BlockedGradeUpdates.objects.get(source="race").total == 5 * workers
@@ -128,9 +133,5 @@ def test_increments_are_atomic_across_connections():
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=add) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together(workers, add)
     assert BlockedGradeUpdates.objects.get(source="atomic").total == workers * each

@@ -135,12 +135,6 @@ def register(point):
     return point
 
 
-def registered_points():
-    """The registered ``WritePoint`` entries, in registration order."""
-    with _registry.lock:
-        return list(_registry.points.values())
-
-
 def mark(wrapper, original, source):
     """Label a wrapper with its source and the function it replaces (so it is recognised and restorable)."""
     wrapper.grade_freeze_source = source
