@@ -19,7 +19,7 @@ from openedx_events.learning.signals import PERSISTENT_GRADE_SUMMARY_CHANGED
 
 from openedx_grade_freeze import tasks
 from openedx_grade_freeze.credentials import client as credentials_client
-from openedx_grade_freeze.credentials import config, outbox
+from openedx_grade_freeze.credentials import config, leases, outbox
 from openedx_grade_freeze.models import (
     DELIVERY_CERTIFICATE_DATE,
     DELIVERY_FAILED,
@@ -363,7 +363,7 @@ def test_a_worker_killed_mid_send_leaves_the_delivery_to_another_after_its_lease
     monkeypatch.setattr(outbox, "queue_delivery", lambda *args, **kwargs: None)  # the task message is lost too
     grade_event(learner, 0.81, at(0))
     delivery = delivery_of(learner)
-    assert outbox._claim(delivery.pk, ignore_schedule=False) is not None  # pylint: disable=protected-access
+    assert leases.claim([delivery.pk]) != []
     # ...and the worker holding the claim dies here, before sending.
 
     assert tasks.drain_credentials_deliveries.delay().get() == {}  # leased: nobody else may send it

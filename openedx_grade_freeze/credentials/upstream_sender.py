@@ -88,8 +88,7 @@ def request_grade_send(user_id, course_key, reason=""):
             log.debug("Credentials delivery %s already covers user %s's grade in %s (%s).",
                       delivery.pk, user_id, course_key, reason)
             return UP_TO_DATE
-        delivery_id = outbox.mark_pending(subject)
-        transaction.on_commit(lambda: outbox.queue_delivery(delivery_id))
+        delivery_id = outbox.submit(subject)
     log.info("Credentials delivery %s of user %s in %s queued: %s.", delivery_id, user_id, course_key, reason)
     return QUEUED
 

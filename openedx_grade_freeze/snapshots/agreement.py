@@ -63,8 +63,7 @@ def send_frozen_grade(frozen, now=None):
                 "source_event_id": f"freeze-run-{frozen.run_id}", "source_event_time": now,
             },
         )
-        delivery_id = outbox.mark_pending(outbox.grade_subject(frozen.user_id, frozen.course_key))
-        transaction.on_commit(lambda: outbox.queue_delivery(delivery_id))
+        outbox.submit(outbox.grade_subject(frozen.user_id, frozen.course_key))
 
 
 def agree_with_credentials(run_id):
