@@ -14,7 +14,7 @@ from opaque_keys.edx.keys import CourseKey
 from openedx_grade_freeze.platform import wiring, write_points
 from openedx_grade_freeze.tracking import UPDATE_BLOCKED
 from tests.conftest import events_named
-from tests.test_platform_guards import COURSE, LEARNER, freeze_now, make_course
+from tests.guarded_course import COURSE, LEARNER, freeze_now, make_course
 
 pytestmark = pytest.mark.django_db
 
