@@ -105,15 +105,17 @@ class GradeFreezeConfig(AppConfig):
         }
 
     def ready(self):
-        """Quiet expected vetoes in openedx-filters' log, and wire the veto into edx-platform where the LMS runs."""
-        # pylint: disable=import-outside-toplevel,unused-import
+        """Quiet expected vetoes in openedx-filters' log; register the patch points and wire them where the LMS runs."""
+        # pylint: disable=import-outside-toplevel
         from django.core import checks
 
         from openedx_grade_freeze import logging_filters
-        from openedx_grade_freeze.credentials import config, upstream_sender  # noqa: F401 (registers its write point)
-        from openedx_grade_freeze.platform import wiring, write_points  # noqa: F401 (registers the grade points)
+        from openedx_grade_freeze.credentials import config, upstream_sender
+        from openedx_grade_freeze.platform import wiring, write_points
 
         logging_filters.install()
+        # The one table of edx-platform functions the plugin replaces; the Credentials take-over is one entry.
+        write_points.register({write_points.SEND_GRADE_IF_INTERESTING: upstream_sender.route_to_outbox})
         wiring.activate()
         checks.register(config.check_certificate_types)
         for warning in config.check_certificate_types():
