@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from django.db import transaction
 
 from openedx_grade_freeze import overrides, tracking
+from openedx_grade_freeze.credentials import snapshot_agreement as agreement
 from openedx_grade_freeze.credentials.config import forwarding_enabled
 from openedx_grade_freeze.dates import isoformat
 from openedx_grade_freeze.exceptions import InvalidFreezeConfigurationError
@@ -21,7 +22,7 @@ from openedx_grade_freeze.models import (
     SnapshotAuditEntry,
 )
 from openedx_grade_freeze.platform import grades as platform_grades
-from openedx_grade_freeze.snapshots import agreement, runs
+from openedx_grade_freeze.snapshots import runs
 
 log = logging.getLogger(__name__)
 

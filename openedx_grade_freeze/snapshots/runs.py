@@ -15,6 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 
 from openedx_grade_freeze import policy, tracking
+from openedx_grade_freeze.credentials import snapshot_agreement as agreement
 from openedx_grade_freeze.dates import isoformat
 from openedx_grade_freeze.keys import to_course_key
 from openedx_grade_freeze.models import (
@@ -35,7 +36,6 @@ from openedx_grade_freeze.models import (
 )
 from openedx_grade_freeze.platform import enrollments as platform_enrollments
 from openedx_grade_freeze.platform import grades as platform_grades
-from openedx_grade_freeze.snapshots import agreement
 
 log = logging.getLogger(__name__)
 
