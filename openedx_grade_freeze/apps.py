@@ -58,6 +58,27 @@ _RETIREMENT_RECEIVERS = [
 ]
 
 
+# The features' own announcements, heard by the Credentials integration (a layer above them). An end date changes in
+# Studio (a publish) as in the LMS (the periodic check); snapshots are taken and corrected in the LMS only.
+_END_DATE_RECEIVER = {
+    "receiver_func_name": "queue_certificate_date",
+    "signal_path": "openedx_grade_freeze.schedules.COURSE_END_CHANGED",
+    "dispatch_uid": "openedx_grade_freeze.queue_certificate_date",
+}
+_SNAPSHOT_RECEIVERS = [
+    {
+        "receiver_func_name": "agree_with_credentials",
+        "signal_path": "openedx_grade_freeze.snapshots.signals.SNAPSHOT_COMPLETED",
+        "dispatch_uid": "openedx_grade_freeze.agree_with_credentials",
+    },
+    {
+        "receiver_func_name": "resend_refrozen_grade",
+        "signal_path": "openedx_grade_freeze.snapshots.signals.LEARNER_REFROZEN",
+        "dispatch_uid": "openedx_grade_freeze.resend_refrozen_grade",
+    },
+]
+
+
 def _retirement_receivers():
     """The retirement receivers where edx-platform's signals exist; none elsewhere, so a bare host still starts.
 
@@ -98,9 +119,10 @@ class GradeFreezeConfig(AppConfig):
             "settings_config": {_LMS: _SETTINGS, _CMS: _CMS_SETTINGS},
             "signals_config": {
                 _LMS: {"relative_path": "signals.handlers", "receivers": [
-                    _SCHEDULE_RECEIVER, *_GRADE_RECEIVERS, *_retirement_receivers(),
+                    _SCHEDULE_RECEIVER, *_GRADE_RECEIVERS, *_retirement_receivers(), _END_DATE_RECEIVER,
+                    *_SNAPSHOT_RECEIVERS,
                 ]},
-                _CMS: {"relative_path": "signals.handlers", "receivers": [_SCHEDULE_RECEIVER]},
+                _CMS: {"relative_path": "signals.handlers", "receivers": [_SCHEDULE_RECEIVER, _END_DATE_RECEIVER]},
             },
         }
 
