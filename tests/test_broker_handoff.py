@@ -11,7 +11,7 @@ import pytest
 from django.test import TestCase
 
 from openedx_grade_freeze import tasks
-from openedx_grade_freeze.credentials import handoff, outbox
+from openedx_grade_freeze.credentials import handoff
 from openedx_grade_freeze.models import DELIVERY_PENDING
 from tests.host.celery_app import configured as celery_configured
 from tests.test_credentials_forwarding import (  # noqa: F401  (fixtures)
