@@ -1,4 +1,4 @@
-.PHONY: help requirements test test-sqlite test-mysql test-releases quality demo benchmark docs upgrade clean
+.PHONY: help requirements test test-sqlite test-mysql test-releases quality demo benchmark docs dist test-wheel upgrade clean
 .DEFAULT_GOAL := help
 
 PYTHON ?= python3
@@ -75,9 +75,15 @@ docs: ## build the Sphinx docs into docs/_build
 	$(PYTHON) -m venv $(VENV)-docs && $(VENV)-docs/bin/pip install -q -r requirements/doc.txt
 	$(VENV)-docs/bin/sphinx-build -W -b html docs docs/_build/html
 
+dist: ## build the sdist and the wheel into dist/ (failing on any build warning) and check them with twine
+	bash .ci/dist
+
+test-wheel: dist ## install the built wheel into a clean virtualenv and run the plugin-loading, migration and template tests
+	bash .ci/check-wheel
+
 upgrade: ## re-pin requirements/*.txt from requirements/*.in
 	$(PYTHON) -m venv $(VENV)-tools && $(VENV)-tools/bin/pip install -q -r requirements/pip-tools.txt
-	cd requirements && for f in pip-tools base test quality doc dev; do \
+	cd requirements && for f in pip-tools base test quality doc dist dev; do \
 		../$(VENV)-tools/bin/pip-compile -q --allow-unsafe --rebuild --upgrade -o $$f.txt $$f.in; done
 
 clean: ## remove the virtualenvs and build leftovers
