@@ -72,8 +72,15 @@ def _resolve(module_name, dotted):
 RELEASES = ('teak', 'ulmo', 'verawood')
 
 
+def _other_calls(version):
+    return [
+        pytest.param(version, entry, id=f"{version}:{entry['module']}.{entry['attribute']}")
+        for entry in SIGNATURES['versions'][version]['other_calls']
+    ]
+
+
 @pytest.mark.parametrize('version, entry', _entries('newest') + _entries('pr38862')
-                         + [param for release in RELEASES for param in _entries(release)])
+                         + [param for release in RELEASES for param in _entries(release) + _other_calls(release)])
 def test_standin_signature_matches_upstream(standins, version, entry):
     """Each write point's stand-in has the parameters upstream has: the PR's, or a release's, under its variant."""
     standins.use_variant('upstream' if version == 'newest' else version)
