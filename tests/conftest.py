@@ -83,6 +83,17 @@ def platform(platform_standins):  # pylint: disable=redefined-outer-name
 
 
 @pytest.fixture
+def newest_upstream(platform):  # pylint: disable=redefined-outer-name
+    """The stand-ins in the newest upstream's shape, with the Grades REST API v2, whatever release a run mimics.
+
+    For tests of the v2 points, which Teak, Ulmo and Verawood do not have (``make test-releases`` runs each release's
+    shape). Request it before anything imports a stand-in module.
+    """
+    platform.use_variant("upstream")
+    yield platform
+
+
+@pytest.fixture
 def lms(platform, db):  # pylint: disable=redefined-outer-name,unused-argument
     """The stand-ins with stored course grades and enrollments in database tables (tests/platform_store)."""
     from tests.platform_store import store  # pylint: disable=import-outside-toplevel

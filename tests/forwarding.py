@@ -33,7 +33,9 @@ SHORT_DELAYS = {
     "GRADE_FREEZE_CREDENTIALS_RETRY_BACKOFF_MAX_SECONDS": 0.2,
     "GRADE_FREEZE_CREDENTIALS_FAILED_RETRY_SECONDS": 0.5,
     "GRADE_FREEZE_CREDENTIALS_MAX_ATTEMPTS": 10,
-    "GRADE_FREEZE_CREDENTIALS_PAUSE_PROBE_SECONDS": 0.3,
+    # Probes are made due by moving their time back (``next_probe`` in test_credentials_answers), never waited for:
+    # "no probe before the interval" then holds on any machine.
+    "GRADE_FREEZE_CREDENTIALS_PAUSE_PROBE_SECONDS": 3600,
     "GRADE_FREEZE_CREDENTIALS_UNKNOWN_RUN_RETRY_SECONDS": 0.3,
 }
 
@@ -142,6 +144,15 @@ def wait_until_due(*deliveries):
     """Sleep until every delivery's next attempt is due."""
     latest = max(CredentialsDelivery.objects.get(pk=d.pk).next_attempt_at for d in deliveries)
     time.sleep(max(0.0, (latest - datetime.now(UTC)).total_seconds()) + 0.01)
+
+
+def make_due(*deliveries):
+    """Make each delivery's next attempt due now (its time moves back; nobody sleeps).
+
+    For tests that also check that nothing happens before then, with intervals long enough for any machine's speed.
+    """
+    CredentialsDelivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(
+        next_attempt_at=datetime.now(UTC) - timedelta(milliseconds=10))
 
 
 def at(minutes):

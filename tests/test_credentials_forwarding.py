@@ -42,6 +42,7 @@ from tests.forwarding import (
     at,
     delivery_of,
     grade_event,
+    make_due,
     make_user,
     posted,
     stored,
@@ -171,6 +172,7 @@ def test_credentials_down_for_a_while_then_every_grade_arrives(forwarding):
 
 def test_exhausted_retries_leave_the_delivery_failed_until_the_drain_redrives_it(forwarding, settings):
     settings.GRADE_FREEZE_CREDENTIALS_MAX_ATTEMPTS = 2
+    settings.GRADE_FREEZE_CREDENTIALS_FAILED_RETRY_SECONDS = 3600  # "not yet" holds however slow the machine is
     learner = make_user("patient")
     forwarding.set_down(True)
     grade_event(learner, 0.42, at(0))
@@ -181,7 +183,7 @@ def test_exhausted_retries_leave_the_delivery_failed_until_the_drain_redrives_it
 
     forwarding.set_down(False)
     assert tasks.drain_credentials_deliveries.delay().get() == {}  # failed: waits FAILED_RETRY_SECONDS
-    wait_until_due(delivery)
+    make_due(delivery)
     assert tasks.drain_credentials_deliveries.delay().get() == {"sent": 1}
     assert stored(forwarding, learner)["percent_grade"] == pytest.approx(0.42)
 
@@ -313,7 +315,7 @@ def test_broker_down_leaves_the_delivery_pending_for_the_drain(forwarding, monke
 
 
 def test_a_worker_killed_mid_send_leaves_the_delivery_to_another_after_its_lease(forwarding, settings, monkeypatch):
-    settings.GRADE_FREEZE_CREDENTIALS_LEASE_SECONDS = 0.3
+    settings.GRADE_FREEZE_CREDENTIALS_LEASE_SECONDS = 3600
     learner = make_user("orphan")
     monkeypatch.setattr(outbox, "queue_delivery", lambda *args, **kwargs: None)  # the task message is lost too
     grade_event(learner, 0.81, at(0))
@@ -322,7 +324,8 @@ def test_a_worker_killed_mid_send_leaves_the_delivery_to_another_after_its_lease
     # ...and the worker holding the claim dies here, before sending.
 
     assert tasks.drain_credentials_deliveries.delay().get() == {}  # leased: nobody else may send it
-    time.sleep(0.35)
+    # The hour's lease runs out (moved back rather than waited for, so no machine is too slow for the first drain).
+    CredentialsDelivery.objects.filter(pk=delivery.pk).update(lease_expires_at=datetime.now(UTC) - timedelta(seconds=1))
     assert tasks.drain_credentials_deliveries.delay().get() == {"sent": 1}
     assert delivery_of(learner).attempts == 2
     assert stored(forwarding, learner)["percent_grade"] == pytest.approx(0.81)

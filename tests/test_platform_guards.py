@@ -302,7 +302,7 @@ def test_a_proctoring_rejection_in_a_frozen_course_still_invalidates_the_certifi
 
 # --- checks are not refusals ----------------------------------------------------------------------------------------
 
-def test_checks_of_a_frozen_course_answer_frozen_and_count_nothing(platform, tracking_events):
+def test_checks_of_a_frozen_course_answer_frozen_and_count_nothing(newest_upstream, platform, tracking_events):
     from lms.djangoapps.grades.grade_utils import are_grades_frozen
     from lms.djangoapps.grades.rest_api.v2.services import grades_frozen
     from lms.djangoapps.grades.util_services import GradesUtilService
