@@ -31,16 +31,7 @@ from openedx_grade_freeze.models import (
     UnrecordedGradeEvent,
 )
 from tests.credentials_server import GRADES_PATH
-from tests.forwarding import (
-    UNKNOWN_RUN,
-    at,
-    delivery_of,
-    grade_event,
-    make_due,
-    make_user,
-    stored,
-    wait_until_due,
-)
+from tests.forwarding import UNKNOWN_RUN, at, delivery_of, grade_event, make_due, make_user, stored, wait_until_due
 
 pytestmark = pytest.mark.django_db
 
