@@ -19,14 +19,19 @@ $(STAMP): requirements/quality.txt requirements/test.txt requirements/base.txt s
 
 requirements: $(STAMP) ## create .venv with the pinned requirements and the package (editable)
 
-test: $(STAMP) ## run the suite on SQLite and on MariaDB (127.0.0.1:3306, root); MariaDB is required when CI=true
-	PY=$(PY) bash tests/run_suite.sh
+# Every suite run prints the package's coverage and fails below the floor: the level measured when it was set
+# (93.5 %, issue 21; 93.54 % on SQLite then). Raise it as coverage grows; never lower it to pass.
+COVERAGE_FLOOR := 93.5
+COVERAGE := --cov=openedx_grade_freeze --cov-report=term-missing:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 
-test-sqlite: $(STAMP) ## run the suite on SQLite only
-	GRADE_FREEZE_TEST_DB=sqlite $(PY) -m pytest
+test: $(STAMP) ## run the suite on SQLite and on MariaDB (127.0.0.1:3306, root) with coverage; MariaDB is required when CI=true
+	PY=$(PY) bash tests/run_suite.sh $(COVERAGE)
 
-test-mysql: $(STAMP) ## run the suite on MariaDB only
-	GRADE_FREEZE_TEST_DB=mysql $(PY) -m pytest
+test-sqlite: $(STAMP) ## run the suite on SQLite only, with coverage
+	GRADE_FREEZE_TEST_DB=sqlite $(PY) -m pytest $(COVERAGE)
+
+test-mysql: $(STAMP) ## run the suite on MariaDB only, with coverage
+	GRADE_FREEZE_TEST_DB=mysql $(PY) -m pytest $(COVERAGE)
 
 # The supported releases CI tests, each under its own pins (requirements/releases/<release>.txt) on the Python its
 # Tutor image builds (PYTHON_VERSION in Tutor 20/21/22's Dockerfile): docs/references/supported_releases.rst.

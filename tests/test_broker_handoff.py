@@ -13,16 +13,8 @@ from django.test import TestCase
 from openedx_grade_freeze import tasks
 from openedx_grade_freeze.credentials import handoff
 from openedx_grade_freeze.models import DELIVERY_PENDING
+from tests.forwarding import at, delivery_of, grade_event, make_user, stored
 from tests.host.celery_app import configured as celery_configured
-from tests.test_credentials_forwarding import (  # noqa: F401  (fixtures)
-    at,
-    delivery_of,
-    fixture_forwarding,
-    fixture_server,
-    grade_event,
-    make_user,
-    stored,
-)
 
 pytestmark = pytest.mark.django_db
 

@@ -30,47 +30,10 @@ from openedx_grade_freeze.models import (
     RefusedGradeValue,
     UnrecordedGradeEvent,
 )
-from tests.credentials_server import GRADES_PATH, serving
-from tests.forwarding import forwarding_to
-from tests.test_credentials_forwarding import (
-    CLIENT_ID,
-    CLIENT_SECRET,
-    RUN,
-    UNKNOWN_RUN,
-    at,
-    delivery_of,
-    grade_event,
-    make_due,
-    make_user,
-    stored,
-    wait_until_due,
-)
+from tests.credentials_server import GRADES_PATH
+from tests.forwarding import UNKNOWN_RUN, at, delivery_of, grade_event, make_due, make_user, stored, wait_until_due
 
 pytestmark = pytest.mark.django_db
-
-PROBE_SECONDS = 3600  # next_probe() lets it pass: "no probe before the interval" holds on any machine
-
-
-@pytest.fixture(name="server")
-def fixture_server():
-    with serving(RUN, CLIENT_ID, CLIENT_SECRET) as fake:
-        yield fake
-
-
-@pytest.fixture(name="forwarding")
-def fixture_forwarding(settings, server, monkeypatch):
-    """Forwarding on, pointed at the fake, with short delays; delayed sends are left to the drain."""
-    with forwarding_to(
-        server, settings, monkeypatch, CLIENT_ID, CLIENT_SECRET,
-        GRADE_FREEZE_CREDENTIALS_TIMEOUT=(1.0, 1.0),
-        GRADE_FREEZE_CREDENTIALS_RETRY_BACKOFF_SECONDS=0.05,
-        GRADE_FREEZE_CREDENTIALS_RETRY_BACKOFF_MAX_SECONDS=0.2,
-        GRADE_FREEZE_CREDENTIALS_FAILED_RETRY_SECONDS=0.5,
-        GRADE_FREEZE_CREDENTIALS_PAUSE_PROBE_SECONDS=PROBE_SECONDS,
-        GRADE_FREEZE_CREDENTIALS_UNKNOWN_RUN_RETRY_SECONDS=0.3,
-    ):
-        yield server
-
 
 def drain():
     return tasks.drain_credentials_deliveries.delay().get()

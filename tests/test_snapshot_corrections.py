@@ -227,14 +227,14 @@ def test_grade_freeze_status_one_row_per_course(lms):
 
     lines = run_command("grade_freeze_status").splitlines()
 
-    assert cells(lines[0]) == ["COURSE", "END", "FREEZE DATE", "FROZEN", "DECIDED BY", "SNAPSHOT", "LEARNERS",
+    assert cells(lines[0]) == ["COURSE", "END", "FREEZE DATE", "PHASE", "DECIDED BY", "SNAPSHOT", "LEARNERS",
                                "GRADED", "NO GRADE", "FAILED", "RE-SENT", "CREDENTIALS PENDING", "CREDENTIALS FAILED"]
     schedule = CourseSchedule.objects.get(course_key=COURSE)
     assert cells(lines[1]) == [
-        COURSE, isoformat(schedule.end), isoformat(schedule.end + timedelta(days=30)), "yes",
+        COURSE, isoformat(schedule.end), isoformat(schedule.end + timedelta(days=30)), "frozen",
         "Django settings: course end + 30 days", f"complete (run {run.pk})", "3", "1", "2", "0", "0", "0", "0",
     ]
-    assert cells(lines[2])[3:] == ["no", "Django settings: course end + 30 days", "none"] + ["0"] * 7
+    assert cells(lines[2])[3:] == ["open", "Django settings: course end + 30 days", "none"] + ["0"] * 7
     assert len(lines) == 3
     assert run_command("grade_freeze_status", "--frozen").splitlines() == lines[:2]
     assert cells(run_command("grade_freeze_status", "--upcoming", "14").splitlines()[1])[0] == later
@@ -246,7 +246,7 @@ def test_grade_freeze_status_one_row_per_course(lms):
     CourseSchedule.objects.filter(course_key=COURSE).update(end=datetime.now(UTC) + timedelta(days=3))
     policy_cache.clear()
     row = cells(run_command("grade_freeze_status", COURSE).splitlines()[1])
-    assert row[3:6] == ["no", "Django settings: course end + 30 days",
+    assert row[3:6] == ["open", "Django settings: course end + 30 days",
                         f"complete (run {run.pk}) - superseded: no longer past its freeze date"]
     with on_commit():
         runs.freeze_due_courses()

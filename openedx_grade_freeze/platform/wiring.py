@@ -1,9 +1,9 @@
 """
 The machinery that replaces edx-platform functions at runtime (LMS only), checks their signatures and undoes it.
 
-Write points are registered as ``WritePoint`` entries (the grade points by ``platform.write_points``, the
-Credentials take-over by the feature that needs it); ``activate()`` wires every registered point, including the
-copies other modules import by name, now or when the module is first imported. See ADR 0004.
+The points are the ``WritePoint`` entries of one table (``platform.write_points``), registered from
+``AppConfig.ready()``; ``activate()`` wires every registered point, including the copies other modules import by
+name, now or when the module is first imported. See ADR 0004.
 """
 import importlib
 import importlib.abc

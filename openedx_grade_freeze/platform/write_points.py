@@ -1,10 +1,14 @@
 """
-The table of edx-platform's grade write, delete and check points that the freeze guards (LMS only).
+The one table of edx-platform functions the plugin replaces in the LMS: the grade write, delete and check points the
+freeze guards, and upstream's Credentials grade sender, which the Credentials integration takes over.
 
-Each entry says where the function lives, which parameters the guard reads, how it finds the course and learner,
-and what a refused call returns: what upstream returns when it has nothing to write (ADR 0004 has the table).
-Importing this module registers the points with ``wiring``.
+Each entry says where the function lives, which parameters its wrapper reads and how it is wrapped. A grade point's
+guard says how it finds the course and learner and what a refused call returns: what upstream returns when it has
+nothing to write (ADR 0004 has the table). A point whose behaviour belongs to a feature above this package has no
+wrapper here: ``AppConfig.ready()`` supplies it to ``register``, which hands every point to ``wiring``.
 """
+from dataclasses import replace
+
 from opaque_keys.edx.keys import UsageKey
 
 from openedx_grade_freeze.filters import ACTION_DELETE, ACTION_WRITE
@@ -13,6 +17,9 @@ from openedx_grade_freeze.platform.guards import check_wrapper, guard_wrapper
 from openedx_grade_freeze.platform.wiring import CLASSMETHOD, FUNCTION, METHOD, WritePoint
 
 GRADES = "lms.djangoapps.grades"
+CREDENTIALS = "openedx.core.djangoapps.credentials"
+# The point the Credentials integration wraps (credentials/upstream_sender.py supplies its wrapper).
+SEND_GRADE_IF_INTERESTING = "credentials.send_grade_if_interesting"
 
 
 def _usage_key(value):
@@ -154,7 +161,22 @@ POINTS = (
                guarded(lambda a: (a["course_key"], a["user_id"]), _none_deleted, action=ACTION_DELETE,
                        kind=CLASSMETHOD),
                kind=CLASSMETHOD, eager=True),
+    # Not a grade write: upstream's Credentials sender, routed through the plugin's outbox (ADR 0005).
+    WritePoint(SEND_GRADE_IF_INTERESTING, f"{CREDENTIALS}.tasks.v1.tasks", "send_grade_if_interesting",
+               ("user", "course_run_key", "mode", "status", "letter_grade", "percent_grade", "grade_last_updated",
+                "verbose"),
+               None,  # supplied by the Credentials integration through register()
+               # The COURSE_GRADE_CHANGED and COURSE_CERT_CHANGED receivers import it by name.
+               holders=(f"{CREDENTIALS}.signals",),
+               unwired="edx-platform's own Credentials sender keeps posting, older grades included"),
 )
 
-for _point in POINTS:
-    wiring.register(_point)
+
+def register(wrappers):
+    """Register every point with ``wiring``; ``wrappers`` maps the name of each point without a wrapper here to the
+    ``make_wrapper`` its feature supplies. A point left without one is an error: nothing would replace it."""
+    missing = [point.name for point in POINTS if point.make_wrapper is None and point.name not in wrappers]
+    if missing:
+        raise ValueError(f"No wrapper supplied for the patch points {', '.join(missing)}")
+    for point in POINTS:
+        wiring.register(replace(point, make_wrapper=wrappers[point.name]) if point.make_wrapper is None else point)

@@ -35,7 +35,7 @@ from openedx_grade_freeze.models import (
 )
 from openedx_grade_freeze.platform import enrollments as platform_enrollments
 from openedx_grade_freeze.platform import grades as platform_grades
-from openedx_grade_freeze.snapshots import agreement
+from openedx_grade_freeze.snapshots.signals import SNAPSHOT_COMPLETED
 
 log = logging.getLogger(__name__)
 
@@ -393,7 +393,9 @@ def _announce_completion(run):
         "skipped": run.skipped,
         "trigger": run.trigger,
     })
-    _queue(agreement.agree_with_credentials_task, run.pk)
+    for receiver, error in SNAPSHOT_COMPLETED.send_robust(sender=FreezeRun, run_id=run.pk, course_key=run.course_key):
+        if isinstance(error, Exception):
+            log.error("Freeze run %s: %s failed on its completion: %r", run.pk, receiver, error)  # traceback: Django
 
 
 def resume_run(run_id):

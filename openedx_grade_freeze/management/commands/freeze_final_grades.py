@@ -16,8 +16,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from openedx_grade_freeze import policy
-from openedx_grade_freeze.exceptions import PlatformUnavailableError
+from openedx_grade_freeze import policy, status
+from openedx_grade_freeze.exceptions import PlatformUnavailableError, UnknownCourseError
 from openedx_grade_freeze.management.commands._snapshot_options import (
     add_operator_argument,
     course_key_or_error,
@@ -25,7 +25,7 @@ from openedx_grade_freeze.management.commands._snapshot_options import (
 )
 from openedx_grade_freeze.models import RUN_COMPLETE, TRIGGER_COMMAND, FreezeRun
 from openedx_grade_freeze.platform import grades as platform_grades
-from openedx_grade_freeze.snapshots import runs, status
+from openedx_grade_freeze.snapshots import runs
 
 
 class Command(BaseCommand):
@@ -48,8 +48,8 @@ class Command(BaseCommand):
         keys = [course_key_or_error(value) for value in options["course_keys"]]
         try:
             if keys:
-                status.select_courses(keys)  # refuses unknown courses before anything starts
-        except status.UnknownCourseError as error:
+                status.require_known(keys)  # refuses unknown courses before anything starts
+        except UnknownCourseError as error:
             raise CommandError(str(error)) from error
         if options["regrade"]:
             if not keys:

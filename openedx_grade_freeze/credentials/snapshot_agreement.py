@@ -1,7 +1,8 @@
 """
 Credentials agrees with the snapshot: each frozen grade Credentials does not hold is put in the ledger and re-sent.
 
-See docs/decisions/0012-credentials-agrees-with-the-snapshot.rst.
+Run when the snapshots announce a completed run (``SNAPSHOT_COMPLETED``) or a re-frozen learner
+(``LEARNER_REFROZEN``). See docs/decisions/0012-credentials-agrees-with-the-snapshot.rst.
 """
 import logging
 from datetime import datetime, timezone
@@ -63,8 +64,7 @@ def send_frozen_grade(frozen, now=None):
                 "source_event_id": f"freeze-run-{frozen.run_id}", "source_event_time": now,
             },
         )
-        delivery_id = outbox.mark_pending(outbox.grade_subject(frozen.user_id, frozen.course_key))
-        transaction.on_commit(lambda: outbox.queue_delivery(delivery_id))
+        outbox.submit(outbox.grade_subject(frozen.user_id, frozen.course_key))
 
 
 def agree_with_credentials(run_id):
@@ -100,6 +100,23 @@ def agree_with_credentials(run_id):
     FreezeRun.objects.filter(pk=run_id).update(resent=F("resent") + resent)
     log.info("Freeze run %s of %s: %s frozen grades re-sent to Credentials.", run_id, run.course_key, resent)
     return resent
+
+
+def queue_agreement(run_id):
+    """Queue the agreement of a completed run; a broker error is logged (the run's grades stay in the snapshot)."""
+    try:
+        agree_with_credentials_task.apply_async((run_id,), retry=False)
+    except Exception:  # pylint: disable=broad-except
+        log.warning("Could not queue the Credentials agreement of freeze run %s; run agree_with_credentials for it.",
+                    run_id, exc_info=True)
+
+
+def resend_refrozen(frozen, at):
+    """Re-send one re-frozen grade where the org's grades are forwarded, in the caller's transaction; True if so."""
+    if not forwarding_enabled(frozen.course_key.org):
+        return False
+    send_frozen_grade(frozen, at)
+    return True
 
 
 @shared_task(name="openedx_grade_freeze.tasks.agree_with_credentials", ignore_result=True)
