@@ -3,7 +3,7 @@ Course and org freeze overrides: validation, saving with an audit row, and the `
 """
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from openedx_grade_freeze import tracking
 from openedx_grade_freeze.dates import as_utc, isoformat
@@ -96,13 +96,37 @@ def _save(model, lookup, scope, key, user, **values):
     """Replace every value of the override found by ``lookup`` (creating it), with its audit row."""
     with transaction.atomic():
         override = model.objects.select_for_update().filter(**lookup).first()
+        if override is None:
+            try:
+                created = _create(model, lookup, user, values)
+            except IntegrityError as error:
+                # Another writer created it since we looked (the unique key made this insert wait for its commit):
+                # this write replaces theirs, audited as a change.
+                override = model.objects.select_for_update().filter(**lookup).first()
+                if override is None:
+                    raise error
+            else:
+                _record(scope, key, None, _snapshot(created), values["reason"], user)
+                return created
         before = _snapshot(override)
-        override = override or model(**lookup)
-        for name, value in values.items():
-            setattr(override, name, value)
-        override.changed_by = user
+        _assign(override, user, values)
         override.save()
         _record(scope, key, before, _snapshot(override), values["reason"], user)
+    return override
+
+
+def _create(model, lookup, user, values):
+    """Insert a new override in a savepoint of its own, so a failed insert leaves the caller's transaction usable."""
+    override = _assign(model(**lookup), user, values)
+    with transaction.atomic():
+        override.save(force_insert=True)
+    return override
+
+
+def _assign(override, user, values):
+    for name, value in values.items():
+        setattr(override, name, value)
+    override.changed_by = user
     return override
 
 
