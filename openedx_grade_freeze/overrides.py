@@ -26,6 +26,8 @@ def validate_course_override(course_key, enabled=None, offset_days=None, freeze_
         course_key = to_course_key(course_key)
     except ValueError as error:
         raise InvalidFreezeConfigurationError({"course_key": [str(error)]}) from error
+    if too_long := _too_long(CourseFreezeOverride, "course_key", str(course_key), "A course key"):
+        raise InvalidFreezeConfigurationError({"course_key": [too_long]})
     schedule = CourseSchedule.objects.filter(course_key=course_key).first()
     start = schedule.start if schedule is not None else None
     if schedule is None:
@@ -55,8 +57,16 @@ def validate_org_override(org, enabled=None, offset_days=None, reason=""):
     errors = _common_errors(enabled, offset_days, reason)
     if not isinstance(org, str) or not org.strip() or org != org.strip():
         errors["org"] = [f"An org must be a non-empty name without surrounding spaces, not {org!r}."]
+    elif too_long := _too_long(OrgFreezeOverride, "org", org, "An org name"):
+        errors["org"] = [too_long]
     if errors:
         raise InvalidFreezeConfigurationError(errors)
+
+
+def _too_long(model, field_name, value, what):
+    """What to say when ``value`` does not fit the column (MariaDB would refuse it, SQLite would keep it), or ""."""
+    limit = model._meta.get_field(field_name).max_length
+    return f"{what} has at most {limit} characters; this one has {len(value)}." if len(value) > limit else ""
 
 
 def _common_errors(enabled, offset_days, reason):

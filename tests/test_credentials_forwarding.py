@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import checks
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import TestCase
 from kombu.exceptions import OperationalError
 from opaque_keys.edx.keys import CourseKey
@@ -435,12 +436,27 @@ def test_replay_failed_only(forwarding, settings):
     (("--start-date", "yesterday"), "--start-date must be a date"),
     (("--start-date", "2026-03-02", "--end-date", "2026-03-01"), "--start-date must be before --end-date"),
     (("--user-ids", "0"), "--user-ids must be positive"),
+    (("--start-date", "2026-13-01"), r"--start-date must be a date .* not '2026-13-01' \(month must be in 1..12\)"),
+    (("--end-date", "2026-02-30"), r"--end-date must be a date .* not '2026-02-30' \(day is out of range"),
+    (("--start-date", "2026-03-01T25:00"), r"--start-date must be a date .*\(hour must be in 0..23\)"),
+    (("--start-date", "0001-01-01T00:00+01:00"), "--start-date 0001-01-01T00:00.01:00 is before the first date"),
+    (("--end-date", "9999-12-31T23:30-01:00"), "--end-date 9999-12-31T23:30-01:00 is after the last date"),
+    (("--rate", "nan"), "--rate must be more than 0 and finite, not nan"),
+    (("--rate", "inf"), "--rate must be more than 0 and finite, not inf"),
     (("--from-lms",), "--from-lms needs --courses"),
     (("--from-lms", "--courses", RUN, "--failed-only"), "drop --failed-only"),
 ])
 def test_replay_command_refuses_bad_input(forwarding, args, message):
     with pytest.raises(CommandError, match=message):
         run_command(*args)
+
+
+def test_replay_command_refuses_a_user_id_beyond_the_column(forwarding):
+    _, largest = connection.ops.integer_field_range("PositiveBigIntegerField")  # 2**63 - 1 on SQLite, 2**64 - 1 on MySQL
+    with pytest.raises(CommandError, match=f"--user-ids must be at most {largest}, the largest user id"):
+        run_command("--user-ids", "5", str(largest + 1))
+    with pytest.raises(CommandError, match="--user-ids must be at most"):
+        run_command("--user-ids", "1" + "0" * 40)
 
 
 def test_catching_up_from_the_lms_needs_edx_platform(forwarding):
