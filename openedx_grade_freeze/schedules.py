@@ -202,7 +202,10 @@ def _store_snapshot(snapshot, force, dry_run, write_unchanged):
         for name, value in _fields(snapshot).items():
             setattr(schedule, name, value)
         schedule.save()
-        policy_cache.invalidate()
+        if not same:
+            # Only a change of the schedule changes decisions: a publish of the same dates (any content edit in
+            # Studio) must not empty the policy cache of every LMS process.
+            policy_cache.invalidate()
 
         if not end_changed:
             return ScheduleOutcome(OUTCOME_UNCHANGED)
