@@ -452,7 +452,7 @@ def test_replay_command_refuses_bad_input(forwarding, args, message):
 
 
 def test_replay_command_refuses_a_user_id_beyond_the_column(forwarding):
-    _, largest = connection.ops.integer_field_range("PositiveBigIntegerField")  # 2**63 - 1 on SQLite, 2**64 - 1 on MySQL
+    _, largest = connection.ops.integer_field_range("PositiveBigIntegerField")  # SQLite: 2**63 - 1, MySQL: 2**64 - 1
     with pytest.raises(CommandError, match=f"--user-ids must be at most {largest}, the largest user id"):
         run_command("--user-ids", "5", str(largest + 1))
     with pytest.raises(CommandError, match="--user-ids must be at most"):

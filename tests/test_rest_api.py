@@ -356,7 +356,9 @@ def test_an_org_name_longer_than_its_column_is_400_naming_the_limit():
 
 
 def test_a_course_key_longer_than_its_column_is_400_naming_the_limit(platform_standins):
-    from openedx.core.djangoapps.content.course_overviews.models import CourseOverview  # pylint: disable=import-outside-toplevel
+    from openedx.core.djangoapps.content.course_overviews.models import (  # pylint: disable=import-outside-toplevel
+        CourseOverview,
+    )
 
     long_course = f"course-v1:ApiX+{'Long' * 65}+2026"  # known to the LMS, too long for the plugin's tables
     CourseOverview.create(long_course, org="ApiX", start=NOW - timedelta(days=200), end=NOW)

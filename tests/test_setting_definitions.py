@@ -149,9 +149,10 @@ def test_an_entry_the_operator_wrote_under_the_plugins_name_is_kept():
     from celery.schedules import crontab  # pylint: disable=import-outside-toplevel
 
     nightly = {"task": SNAPSHOTS[1], "schedule": crontab(hour=2, minute=0)}
-    lms = types.SimpleNamespace(CELERYBEAT_SCHEDULE={SNAPSHOTS[0]: nightly, DRAIN[0]: {"task": "mine", "schedule": 9.0}})
+    theirs = {"task": "mine", "schedule": 9.0}
+    lms = types.SimpleNamespace(CELERYBEAT_SCHEDULE={SNAPSHOTS[0]: nightly, DRAIN[0]: theirs})
     common.plugin_settings(lms)
     lms.ENV_TOKENS, lms.AUTH_TOKENS = {"GRADE_FREEZE_SNAPSHOT_INTERVAL_SECONDS": 60}, {}
     production.plugin_settings(lms)
     assert lms.CELERYBEAT_SCHEDULE[SNAPSHOTS[0]] is nightly
-    assert lms.CELERYBEAT_SCHEDULE[DRAIN[0]] == {"task": "mine", "schedule": 9.0}
+    assert lms.CELERYBEAT_SCHEDULE[DRAIN[0]] == theirs
