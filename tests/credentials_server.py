@@ -199,6 +199,7 @@ class FakeCredentialsServer:
         self._hold_for = 0
         self._hold_timeout = 0.0
         self._concurrency = threading.Condition()
+        self._before_answer = None
 
     # -- lifecycle ----------------------------------------------------------------------------------------------
 
@@ -308,6 +309,12 @@ class FakeCredentialsServer:
         with self._concurrency:
             self._hold_for, self._hold_timeout = count, timeout
 
+    def before_answer(self, callback):
+        """Call ``callback(request)`` (a ``RecordedRequest``) in the handler's thread before each request is answered,
+        e.g. to move a test's clock on as a slow service would (None: stop)."""
+        with self._lock:
+            self._before_answer = callback
+
     def redirect_to(self, base_url):
         """Answer every API request with 301 to the same path under ``base_url`` (None: stop), like http -> https."""
         with self._lock:
@@ -364,6 +371,7 @@ class FakeCredentialsServer:
             self._maintenance = False
             self.denied_users.clear()
             self.tokens_issued = 0
+            self._before_answer = None
         with self._concurrency:
             self._hold_for = 0
             self.most_in_flight = 0
@@ -401,6 +409,10 @@ class FakeCredentialsServer:
             if self._hold_for:
                 self._concurrency.wait_for(lambda: not self._hold_for, timeout=self._hold_timeout)
         try:
+            with self._lock:
+                before_answer = self._before_answer
+            if before_answer is not None:
+                before_answer(record)
             self._handle(handler, record, raw, path, delay, drop, fault)
         finally:
             with self._concurrency:

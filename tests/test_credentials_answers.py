@@ -12,12 +12,13 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import OperationalError
+from django.db import connections as db_connections
 from django.test import TestCase
 
 from openedx_grade_freeze import tasks
 from openedx_grade_freeze.credentials import breaker
 from openedx_grade_freeze.credentials import client as credentials_client
-from openedx_grade_freeze.credentials import ledger, outbox
+from openedx_grade_freeze.credentials import leases, ledger, outbox
 from openedx_grade_freeze.models import (
     DELIVERY_FAILED,
     DELIVERY_PAUSED,
@@ -252,6 +253,38 @@ def test_the_drain_sends_learners_in_parallel_and_each_learners_newest_grade(for
         assert stored(forwarding, learner)["percent_grade"] == pytest.approx(0.2 + 0.01 * (learner.pk % 10))
         assert stored(forwarding, learner)["lms_last_updated_at"] == at(2)
     assert len(forwarding.requests_to(GRADES_PATH)) == 30
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_slow_batchs_lease_covers_every_send_of_it(forwarding, settings, monkeypatch):
+    """Credentials answers each grade in 40 s (on a clock the fake moves on as it answers, so no machine is too slow),
+    within the request timeouts; as each answer comes back another sender tries to take the batch's grades. None may
+    be taken: a send whose lease ran out could be posted twice."""
+    settings.GRADE_FREEZE_CREDENTIALS_DRAIN_THREADS = 1
+    settings.GRADE_FREEZE_CREDENTIALS_TIMEOUT = (3.05, 10.0)  # the defaults: a send is bounded well above 40 s
+    settings.GRADE_FREEZE_CREDENTIALS_LEASE_SECONDS = 300  # the default: sized for one send, not for twelve
+    monkeypatch.setattr(outbox, "queue_delivery", lambda *args, **kwargs: None)  # everything waits for the drain
+    learners = [make_user(f"slow{i}") for i in range(12)]
+    for learner in learners:
+        grade_event(learner, 0.5, at(0))
+    deliveries = [delivery_of(learner).pk for learner in learners]
+    clock = {"now": leases.now()}
+    monkeypatch.setattr(leases, "now", lambda: clock["now"])
+    taken = []
+
+    def slow_answer_and_another_sender(request):
+        if request.path == GRADES_PATH:
+            clock["now"] += timedelta(seconds=40)
+            try:
+                taken.extend(claim.id for claim in leases.claim(deliveries))
+            finally:
+                db_connections.close_all()  # this handler thread's connection
+
+    forwarding.before_answer(slow_answer_and_another_sender)
+    assert ledger.drain() == {"sent": 12}
+    assert taken == []
+    assert len(forwarding.requests_to(GRADES_PATH)) == 12
+    assert not CredentialsDelivery.objects.exclude(lease_token="").exists()  # every lease given back
 
 
 def test_an_impossible_value_already_in_the_ledger_is_rejected_not_retried(forwarding):
