@@ -302,9 +302,10 @@ class FakeCredentialsServer:
             self._delay = seconds
 
     def hold_until_in_flight(self, count, timeout=30.0):
-        """Answer no request until ``count`` are being handled at once (or ``timeout`` passed); then answer all.
+        """Answer no API request until ``count`` are being handled at once (or ``timeout`` passed); then answer all.
 
-        Shows senders working in parallel without timing them: a lone sender never has two requests open.
+        Shows senders working in parallel without timing them: a lone sender never has two requests open. Token
+        requests are not held (senders sharing a session wait for its one token).
         """
         with self._concurrency:
             self._hold_for, self._hold_timeout = count, timeout
@@ -400,14 +401,16 @@ class FakeCredentialsServer:
             if fault and not drop:
                 self._faults.remove(fault)
 
+        counted = path.startswith("/api/")
         with self._concurrency:
-            self._in_flight += 1
-            self.most_in_flight = max(self.most_in_flight, self._in_flight)
-            if self._hold_for and self._in_flight >= self._hold_for:
-                self._hold_for = 0  # reached once: every held request goes on, later ones are not held
-                self._concurrency.notify_all()
-            if self._hold_for:
-                self._concurrency.wait_for(lambda: not self._hold_for, timeout=self._hold_timeout)
+            if counted:
+                self._in_flight += 1
+                self.most_in_flight = max(self.most_in_flight, self._in_flight)
+                if self._hold_for and self._in_flight >= self._hold_for:
+                    self._hold_for = 0  # reached once: every held request goes on, later ones are not held
+                    self._concurrency.notify_all()
+                if self._hold_for:
+                    self._concurrency.wait_for(lambda: not self._hold_for, timeout=self._hold_timeout)
         try:
             with self._lock:
                 before_answer = self._before_answer
@@ -415,8 +418,9 @@ class FakeCredentialsServer:
                 before_answer(record)
             self._handle(handler, record, raw, path, delay, drop, fault)
         finally:
-            with self._concurrency:
-                self._in_flight -= 1
+            if counted:
+                with self._concurrency:
+                    self._in_flight -= 1
 
     def _handle(self, handler, record, raw, path, delay, drop, fault):  # pylint: disable=too-many-arguments
         if delay and self._stopping.wait(delay):

@@ -32,7 +32,18 @@ from openedx_grade_freeze.models import (
     UnrecordedGradeEvent,
 )
 from tests.credentials_server import GRADES_PATH
-from tests.forwarding import UNKNOWN_RUN, at, delivery_of, grade_event, make_due, make_user, stored, wait_until_due
+from tests.forwarding import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    UNKNOWN_RUN,
+    at,
+    delivery_of,
+    grade_event,
+    make_due,
+    make_user,
+    stored,
+    wait_until_due,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -91,6 +102,22 @@ def test_a_403_pauses_until_the_service_user_is_fixed(forwarding):
     drain()
     assert {delivery_of(learner).status for learner in learners} == {DELIVERY_SENT}
     assert [stored(forwarding, learner)["percent_grade"] for learner in learners] == [0.7, 0.7]
+
+
+def test_a_service_user_made_staff_in_the_lms_works_from_the_next_probe(forwarding):
+    """Credentials copies its service user's staff status from the token on every request: the fix is in the LMS,
+    and the probe must present a new token for it to show (the old one would still say "not staff")."""
+    forwarding.add_oauth_client(CLIENT_ID, CLIENT_SECRET, username="credentials_service_user", administrator=False)
+    learner = make_user("not-staff-yet")
+    grade_event(learner, 0.6, at(0))
+    pause = CredentialsPause.objects.get()
+    assert pause.status_code == 403
+    assert "make the service user staff in the LMS" in pause.reason
+
+    forwarding.add_oauth_client(CLIENT_ID, CLIENT_SECRET, username="credentials_service_user", administrator=True)
+    next_probe()
+    assert drain() == {"sent": 1}
+    assert stored(forwarding, learner)["percent_grade"] == pytest.approx(0.6)
 
 
 def test_a_404_from_a_wrong_base_url_pauses_instead_of_parking_grades(forwarding, settings):

@@ -2,9 +2,11 @@
 Tests of the Credentials client against the fake Credentials service, over real HTTP.
 """
 
+import ast
 import datetime
 import email.utils
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import requests
@@ -384,6 +386,35 @@ def test_unauthorized_refreshes_the_oauth_token_once(server):
     assert grade(client).outcome == SENT
     assert server.tokens_issued == 2
     assert [req.status for req in server.requests_to(GRADES_PATH)] == [201, 401, 201]
+
+
+def test_after_a_403_the_next_request_presents_a_new_token(server):
+    """Credentials sets its service user's staff status from each token's ``administrator`` claim: a user made staff
+    in the LMS is staff in Credentials with the next token, not while the old one lasts."""
+    server.add_oauth_client(CLIENT_ID, CLIENT_SECRET, username=SERVICE_USER, administrator=False)
+    client = oauth_client(server)
+    result = grade(client)
+    assert (result.outcome, result.status_code) == (CONFIGURATION, 403)
+    assert "staff in the LMS" in result.detail and "undone by its next request" in result.detail
+
+    server.add_oauth_client(CLIENT_ID, CLIENT_SECRET, username=SERVICE_USER, administrator=True)  # fixed in the LMS
+    assert grade(oauth_client(server)).outcome == SENT
+    assert server.tokens_issued == 2
+
+
+def test_the_token_is_kept_with_edx_rest_api_clients_public_interface_only():
+    """No private name of edx-rest-api-client (a cache key it builds, ``_get_oauth_url``) is used: its next release
+    may change them without notice."""
+    package = Path(credentials_client.__file__).resolve().parent.parent
+    private = []
+    for path in package.rglob("*.py"):
+        source = path.read_text()
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("edx_rest_api_client"):
+                private += [f"{path.name}: {alias.name}" for alias in node.names if alias.name.startswith("_")]
+        if "edx_rest_api_client.access_token" in source:
+            private.append(f"{path.name}: its token cache key")
+    assert private == []
 
 
 def test_unauthorized_asks_the_session_factory_again(server):
