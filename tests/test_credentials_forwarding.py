@@ -3,6 +3,7 @@ Forwarding grades to Credentials: real PERSISTENT_GRADE_SUMMARY_CHANGED events, 
 Credentials service over HTTP (tasks run eagerly here; tests/integration runs real workers).
 """
 import importlib
+import logging
 import time
 from datetime import datetime, timedelta
 
@@ -560,3 +561,41 @@ def test_in_the_lms_the_runs_certificate_mode_is_sent(platform, forwarding, sett
     publish(other, end=datetime(2026, 6, 1, tzinfo=UTC), time=at(0))  # two candidates: upstream sends none either
     assert forwarding.get_certificate(other, "verified") is None
     assert forwarding.get_certificate(other, "professional") is None
+
+
+def test_a_run_without_one_certificate_mode_is_logged_once_not_on_every_change(platform, forwarding, settings, caplog):
+    settings.GRADE_FREEZE_CREDENTIALS_CERTIFICATES_AVAILABLE_AT_END = ["Org"]
+    course_modes = importlib.import_module("common.djangoapps.course_modes.models")
+    course_modes.add_mode(CourseKey.from_string(RUN), "verified")
+    course_modes.add_mode(CourseKey.from_string(RUN), "professional")
+    with caplog.at_level(logging.WARNING, logger="openedx_grade_freeze"):
+        for day in range(3):
+            publish(RUN, end=datetime(2026, 6, 1 + day, tzinfo=UTC), time=at(day))
+    warnings = [record for record in caplog.records if "certificate modes" in record.getMessage()]
+    assert len(warnings) == 1 and "2 certificate modes (professional, verified)" in warnings[0].getMessage()
+    assert forwarding.requests_to(COURSE_CERTIFICATES_PATH) == []
+
+
+def test_a_run_whose_certificate_type_changed_is_reported_once_for_an_operator(platform, forwarding, settings, caplog):
+    """Credentials keeps one certificate configuration per run: a second type answers HTTP 500, which no retry
+    mends. Someone has to change the run's certificate in Credentials."""
+    settings.GRADE_FREEZE_CREDENTIALS_CERTIFICATES_AVAILABLE_AT_END = ["Org"]
+    course_modes = importlib.import_module("common.djangoapps.course_modes.models")
+    course_modes.add_mode(CourseKey.from_string(RUN), "verified")
+    publish(RUN, end=datetime(2026, 6, 1, tzinfo=UTC), time=at(0))
+    assert forwarding.get_certificate(RUN, "verified") is not None
+
+    course_modes.remove_mode(CourseKey.from_string(RUN), "verified")  # the run's paid track changes in the LMS
+    course_modes.add_mode(CourseKey.from_string(RUN), "professional")
+    with caplog.at_level(logging.WARNING, logger="openedx_grade_freeze"):
+        publish(RUN, end=datetime(2026, 7, 1, tzinfo=UTC), time=at(1))
+        publish(RUN, end=datetime(2026, 8, 1, tzinfo=UTC), time=at(2))
+
+    delivery = CredentialsDelivery.objects.get(kind=DELIVERY_CERTIFICATE_DATE, certificate_type="professional")
+    assert (delivery.status, delivery.next_attempt_at) == (DELIVERY_FAILED, None)  # not retried
+    assert "already holds the 'verified' one" in delivery.last_error
+    assert "in Credentials' admin, then send this delivery again" in delivery.last_error
+    # One request per end-date change, each answered 500; no retry in between.
+    assert [r.status for r in forwarding.requests_to(COURSE_CERTIFICATES_PATH)] == [201, 500, 500]
+    reported = [record for record in caplog.records if record.levelno >= logging.WARNING]
+    assert len(reported) == 1 and "needs an operator" in reported[0].getMessage()

@@ -405,7 +405,8 @@ class CredentialsClient:
             return DeliveryResult(CONFIGURATION, status, body, None, f"Credentials {reason}: HTTP {status} for {url}.")
         if status >= 500 or status in _TRANSIENT_4XX:
             retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
-            log.warning("Credentials answered %s for %s; will retry (Retry-After %s)", status, url, retry_after)
+            # The sender decides what the answer means for its delivery (a retry, or an operator's action) and says so.
+            log.info("Credentials answered %s for %s (Retry-After %s)", status, url, retry_after)
             return DeliveryResult(RETRY, status, body, retry_after, f"Credentials answered HTTP {status}.")
         errors = _field_errors(response)
         if status == 400 and any(_UNKNOWN_RUN_MESSAGE in message for message in errors.get("course_run", [])):
