@@ -200,6 +200,7 @@ class FakeCredentialsServer:
         self._hold_timeout = 0.0
         self._concurrency = threading.Condition()
         self._before_answer = None
+        self._cpu_cost = 0.0
 
     # -- lifecycle ----------------------------------------------------------------------------------------------
 
@@ -301,6 +302,15 @@ class FakeCredentialsServer:
         with self._lock:
             self._delay = seconds
 
+    def set_cpu_cost(self, seconds):
+        """Spend this much CPU time on each API answer, in the handler's thread, as the real service does.
+
+        The real Credentials spends about 14 ms of CPU per grade (Django, DRF, its database), in a few threads of one
+        Python process: answers then share one core, whatever the sender does. A fake that only waits does not.
+        """
+        with self._lock:
+            self._cpu_cost = seconds
+
     def hold_until_in_flight(self, count, timeout=30.0):
         """Answer no API request until ``count`` are being handled at once (or ``timeout`` passed); then answer all.
 
@@ -368,6 +378,7 @@ class FakeCredentialsServer:
             self._faults.clear()
             self._drops = 0
             self._delay = 0.0
+            self._cpu_cost = 0.0
             self._redirect_to = None
             self._maintenance = False
             self.denied_users.clear()
@@ -425,6 +436,12 @@ class FakeCredentialsServer:
     def _handle(self, handler, record, raw, path, delay, drop, fault):  # pylint: disable=too-many-arguments
         if delay and self._stopping.wait(delay):
             return
+        with self._lock:
+            cpu_cost = self._cpu_cost if path.startswith("/api/") else 0.0
+        if cpu_cost:
+            busy_until = time.thread_time() + cpu_cost
+            while time.thread_time() < busy_until:
+                pass
         if drop:
             record.status = None
             handler.close_connection = True

@@ -5,6 +5,7 @@ Tests of the Credentials client against the fake Credentials service, over real 
 import ast
 import datetime
 import email.utils
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -189,6 +190,16 @@ def test_fake_is_last_write_wins_with_no_timestamp_check(server):
 
 
 # -- the client ----------------------------------------------------------------------------------------------------
+
+
+def test_the_fake_can_spend_cpu_on_each_answer_as_the_real_service_does(server):
+    """What ``make benchmark`` drains against: answers that cost CPU, not only wall time."""
+    client = oauth_client(server)
+    assert grade(client).outcome == SENT  # the token is fetched (its answer costs nothing)
+    server.set_cpu_cost(0.05)
+    spent = time.process_time()
+    assert grade(client).outcome == SENT
+    assert time.process_time() - spent >= 0.05  # a lower bound: true on any machine
 
 
 def test_oauth_token_is_fetched_once_and_used(server):
