@@ -197,9 +197,9 @@ SETTINGS = (
     # .. setting_name: GRADE_FREEZE_CREDENTIALS_LEASE_SECONDS
     # .. setting_default: 300
     # .. setting_description: How long a worker holds a delivery while sending it. A worker killed mid-send
-    #   leaves the delivery to another worker after this time. Never less than one send takes at most (four
+    #   leaves the delivery to another worker after this time. Keep it well above what one send may take (four
     #   requests at ``GRADE_FREEZE_CREDENTIALS_TIMEOUT``, plus 30 s); a drain sending a batch extends its lease
-    #   before any send the lease would not cover.
+    #   by this much before any send the lease would not cover.
     Setting("GRADE_FREEZE_CREDENTIALS_LEASE_SECONDS", 300),
     # .. setting_name: GRADE_FREEZE_CREDENTIALS_DRAIN_INTERVAL_SECONDS
     # .. setting_default: 300

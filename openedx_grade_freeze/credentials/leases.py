@@ -101,8 +101,8 @@ _WRITE_SECONDS = 30.0
 
 
 def lease_seconds():
-    """How long a lease lasts: ``GRADE_FREEZE_CREDENTIALS_LEASE_SECONDS``, never less than one send."""
-    return max(float(settings.GRADE_FREEZE_CREDENTIALS_LEASE_SECONDS), send_seconds())
+    """How long a lease lasts from when it is taken or extended (``GRADE_FREEZE_CREDENTIALS_LEASE_SECONDS``)."""
+    return float(settings.GRADE_FREEZE_CREDENTIALS_LEASE_SECONDS)
 
 
 def claim(delivery_ids, ignore_schedule=False):
