@@ -99,7 +99,7 @@ def can_read_course_status(user, course_key):
     return bool(user.is_staff or course_roles.is_course_team(user, course_key))
 
 
-def retire_learner(user_id, username):
-    """Forget a retired learner's username wherever the plugin kept it (user ids and grades stay)."""
+def retire_learner(user_id, username, email=""):
+    """Forget a retired learner's username and email wherever the plugin kept them (user ids and grades stay)."""
     ledger.forget_answers(user_id)
-    retirement.forget_username(user_id, username)
+    retirement.forget_learner(user_id, username, email)

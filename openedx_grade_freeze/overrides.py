@@ -3,7 +3,7 @@ Course and org freeze overrides: validation, saving with an audit row, and the `
 """
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from openedx_grade_freeze import tracking
 from openedx_grade_freeze.dates import as_utc, isoformat
@@ -26,6 +26,8 @@ def validate_course_override(course_key, enabled=None, offset_days=None, freeze_
         course_key = to_course_key(course_key)
     except ValueError as error:
         raise InvalidFreezeConfigurationError({"course_key": [str(error)]}) from error
+    if too_long := _too_long(CourseFreezeOverride, "course_key", str(course_key), "A course key"):
+        raise InvalidFreezeConfigurationError({"course_key": [too_long]})
     schedule = CourseSchedule.objects.filter(course_key=course_key).first()
     start = schedule.start if schedule is not None else None
     if schedule is None:
@@ -55,8 +57,16 @@ def validate_org_override(org, enabled=None, offset_days=None, reason=""):
     errors = _common_errors(enabled, offset_days, reason)
     if not isinstance(org, str) or not org.strip() or org != org.strip():
         errors["org"] = [f"An org must be a non-empty name without surrounding spaces, not {org!r}."]
+    elif too_long := _too_long(OrgFreezeOverride, "org", org, "An org name"):
+        errors["org"] = [too_long]
     if errors:
         raise InvalidFreezeConfigurationError(errors)
+
+
+def _too_long(model, field_name, value, what):
+    """What to say when ``value`` does not fit the column (MariaDB would refuse it, SQLite would keep it), or ""."""
+    limit = model._meta.get_field(field_name).max_length
+    return f"{what} has at most {limit} characters; this one has {len(value)}." if len(value) > limit else ""
 
 
 def _common_errors(enabled, offset_days, reason):
@@ -96,13 +106,37 @@ def _save(model, lookup, scope, key, user, **values):
     """Replace every value of the override found by ``lookup`` (creating it), with its audit row."""
     with transaction.atomic():
         override = model.objects.select_for_update().filter(**lookup).first()
+        if override is None:
+            try:
+                created = _create(model, lookup, user, values)
+            except IntegrityError as error:
+                # Another writer created it since we looked (the unique key made this insert wait for its commit):
+                # this write replaces theirs, audited as a change.
+                override = model.objects.select_for_update().filter(**lookup).first()
+                if override is None:
+                    raise error
+            else:
+                _record(scope, key, None, _snapshot(created), values["reason"], user)
+                return created
         before = _snapshot(override)
-        override = override or model(**lookup)
-        for name, value in values.items():
-            setattr(override, name, value)
-        override.changed_by = user
+        _assign(override, user, values)
         override.save()
         _record(scope, key, before, _snapshot(override), values["reason"], user)
+    return override
+
+
+def _create(model, lookup, user, values):
+    """Insert a new override in a savepoint of its own, so a failed insert leaves the caller's transaction usable."""
+    override = _assign(model(**lookup), user, values)
+    with transaction.atomic():
+        override.save(force_insert=True)
+    return override
+
+
+def _assign(override, user, values):
+    for name, value in values.items():
+        setattr(override, name, value)
+    override.changed_by = user
     return override
 
 

@@ -13,12 +13,20 @@ from openedx_grade_freeze.dates import isoformat
 from openedx_grade_freeze.exceptions import PlatformReadError
 from openedx_grade_freeze.models import SOURCE_PERIODIC, PeriodicCheckpoint
 from openedx_grade_freeze.platform import course_overviews
-from openedx_grade_freeze.schedules import forced_snapshot_from_platform, snapshot_from_platform, store_snapshot
+from openedx_grade_freeze.schedules import (
+    forced_snapshot_from_platform,
+    record_failed_event,
+    resolve_failed_events,
+    snapshot_from_platform,
+    store_snapshot,
+    unresolved_failed_course_keys,
+)
 
 log = logging.getLogger(__name__)
 
 CHECKPOINT_NAME = "course_overviews"
-OUTCOME_UNREADABLE = "unreadable"
+OUTCOME_UNREADABLE = "unreadable"  # its CourseOverview could not be read
+OUTCOME_FAILED = "failed"  # its schedule could not be stored: kept as a failed schedule event
 
 
 def sync_from_overview(overview, force=False, dry_run=False, who="sync_course_schedules"):
@@ -39,7 +47,12 @@ def replace_from_overview(course_key, who):
 
 
 def check_course_schedules():
-    """Compare the CourseOverviews changed since the last run with the stored schedules; record what differs."""
+    """Compare the CourseOverviews changed since the last run, and the courses that failed before, with the stored
+    schedules; record what differs.
+
+    A course that cannot be compared or stored is reported (logged, and kept as a failed schedule event, once) and
+    tried again by the next run, so it holds no other course back: the checkpoint always moves on.
+    """
     started = datetime.now(timezone.utc)
     checkpoint, _ = PeriodicCheckpoint.objects.get_or_create(name=CHECKPOINT_NAME)
     since = None
@@ -49,25 +62,43 @@ def check_course_schedules():
         lookback = timedelta(seconds=max(getattr(settings, "GRADE_FREEZE_EVENT_TIME_SKEW_SECONDS", 300) or 0, 60))
         since = checkpoint.position - lookback
     counts = Counter()
+    failed_before = {str(key): key for key in unresolved_failed_course_keys()}
+    compared = set()
     for overview in course_overviews.iter_changed_course_overviews(since):
-        try:
-            snapshot = snapshot_from_platform(
-                overview, source=SOURCE_PERIODIC, event_time=overview.modified or started,
-                event_source="periodic CourseOverview check",
-            )
-            outcome = store_snapshot(snapshot, write_unchanged=False)
-        except Exception:  # pylint: disable=broad-except
-            log.exception("Could not compare the schedule of %s with its CourseOverview.", overview.course_key)
+        compared.add(str(overview.course_key))
+        counts[_compare(overview, started, failed_before)] += 1
+    retry = [key for name, key in failed_before.items() if name not in compared]
+    for course_key, overview, error in course_overviews.iter_course_overviews(retry):
+        if overview is not None:
+            counts[_compare(overview, started, failed_before)] += 1
+        elif error is not None:
+            log.error("Could not read the CourseOverview of %s to compare it again: %s", course_key, error)
             counts[OUTCOME_UNREADABLE] += 1
-            continue
-        counts[outcome.status] += 1
-    if not counts[OUTCOME_UNREADABLE]:
-        PeriodicCheckpoint.objects.filter(pk=checkpoint.pk).update(position=started)
+    PeriodicCheckpoint.objects.filter(pk=checkpoint.pk).update(position=started)
     log.info(
         "Course schedules compared with CourseOverviews changed since %s: %s",
         isoformat(since) or "the beginning", dict(counts) or "none",
     )
     return dict(counts)
+
+
+def _compare(overview, started, failed_before):
+    """Store one overview's schedule if it differs (the course's failed events then resolved); the outcome's name."""
+    try:
+        snapshot = snapshot_from_platform(
+            overview, source=SOURCE_PERIODIC, event_time=overview.modified or started,
+            event_source="periodic CourseOverview check",
+        )
+        outcome = store_snapshot(snapshot, write_unchanged=False)
+    except Exception as error:  # pylint: disable=broad-except
+        log.exception("Could not compare the schedule of %s with its CourseOverview; the next check tries again.",
+                      overview.course_key)
+        record_failed_event(overview.course_key, "", None, overview, f"{type(error).__name__}: {error}",
+                            once_per_course=True)
+        return OUTCOME_FAILED
+    if str(overview.course_key) in failed_before:
+        resolve_failed_events([overview.course_key])
+    return outcome.status
 
 
 @shared_task(name="openedx_grade_freeze.tasks.check_course_schedules", ignore_result=True)

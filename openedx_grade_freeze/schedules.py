@@ -202,7 +202,10 @@ def _store_snapshot(snapshot, force, dry_run, write_unchanged):
         for name, value in _fields(snapshot).items():
             setattr(schedule, name, value)
         schedule.save()
-        policy_cache.invalidate()
+        if not same:
+            # Only a change of the schedule changes decisions: a publish of the same dates (any content edit in
+            # Studio) must not empty the policy cache of every LMS process.
+            policy_cache.invalidate()
 
         if not end_changed:
             return ScheduleOutcome(OUTCOME_UNCHANGED)
@@ -289,23 +292,68 @@ def _announce_to_features(change):
             log.error("The end-date change of %s failed in %s: %r", change.course_key, receiver, error)
 
 
-def record_failed_event(course_key, event_id, event_time, payload, error):
-    """Keep a schedule event that could not be applied, for replay; never raises nor breaks the caller's transaction."""
+def record_failed_event(course_key, event_id, event_time, payload, error, once_per_course=False):
+    """Keep a schedule event that could not be applied, for replay; never raises nor breaks the caller's transaction.
+
+    What the database cannot hold (an event time outside what it can store in UTC) is named in the error instead.
+    ``once_per_course`` keeps nothing when the course already has a failure waiting for replay.
+    """
+    key = str(course_key or "")[:255]
+    if once_per_course and FailedScheduleEvent.objects.filter(course_key=key, resolved__isnull=True).exists():
+        return
+    message = str(error) or error.__class__.__name__
+    stored_time = _storable_time(event_time)
+    if event_time is not None and stored_time is None:
+        shown = event_time.isoformat() if isinstance(event_time, datetime) else repr(event_time)
+        message += f"; the event time {shown} cannot be stored"
+    fields = {"course_key": key, "event_id": str(event_id or "")[:64], "event_time": stored_time,
+              "payload": repr(payload), "error": message}
     try:
-        # A savepoint of its own: a failing insert is rolled back alone, and the caller's transaction goes on.
-        with transaction.atomic():
-            FailedScheduleEvent.objects.create(
-                course_key=str(course_key or "")[:255],
-                event_id=str(event_id or "")[:64],
-                event_time=event_time,
-                payload=repr(payload),
-                error=str(error) or error.__class__.__name__,
-            )
+        _keep(fields)
+    except Exception:  # pylint: disable=broad-except
+        log.warning("Could not keep failed schedule event %s for %s with its payload; keeping it without.",
+                    event_id, course_key, exc_info=True)
+    else:
+        return
+    try:
+        _keep(dict(fields, payload="", error=f"{message} (its payload could not be stored)"))
     except Exception:  # pylint: disable=broad-except
         log.exception(
             "Could not keep failed schedule event %s for %s; replay it with sync_course_schedules --courses %s",
             event_id, course_key, course_key,
         )
+
+
+def _keep(fields):
+    # A savepoint of its own: a failing insert is rolled back alone, and the caller's transaction goes on.
+    with transaction.atomic():
+        FailedScheduleEvent.objects.create(**fields)
+
+
+def _storable_time(value):
+    """``value`` as UTC when the database can hold it, else None."""
+    try:
+        return as_utc(value)
+    except (OverflowError, TypeError):
+        return None
+
+
+def unresolved_failed_course_keys():
+    """The course keys of the failed schedule events not replayed yet (rows that name no valid course are left out)."""
+    keys = {}
+    for raw_key in FailedScheduleEvent.objects.filter(resolved__isnull=True).values_list("course_key", flat=True):
+        try:
+            keys.setdefault(raw_key, to_course_key(raw_key))
+        except ValueError:
+            continue
+    return [keys[key] for key in sorted(keys)]
+
+
+def resolve_failed_events(course_keys):
+    """Mark the failed schedule events of these courses replayed: their schedules were stored from CourseOverview."""
+    return FailedScheduleEvent.objects.filter(
+        course_key__in=[str(key) for key in course_keys], resolved__isnull=True,
+    ).update(resolved=datetime.now(timezone.utc))
 
 
 def snapshot_from_platform(overview, source=SOURCE_SYNC, event_time=None, event_source="sync_course_schedules"):

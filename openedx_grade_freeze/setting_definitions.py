@@ -134,13 +134,13 @@ SETTINGS = (
     # .. setting_description: Interval of the ``grade-freeze-check-course-schedules`` entry added to the
     #   celery beat schedule: it compares the ``CourseOverview`` rows changed since its last run with the
     #   stored schedules, records courses seen for the first time and every end-date change (also when Studio
-    #   sends no publish event). 0 or None adds no entry.
+    #   sends no publish event). 0 or None leaves it off the schedule.
     Setting("GRADE_FREEZE_SCHEDULE_CHECK_INTERVAL_SECONDS", 3600),
     # .. setting_name: GRADE_FREEZE_BLOCKED_FLUSH_INTERVAL_SECONDS
     # .. setting_default: 60
     # .. setting_description: Interval of the ``grade-freeze-flush-blocked-counts`` entry added to the celery
     #   beat schedule: it reports refused updates still counted in the cache once their course's interval is
-    #   over, so no count waits for another refusal. 0 or None adds no entry.
+    #   over, so no count waits for another refusal. 0 or None leaves it off the schedule.
     Setting("GRADE_FREEZE_BLOCKED_FLUSH_INTERVAL_SECONDS", 60),
     # .. setting_name: GRADE_FREEZE_BLOCKED_EVENT_INTERVAL_SECONDS
     # .. setting_default: 3600
@@ -197,13 +197,15 @@ SETTINGS = (
     # .. setting_name: GRADE_FREEZE_CREDENTIALS_LEASE_SECONDS
     # .. setting_default: 300
     # .. setting_description: How long a worker holds a delivery while sending it. A worker killed mid-send
-    #   leaves the delivery to another worker after this time; keep it well above the request timeouts.
+    #   leaves the delivery to another worker after this time. Keep it well above what one send may take (four
+    #   requests at ``GRADE_FREEZE_CREDENTIALS_TIMEOUT``, plus 30 s); a drain sending a batch extends its lease
+    #   by this much before any send the lease would not cover.
     Setting("GRADE_FREEZE_CREDENTIALS_LEASE_SECONDS", 300),
     # .. setting_name: GRADE_FREEZE_CREDENTIALS_DRAIN_INTERVAL_SECONDS
     # .. setting_default: 300
     # .. setting_description: Interval of the ``grade-freeze-credentials-drain`` entry added to
     #   ``CELERY_BEAT_SCHEDULE`` (re-sends pending deliveries whose task was lost and due failed ones).
-    #   0 or None adds no entry.
+    #   0 or None leaves it off the schedule.
     Setting("GRADE_FREEZE_CREDENTIALS_DRAIN_INTERVAL_SECONDS", 300),
     # .. setting_name: GRADE_FREEZE_CREDENTIALS_DRAIN_BATCH_SIZE
     # .. setting_default: 500
@@ -250,7 +252,7 @@ SETTINGS = (
     # .. setting_description: Interval of the ``grade-freeze-snapshots`` entry added to the celery beat schedule: each
     #   pass freezes the final grades of every course past its freeze date without a current snapshot, marks
     #   superseded the snapshots of courses no longer past their freeze date, and resumes runs left unfinished. 0 or
-    #   None adds no entry (then run ``freeze_final_grades`` yourself).
+    #   None leaves it off the schedule (then run ``freeze_final_grades`` yourself).
     Setting("GRADE_FREEZE_SNAPSHOT_INTERVAL_SECONDS", 3600),
     # .. setting_name: GRADE_FREEZE_SNAPSHOT_CHUNK_SIZE
     # .. setting_default: 1000
@@ -280,7 +282,7 @@ SETTINGS = (
     # .. setting_name: GRADE_FREEZE_UPCOMING_CHECK_INTERVAL_SECONDS
     # .. setting_default: 3600
     # .. setting_description: Interval of the ``grade-freeze-upcoming-warning`` entry added to the celery beat
-    #   schedule, which emits ``edx.grades.freeze.upcoming``. 0 or None adds no entry (run
+    #   schedule, which emits ``edx.grades.freeze.upcoming``. 0 or None leaves it off the schedule (run
     #   ``openedx_grade_freeze.tasks.announce_upcoming_freezes`` from your own scheduler then).
     Setting("GRADE_FREEZE_UPCOMING_CHECK_INTERVAL_SECONDS", 3600),
     # .. setting_name: GRADE_FREEZE_EXCEPTION_HELP_URL

@@ -33,6 +33,9 @@ PHASES = (
     (PHASE_ERROR, "Configuration error"),
 )
 
+# The longest "about to freeze" window any surface takes, in days (100 years; far beyond it a date overflows).
+MAX_UPCOMING_DAYS = 36500
+
 
 def phase_of(state):
     """The phase of a course in ``state`` (a ``FreezeState``): the one place it is decided."""

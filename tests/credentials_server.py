@@ -199,6 +199,8 @@ class FakeCredentialsServer:
         self._hold_for = 0
         self._hold_timeout = 0.0
         self._concurrency = threading.Condition()
+        self._before_answer = None
+        self._cpu_cost = 0.0
 
     # -- lifecycle ----------------------------------------------------------------------------------------------
 
@@ -300,13 +302,29 @@ class FakeCredentialsServer:
         with self._lock:
             self._delay = seconds
 
-    def hold_until_in_flight(self, count, timeout=30.0):
-        """Answer no request until ``count`` are being handled at once (or ``timeout`` passed); then answer all.
+    def set_cpu_cost(self, seconds):
+        """Spend this much CPU time on each API answer, in the handler's thread, as the real service does.
 
-        Shows senders working in parallel without timing them: a lone sender never has two requests open.
+        The real Credentials spends about 14 ms of CPU per grade (Django, DRF, its database), in a few threads of one
+        Python process: answers then share one core, whatever the sender does. A fake that only waits does not.
+        """
+        with self._lock:
+            self._cpu_cost = seconds
+
+    def hold_until_in_flight(self, count, timeout=30.0):
+        """Answer no API request until ``count`` are being handled at once (or ``timeout`` passed); then answer all.
+
+        Shows senders working in parallel without timing them: a lone sender never has two requests open. Token
+        requests are not held (senders sharing a session wait for its one token).
         """
         with self._concurrency:
             self._hold_for, self._hold_timeout = count, timeout
+
+    def before_answer(self, callback):
+        """Call ``callback(request)`` (a ``RecordedRequest``) in the handler's thread before each request is answered,
+        e.g. to move a test's clock on as a slow service would (None: stop)."""
+        with self._lock:
+            self._before_answer = callback
 
     def redirect_to(self, base_url):
         """Answer every API request with 301 to the same path under ``base_url`` (None: stop), like http -> https."""
@@ -360,10 +378,12 @@ class FakeCredentialsServer:
             self._faults.clear()
             self._drops = 0
             self._delay = 0.0
+            self._cpu_cost = 0.0
             self._redirect_to = None
             self._maintenance = False
             self.denied_users.clear()
             self.tokens_issued = 0
+            self._before_answer = None
         with self._concurrency:
             self._hold_for = 0
             self.most_in_flight = 0
@@ -392,23 +412,36 @@ class FakeCredentialsServer:
             if fault and not drop:
                 self._faults.remove(fault)
 
+        counted = path.startswith("/api/")
         with self._concurrency:
-            self._in_flight += 1
-            self.most_in_flight = max(self.most_in_flight, self._in_flight)
-            if self._hold_for and self._in_flight >= self._hold_for:
-                self._hold_for = 0  # reached once: every held request goes on, later ones are not held
-                self._concurrency.notify_all()
-            if self._hold_for:
-                self._concurrency.wait_for(lambda: not self._hold_for, timeout=self._hold_timeout)
+            if counted:
+                self._in_flight += 1
+                self.most_in_flight = max(self.most_in_flight, self._in_flight)
+                if self._hold_for and self._in_flight >= self._hold_for:
+                    self._hold_for = 0  # reached once: every held request goes on, later ones are not held
+                    self._concurrency.notify_all()
+                if self._hold_for:
+                    self._concurrency.wait_for(lambda: not self._hold_for, timeout=self._hold_timeout)
         try:
+            with self._lock:
+                before_answer = self._before_answer
+            if before_answer is not None:
+                before_answer(record)
             self._handle(handler, record, raw, path, delay, drop, fault)
         finally:
-            with self._concurrency:
-                self._in_flight -= 1
+            if counted:
+                with self._concurrency:
+                    self._in_flight -= 1
 
     def _handle(self, handler, record, raw, path, delay, drop, fault):  # pylint: disable=too-many-arguments
         if delay and self._stopping.wait(delay):
             return
+        with self._lock:
+            cpu_cost = self._cpu_cost if path.startswith("/api/") else 0.0
+        if cpu_cost:
+            busy_until = time.thread_time() + cpu_cost
+            while time.thread_time() < busy_until:
+                pass
         if drop:
             record.status = None
             handler.close_connection = True

@@ -63,3 +63,10 @@ def test_the_overview_filters(staff_client, query, expected):
 def test_the_overview_is_read_only(staff_client):
     response = staff_client.get(reverse("admin:openedx_grade_freeze_coursefreezeoverview_add"))
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize("bad", ["abc", "99999999999999999999", "-1", "36501"])
+def test_a_bad_upcoming_window_is_djangos_invalid_lookup_not_an_error(staff_client, bad):
+    response = staff_client.get(f"{URL}?upcoming_days={bad}")
+    assert (response.status_code, response["Location"]) == (302, f"{URL}?e=1")
+    assert staff_client.get(response["Location"]).status_code == 200

@@ -10,7 +10,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 from opaque_keys.edx.keys import CourseKey
@@ -180,3 +180,12 @@ def test_the_check_finds_a_phase_decided_by_hand(tmp_path):
         "frozen = serializers.BooleanField(source='state.frozen')\n"
     )
     assert _decides_by_hand(sample) == {"get_freeze_state", "state.frozen", "state.enabled"}
+
+
+@pytest.mark.parametrize("days", ["36501", "99999999999999999999"])
+def test_an_about_to_freeze_window_beyond_a_century_is_refused_everywhere(courses, staff, days):
+    assert staff.get(f"/api/grade_freeze/v1/courses/?upcoming_days={days}").status_code == 400
+    with pytest.raises(CommandError, match="--upcoming must be from 0 to 36500 days"):
+        command_rows("--upcoming", days)
+    admin = staff.get(reverse("admin:openedx_grade_freeze_coursefreezeoverview_changelist"), {"upcoming_days": days})
+    assert admin.status_code == 302 and admin["Location"].endswith("?e=1")

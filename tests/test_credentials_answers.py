@@ -12,12 +12,13 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import OperationalError
+from django.db import connections as db_connections
 from django.test import TestCase
 
 from openedx_grade_freeze import tasks
 from openedx_grade_freeze.credentials import breaker
 from openedx_grade_freeze.credentials import client as credentials_client
-from openedx_grade_freeze.credentials import ledger, outbox
+from openedx_grade_freeze.credentials import leases, ledger, outbox
 from openedx_grade_freeze.models import (
     DELIVERY_FAILED,
     DELIVERY_PAUSED,
@@ -31,7 +32,18 @@ from openedx_grade_freeze.models import (
     UnrecordedGradeEvent,
 )
 from tests.credentials_server import GRADES_PATH
-from tests.forwarding import UNKNOWN_RUN, at, delivery_of, grade_event, make_due, make_user, stored, wait_until_due
+from tests.forwarding import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    UNKNOWN_RUN,
+    at,
+    delivery_of,
+    grade_event,
+    make_due,
+    make_user,
+    stored,
+    wait_until_due,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -90,6 +102,22 @@ def test_a_403_pauses_until_the_service_user_is_fixed(forwarding):
     drain()
     assert {delivery_of(learner).status for learner in learners} == {DELIVERY_SENT}
     assert [stored(forwarding, learner)["percent_grade"] for learner in learners] == [0.7, 0.7]
+
+
+def test_a_service_user_made_staff_in_the_lms_works_from_the_next_probe(forwarding):
+    """Credentials copies its service user's staff status from the token on every request: the fix is in the LMS,
+    and the probe must present a new token for it to show (the old one would still say "not staff")."""
+    forwarding.add_oauth_client(CLIENT_ID, CLIENT_SECRET, username="credentials_service_user", administrator=False)
+    learner = make_user("not-staff-yet")
+    grade_event(learner, 0.6, at(0))
+    pause = CredentialsPause.objects.get()
+    assert pause.status_code == 403
+    assert "make the service user staff in the LMS" in pause.reason
+
+    forwarding.add_oauth_client(CLIENT_ID, CLIENT_SECRET, username="credentials_service_user", administrator=True)
+    next_probe()
+    assert drain() == {"sent": 1}
+    assert stored(forwarding, learner)["percent_grade"] == pytest.approx(0.6)
 
 
 def test_a_404_from_a_wrong_base_url_pauses_instead_of_parking_grades(forwarding, settings):
@@ -252,6 +280,38 @@ def test_the_drain_sends_learners_in_parallel_and_each_learners_newest_grade(for
         assert stored(forwarding, learner)["percent_grade"] == pytest.approx(0.2 + 0.01 * (learner.pk % 10))
         assert stored(forwarding, learner)["lms_last_updated_at"] == at(2)
     assert len(forwarding.requests_to(GRADES_PATH)) == 30
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_slow_batchs_lease_covers_every_send_of_it(forwarding, settings, monkeypatch):
+    """Credentials answers each grade in 40 s (on a clock the fake moves on as it answers, so no machine is too slow),
+    within the request timeouts; as each answer comes back another sender tries to take the batch's grades. None may
+    be taken: a send whose lease ran out could be posted twice."""
+    settings.GRADE_FREEZE_CREDENTIALS_DRAIN_THREADS = 1
+    settings.GRADE_FREEZE_CREDENTIALS_TIMEOUT = (3.05, 10.0)  # the defaults: a send is bounded well above 40 s
+    settings.GRADE_FREEZE_CREDENTIALS_LEASE_SECONDS = 300  # the default: sized for one send, not for twelve
+    monkeypatch.setattr(outbox, "queue_delivery", lambda *args, **kwargs: None)  # everything waits for the drain
+    learners = [make_user(f"slow{i}") for i in range(12)]
+    for learner in learners:
+        grade_event(learner, 0.5, at(0))
+    deliveries = [delivery_of(learner).pk for learner in learners]
+    clock = {"now": leases.now()}
+    monkeypatch.setattr(leases, "now", lambda: clock["now"])
+    taken = []
+
+    def slow_answer_and_another_sender(request):
+        if request.path == GRADES_PATH:
+            clock["now"] += timedelta(seconds=40)
+            try:
+                taken.extend(claim.id for claim in leases.claim(deliveries))
+            finally:
+                db_connections.close_all()  # this handler thread's connection
+
+    forwarding.before_answer(slow_answer_and_another_sender)
+    assert ledger.drain() == {"sent": 12}
+    assert taken == []
+    assert len(forwarding.requests_to(GRADES_PATH)) == 12
+    assert not CredentialsDelivery.objects.exclude(lease_token="").exists()  # every lease given back
 
 
 def test_an_impossible_value_already_in_the_ledger_is_rejected_not_retried(forwarding):

@@ -3,6 +3,7 @@ Forwarding grades to Credentials: real PERSISTENT_GRADE_SUMMARY_CHANGED events, 
 Credentials service over HTTP (tasks run eagerly here; tests/integration runs real workers).
 """
 import importlib
+import logging
 import time
 from datetime import datetime, timedelta
 
@@ -10,6 +11,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import checks
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import TestCase
 from kombu.exceptions import OperationalError
 from opaque_keys.edx.keys import CourseKey
@@ -435,12 +437,27 @@ def test_replay_failed_only(forwarding, settings):
     (("--start-date", "yesterday"), "--start-date must be a date"),
     (("--start-date", "2026-03-02", "--end-date", "2026-03-01"), "--start-date must be before --end-date"),
     (("--user-ids", "0"), "--user-ids must be positive"),
+    (("--start-date", "2026-13-01"), r"--start-date must be a date .* not '2026-13-01' \(month must be in 1..12\)"),
+    (("--end-date", "2026-02-30"), r"--end-date must be a date .* not '2026-02-30' \(day is out of range"),
+    (("--start-date", "2026-03-01T25:00"), r"--start-date must be a date .*\(hour must be in 0..23\)"),
+    (("--start-date", "0001-01-01T00:00+01:00"), "--start-date 0001-01-01T00:00.01:00 is before the first date"),
+    (("--end-date", "9999-12-31T23:30-01:00"), "--end-date 9999-12-31T23:30-01:00 is after the last date"),
+    (("--rate", "nan"), "--rate must be more than 0 and finite, not nan"),
+    (("--rate", "inf"), "--rate must be more than 0 and finite, not inf"),
     (("--from-lms",), "--from-lms needs --courses"),
     (("--from-lms", "--courses", RUN, "--failed-only"), "drop --failed-only"),
 ])
 def test_replay_command_refuses_bad_input(forwarding, args, message):
     with pytest.raises(CommandError, match=message):
         run_command(*args)
+
+
+def test_replay_command_refuses_a_user_id_beyond_the_column(forwarding):
+    _, largest = connection.ops.integer_field_range("PositiveBigIntegerField")  # SQLite: 2**63 - 1, MySQL: 2**64 - 1
+    with pytest.raises(CommandError, match=f"--user-ids must be at most {largest}, the largest user id"):
+        run_command("--user-ids", "5", str(largest + 1))
+    with pytest.raises(CommandError, match="--user-ids must be at most"):
+        run_command("--user-ids", "1" + "0" * 40)
 
 
 def test_catching_up_from_the_lms_needs_edx_platform(forwarding):
@@ -544,3 +561,41 @@ def test_in_the_lms_the_runs_certificate_mode_is_sent(platform, forwarding, sett
     publish(other, end=datetime(2026, 6, 1, tzinfo=UTC), time=at(0))  # two candidates: upstream sends none either
     assert forwarding.get_certificate(other, "verified") is None
     assert forwarding.get_certificate(other, "professional") is None
+
+
+def test_a_run_without_one_certificate_mode_is_logged_once_not_on_every_change(platform, forwarding, settings, caplog):
+    settings.GRADE_FREEZE_CREDENTIALS_CERTIFICATES_AVAILABLE_AT_END = ["Org"]
+    course_modes = importlib.import_module("common.djangoapps.course_modes.models")
+    course_modes.add_mode(CourseKey.from_string(RUN), "verified")
+    course_modes.add_mode(CourseKey.from_string(RUN), "professional")
+    with caplog.at_level(logging.WARNING, logger="openedx_grade_freeze"):
+        for day in range(3):
+            publish(RUN, end=datetime(2026, 6, 1 + day, tzinfo=UTC), time=at(day))
+    warnings = [record for record in caplog.records if "certificate modes" in record.getMessage()]
+    assert len(warnings) == 1 and "2 certificate modes (professional, verified)" in warnings[0].getMessage()
+    assert forwarding.requests_to(COURSE_CERTIFICATES_PATH) == []
+
+
+def test_a_run_whose_certificate_type_changed_is_reported_once_for_an_operator(platform, forwarding, settings, caplog):
+    """Credentials keeps one certificate configuration per run: a second type answers HTTP 500, which no retry
+    mends. Someone has to change the run's certificate in Credentials."""
+    settings.GRADE_FREEZE_CREDENTIALS_CERTIFICATES_AVAILABLE_AT_END = ["Org"]
+    course_modes = importlib.import_module("common.djangoapps.course_modes.models")
+    course_modes.add_mode(CourseKey.from_string(RUN), "verified")
+    publish(RUN, end=datetime(2026, 6, 1, tzinfo=UTC), time=at(0))
+    assert forwarding.get_certificate(RUN, "verified") is not None
+
+    course_modes.remove_mode(CourseKey.from_string(RUN), "verified")  # the run's paid track changes in the LMS
+    course_modes.add_mode(CourseKey.from_string(RUN), "professional")
+    with caplog.at_level(logging.WARNING, logger="openedx_grade_freeze"):
+        publish(RUN, end=datetime(2026, 7, 1, tzinfo=UTC), time=at(1))
+        publish(RUN, end=datetime(2026, 8, 1, tzinfo=UTC), time=at(2))
+
+    delivery = CredentialsDelivery.objects.get(kind=DELIVERY_CERTIFICATE_DATE, certificate_type="professional")
+    assert (delivery.status, delivery.next_attempt_at) == (DELIVERY_FAILED, None)  # not retried
+    assert "already holds the 'verified' one" in delivery.last_error
+    assert "in Credentials' admin, then send this delivery again" in delivery.last_error
+    # One request per end-date change, each answered 500; no retry in between.
+    assert [r.status for r in forwarding.requests_to(COURSE_CERTIFICATES_PATH)] == [201, 500, 500]
+    reported = [record for record in caplog.records if record.levelno >= logging.WARNING]
+    assert len(reported) == 1 and "needs an operator" in reported[0].getMessage()

@@ -52,6 +52,18 @@ class PolicyCacheTest(TestCase):
             api.set_course_override(COURSE, enabled=True, offset_days=5, reason="freeze this one anyway")
         assert api.are_grades_frozen(COURSE) is True
 
+    def test_a_publish_with_unchanged_dates_keeps_every_process_warm(self):
+        assert api.are_grades_frozen(COURSE) is False
+        version = cache.get(_VERSION_CACHE_KEY)
+        with self.captureOnCommitCallbacks(execute=True):
+            publish(COURSE, NOW - timedelta(days=20), time=NOW)  # a content edit: Studio publishes the same schedule
+        assert cache.get(_VERSION_CACHE_KEY) == version  # no other LMS process drops its cache
+        with self.assertNumQueries(0):
+            assert api.are_grades_frozen(COURSE) is False
+        with self.captureOnCommitCallbacks(execute=True):
+            publish(COURSE, NOW - timedelta(days=20), time=NOW + timedelta(minutes=1), pacing="self")
+        assert cache.get(_VERSION_CACHE_KEY) != version  # a change of the schedule is announced
+
 
 class CrossProcessVersionTest(TestCase):
     """Another process's cache notices a change through the shared version key within the configured delay."""

@@ -346,6 +346,40 @@ def test_an_org_override_is_saved_and_deleted():
     assert FreezeConfigChange.objects.filter(scope="org", action="deleted", reason="reverted").exists()
 
 
+def test_an_org_name_longer_than_its_column_is_400_naming_the_limit():
+    client = logged_in(override_admin(model="orgfreezeoverride"))
+    org = "LongOrg" * 40  # 280 characters
+    response = put(client, f"/api/grade_freeze/v1/orgs/{org}/override", {"offset_days": 10, "reason": "policy"})
+    assert response.status_code == 400, response.content
+    assert response.json() == {"org": ["An org name has at most 255 characters; this one has 280."]}
+    assert not OrgFreezeOverride.objects.exists() and not FreezeConfigChange.objects.exists()
+
+
+def test_a_course_key_longer_than_its_column_is_400_naming_the_limit(platform_standins):
+    from openedx.core.djangoapps.content.course_overviews.models import (  # pylint: disable=import-outside-toplevel
+        CourseOverview,
+    )
+
+    long_course = f"course-v1:ApiX+{'Long' * 65}+2026"  # known to the LMS, too long for the plugin's tables
+    CourseOverview.create(long_course, org="ApiX", start=NOW - timedelta(days=200), end=NOW)
+    client = logged_in(override_admin())
+    response = put(client, url(long_course, "override"), {"offset_days": 10, "reason": "appeals"})
+    assert response.status_code == 400, response.content
+    assert response.json() == {"course_key": [f"A course key has at most 255 characters; this one has "
+                                              f"{len(long_course)}."]}
+    assert not CourseFreezeOverride.objects.exists()
+
+
+@pytest.mark.parametrize("path", [url(OPEN, "override"), "/api/grade_freeze/v1/orgs/ApiX/override"])
+def test_a_json_body_nested_too_deep_is_400(path):
+    client = logged_in(override_admin(model="coursefreezeoverride" if "courses" in path else "orgfreezeoverride"))
+    body = "[" * 50000 + "]" * 50000
+    response = client.put(path, body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "JSON parse error - the body is nested too deeply."}
+    assert not CourseFreezeOverride.objects.exists() and not OrgFreezeOverride.objects.exists()
+
+
 # -- OpenAPI -----------------------------------------------------------------------------------------------------
 
 def test_the_openapi_description_validates_and_names_every_route(client):

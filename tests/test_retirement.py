@@ -1,6 +1,7 @@
 """
 User retirement: edx-platform's retirement signals reach the plugin in the LMS only, and afterwards no plugin table
-holds the learner's username; forwarding itself stores and logs none. Override reasons reach the tracking log capped.
+holds the learner's username or email (the one they had before retirement began), whatever free-text column it is
+in and wherever in a sentence; forwarding itself stores and logs none. Override reasons reach the tracking log capped.
 """
 import importlib
 import logging
@@ -16,9 +17,19 @@ from edx_django_utils.plugins import connect_plugin_receivers
 
 from openedx_grade_freeze import api
 from openedx_grade_freeze import apps as plugin_apps
+from openedx_grade_freeze import retirement
 from openedx_grade_freeze.models import (
+    DELIVERY_GRADE,
+    CourseFreezeOverride,
     CredentialsDelivery,
+    CredentialsPause,
+    FailedScheduleEvent,
+    FreezeChunk,
     FreezeConfigChange,
+    FreezeFailure,
+    FreezeRun,
+    OrgFreezeOverride,
+    RefusedGradeValue,
     SnapshotAuditEntry,
     UnrecordedGradeEvent,
 )
@@ -141,3 +152,155 @@ def test_override_reasons_reach_the_tracking_log_capped(tracking_events, django_
 
 def test_receiver_ignores_a_signal_without_a_user():
     assert handlers.retire_learner(sender=None) is None
+
+
+# -- Every free-text column, the email too, and names at the end of a sentence ------------------------------------
+
+# Every column of the plugin's tables that holds text, sorted into free text (written by people, or copied from
+# errors and answers: where a learner's name or email can end up) and the rest (keys, names of states, ids, grades).
+# A new text column fails test_every_text_column_is_sorted until it is added to one of the two lists.
+FREE_TEXT = {
+    ("CourseFreezeOverride", "reason"),
+    ("CredentialsDelivery", "last_error"),
+    ("CredentialsDelivery", "response_body"),
+    ("CredentialsDelivery", "sent_payload"),
+    ("CredentialsPause", "reason"),
+    ("FailedScheduleEvent", "error"),
+    ("FailedScheduleEvent", "payload"),
+    ("FreezeChunk", "last_error"),
+    ("FreezeConfigChange", "after"),
+    ("FreezeConfigChange", "before"),
+    ("FreezeConfigChange", "reason"),
+    ("FreezeFailure", "reason"),
+    ("FreezeRun", "retired_reason"),
+    ("OrgFreezeOverride", "reason"),
+    ("RefusedGradeValue", "reason"),
+    ("SnapshotAuditEntry", "after"),
+    ("SnapshotAuditEntry", "before"),
+    ("SnapshotAuditEntry", "reason"),
+    ("UnrecordedGradeEvent", "error"),
+}
+NOT_FREE_TEXT = {
+    ("BlockedGradeUpdates", "course_key"), ("BlockedGradeUpdates", "source"),
+    ("CourseEndDateChange", "course_key"), ("CourseEndDateChange", "event_id"),
+    ("CourseEndDateChange", "event_source"), ("CourseEndDateChange", "pacing"), ("CourseEndDateChange", "source"),
+    ("CourseFreezeOverride", "course_key"),
+    ("CourseGradeRecord", "course_key"), ("CourseGradeRecord", "letter_grade"),
+    ("CourseGradeRecord", "source_event_id"),
+    ("CourseSchedule", "course_key"), ("CourseSchedule", "org"), ("CourseSchedule", "pacing"),
+    ("CourseSchedule", "source"), ("CourseSchedule", "source_event_id"),
+    ("CredentialsDelivery", "certificate_type"), ("CredentialsDelivery", "course_key"),
+    ("CredentialsDelivery", "kind"), ("CredentialsDelivery", "lease_token"), ("CredentialsDelivery", "status"),
+    ("CredentialsPause", "base_url"),
+    ("FailedScheduleEvent", "course_key"), ("FailedScheduleEvent", "event_id"),
+    ("FreezeChunk", "status"),
+    ("FreezeConfigChange", "action"), ("FreezeConfigChange", "key"), ("FreezeConfigChange", "scope"),
+    ("FreezeRun", "course_key"), ("FreezeRun", "open_course_key"), ("FreezeRun", "retired"),
+    ("FreezeRun", "status"), ("FreezeRun", "trigger"),
+    ("FrozenGrade", "course_key"), ("FrozenGrade", "letter_grade"),
+    ("FrozenGradeDrift", "course_key"), ("FrozenGradeDrift", "frozen_letter_grade"),
+    ("FrozenGradeDrift", "letter_grade"), ("FrozenGradeDrift", "source_event_id"),
+    ("OrgFreezeOverride", "org"),
+    ("PeriodicCheckpoint", "name"),
+    ("RefusedGradeValue", "course_key"), ("RefusedGradeValue", "event_id"), ("RefusedGradeValue", "letter_grade"),
+    ("RefusedGradeValue", "percent_grade"),
+    ("SnapshotAuditEntry", "action"), ("SnapshotAuditEntry", "course_key"),
+    ("UnrecordedGradeEvent", "course_key"), ("UnrecordedGradeEvent", "event_id"),
+    ("UnrecordedGradeEvent", "letter_grade"),
+    ("UpcomingFreezeNotice", "course_key"),
+}
+
+NAME = "jane.doe"
+EMAIL = "Jane.Doe@example.com"
+# The learner named at the end of sentences and in brackets, among other words that only look alike.
+TEXT = (f"Regrade requested by {NAME}. Confirmed by mail ({EMAIL.lower()}), cc {EMAIL}. "
+        f"Not {NAME}.smith, {NAME}2, x{EMAIL} or {NAME}@other.org; again: {NAME.upper()}...")
+SCRUBBED = ("Regrade requested by [retired learner]. Confirmed by mail ([retired learner]), cc [retired learner]. "
+            f"Not {NAME}.smith, {NAME}2, x{EMAIL} or {NAME}@other.org; again: [retired learner]...")
+
+
+def text_columns():
+    """Every (model, field) of the plugin's tables that holds text (char, text or JSON)."""
+    return {
+        (model.__name__, field.name)
+        for model in apps.get_app_config("openedx_grade_freeze").get_models()
+        if not model._meta.proxy
+        for field in model._meta.concrete_fields
+        if isinstance(field, (models.CharField, models.TextField, models.JSONField))
+    }
+
+
+def test_every_text_column_is_sorted_and_retirement_scrubs_the_free_text_ones():
+    assert FREE_TEXT.isdisjoint(NOT_FREE_TEXT)
+    assert text_columns() == FREE_TEXT | NOT_FREE_TEXT
+    scrubbed = {(model.__name__, field.name) for model, fields in retirement.free_text_columns() for field in fields}
+    assert scrubbed == FREE_TEXT
+
+
+def a_row_of_each_model_with_free_text(learner):
+    """One row of every model that has a free-text column, each such column holding ``TEXT``."""
+    run = FreezeRun.objects.create(course_key=RUN)
+    required = {
+        CourseFreezeOverride: {"course_key": RUN},
+        OrgFreezeOverride: {"org": "Org"},
+        FreezeConfigChange: {"scope": "org", "key": "Org", "action": "changed"},
+        FailedScheduleEvent: {"course_key": RUN},
+        CredentialsDelivery: {"kind": DELIVERY_GRADE, "user_id": learner.pk, "course_key": RUN},
+        CredentialsPause: {"base_url": "http://credentials", "next_probe_at": at(0)},
+        RefusedGradeValue: {"user_id": learner.pk, "course_key": RUN, "percent_grade": "nan"},
+        UnrecordedGradeEvent: {"user_id": learner.pk, "course_key": RUN, "percent_grade": 0.5, "last_modified": at(0)},
+        FreezeRun: None,  # the run above
+        FreezeChunk: {"run": run, "index": 0, "first_user_id": 1, "last_user_id": learner.pk},
+        FreezeFailure: {"run": run, "user_id": learner.pk},
+        SnapshotAuditEntry: {"course_key": RUN, "action": SnapshotAuditEntry.ACTION_LEARNER_REFROZEN},
+    }
+    assert {model.__name__ for model, _ in retirement.free_text_columns()} == {model.__name__ for model in required}
+    rows = []
+    for model, fields in retirement.free_text_columns():
+        row = run if required[model] is None else model(**required[model])
+        for field in fields:
+            setattr(row, field.attname, {"note": [TEXT]} if isinstance(field, models.JSONField) else TEXT)
+        row.save()
+        rows.append(row)
+    return rows
+
+
+def test_retirement_removes_the_original_email_and_the_username_wherever_a_sentence_has_them(
+    retirement_signals, platform,
+):
+    learner = get_user_model().objects.create(username=NAME, email=EMAIL)
+    rows = a_row_of_each_model_with_free_text(learner)
+    # The pipeline's first step records the originals and gives the user the retired email (DeactivateLogoutView).
+    status = importlib.import_module("openedx.core.djangoapps.user_api.models").UserRetirementStatus \
+        .create_retirement(learner)
+    learner.email = status.retired_email
+    learner.save()
+
+    retirement_signals.USER_RETIRE_LMS_MISC.send(sender=None, user=learner)
+
+    cleared = {("CredentialsDelivery", "last_error"), ("CredentialsDelivery", "response_body")}  # answers go whole
+    for row in rows:
+        row.refresh_from_db()
+        for model, fields in retirement.free_text_columns():
+            for field in fields if isinstance(row, model) else ():
+                expected = {"note": [SCRUBBED]} if isinstance(field, models.JSONField) else SCRUBBED
+                if (model.__name__, field.name) in cleared:
+                    expected = ""
+                assert getattr(row, field.attname) == expected, (model.__name__, field.name)
+
+
+def test_without_edx_platform_the_users_own_email_is_removed():
+    learner = get_user_model().objects.create(username=NAME, email=EMAIL)
+    publish(RUN, end=at(60 * 24 * 90), time=at(0))
+    api.set_course_override(RUN, offset_days=60, reason=TEXT)
+    handlers.retire_learner(sender=None, user=learner)
+    assert FreezeConfigChange.objects.get().reason == SCRUBBED
+
+
+def test_a_scrubbed_char_column_keeps_to_its_length():
+    learner = get_user_model().objects.create(username="al", email="al@example.com")
+    reason = ("al " * 90)[:255]
+    RefusedGradeValue.objects.create(user_id=learner.pk, course_key=RUN, percent_grade="nan", reason=reason)
+    api.retire_learner(learner.pk, "al", email="al@example.com")
+    scrubbed = RefusedGradeValue.objects.get().reason
+    assert len(scrubbed) <= 255 and "al " not in scrubbed and scrubbed.startswith("[retired learner] [retired")

@@ -3,6 +3,7 @@ Schedules that stay right: future-stamped events, ``--force``, the periodic Cour
 write, a bounded policy cache, and repairs that finish past a bad row.
 """
 import logging
+import uuid
 from datetime import datetime, timedelta, timezone
 from io import StringIO
 from types import SimpleNamespace
@@ -17,14 +18,15 @@ from opaque_keys.edx.keys import CourseKey
 
 from openedx_grade_freeze import api, schedule_sync
 from openedx_grade_freeze.exceptions import InvalidCourseKeyError
-from openedx_grade_freeze.models import CourseEndDateChange, CourseSchedule, FailedScheduleEvent
+from openedx_grade_freeze.models import CourseEndDateChange, CourseSchedule, FailedScheduleEvent, PeriodicCheckpoint
 from openedx_grade_freeze.policy import _VERSION_CACHE_KEY, policy_cache
 from openedx_grade_freeze.schedules import record_failed_event
 from openedx_grade_freeze.settings import cms as cms_settings
 from openedx_grade_freeze.settings import common as common_settings
+from openedx_grade_freeze.signals.handlers import record_course_schedule
 from openedx_grade_freeze.tracking import COURSE_END_CHANGED
 from tests.conftest import events_named
-from tests.events import publish
+from tests.events import catalog_info, publish
 from tests.factories import UserFactory
 
 START = datetime(2026, 1, 5, tzinfo=timezone.utc)
@@ -269,3 +271,65 @@ def test_a_failed_event_that_cannot_be_kept_never_breaks_the_callers_transaction
         publish(B, END, time=datetime.now(timezone.utc))  # the caller goes on using its transaction
         assert CourseSchedule.objects.filter(course_key=CourseKey.from_string(B)).exists()
     assert "Could not keep failed schedule event evt-1" in caplog.text
+
+
+# -- 8. What cannot be stored is kept, reported and tried again ----------------------------------------------------
+
+# 0000-12-31T22:00 in UTC: before the first date Python (and so the plugin's tables) can hold.
+YEAR_ONE_PLUS_FIVE = datetime(1, 1, 1, 3, tzinfo=timezone(timedelta(hours=5)))
+
+
+def test_a_schedule_event_the_database_cannot_store_is_kept_for_replay(overviews, caplog):
+    # As an event-bus consumer may hand it over: its time and its end date both a year-1 date with an offset.
+    metadata = SimpleNamespace(id=uuid.uuid4(), time=YEAR_ONE_PLUS_FIVE, source="openedx/cms/web", sourcehost="cms")
+    record_course_schedule(sender=None, signal=None, catalog_info=catalog_info(A, YEAR_ONE_PLUS_FIVE),
+                           metadata=metadata)
+
+    failure = FailedScheduleEvent.objects.get()
+    assert (failure.course_key, failure.event_id, failure.event_time) == (A, str(metadata.id), None)
+    assert "date value out of range" in failure.error
+    assert "event time 0001-01-01T03:00:00+05:00 cannot be stored" in failure.error
+    assert "Could not keep failed schedule event" not in caplog.text
+
+    assert f"[1/1] {A}: new" in run("--failed")
+    assert stored(A).end == END
+    failure.refresh_from_db()
+    assert failure.resolved is not None
+
+
+def test_a_course_the_periodic_check_cannot_store_is_reported_and_retried_while_the_checkpoint_moves_on(
+    overviews, caplog,
+):
+    broken = overviews.create(C, org="RepairX", start=START, end=YEAR_ONE_PLUS_FIVE)
+
+    with caplog.at_level(logging.ERROR, logger="openedx_grade_freeze"):
+        assert schedule_sync.check_course_schedules() == {"new": 2, "failed": 1}
+    first_position = PeriodicCheckpoint.objects.get(name=schedule_sync.CHECKPOINT_NAME).position
+    assert first_position is not None  # the two good courses are done: the next check starts after them
+    failure = FailedScheduleEvent.objects.get(course_key=C, resolved__isnull=True)
+    assert "date value out of range" in failure.error
+    assert f"Could not compare the schedule of {C}" in caplog.text
+    for overview in overviews.get_all_courses():  # an hour later: no overview changed since
+        overview.modified = first_position - timedelta(hours=1)
+
+    assert schedule_sync.check_course_schedules() == {"failed": 1}  # tried again, though its overview is old
+    assert FailedScheduleEvent.objects.filter(course_key=C, resolved__isnull=True).count() == 1  # one row a course
+    assert PeriodicCheckpoint.objects.get(name=schedule_sync.CHECKPOINT_NAME).position > first_position
+
+    broken.end = END  # fixed in the LMS, stamped before the checkpoint (the retry is what finds it)
+    assert schedule_sync.check_course_schedules() == {"new": 1}
+    assert stored(C).end == END
+    failure.refresh_from_db()
+    assert failure.resolved is not None
+    assert schedule_sync.check_course_schedules() == {}
+
+
+def test_sync_reports_a_course_it_cannot_store_and_keeps_it_for_replay(overviews):
+    overviews.create(C, org="RepairX", start=START, end=YEAR_ONE_PLUS_FIVE)
+    out = StringIO()
+    with pytest.raises(CommandError, match="1 could not be stored"):
+        call_command("sync_course_schedules", "--courses", A, C, stdout=out)
+    assert f"[1/2] {A}: new" in out.getvalue()
+    assert f"[2/2] {C}: failed (OverflowError: date value out of range)" in out.getvalue()
+    assert stored(A).end == END
+    assert FailedScheduleEvent.objects.get(course_key=C).resolved is None

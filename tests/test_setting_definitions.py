@@ -114,3 +114,45 @@ def test_the_check_finds_a_setting_nobody_defined():
     read = _names_read_by_the_package()
     assert "GRADE_FREEZE_FAIL_CLOSED" not in read  # replaced by GRADE_FREEZE_ON_ERROR; nothing reads it
     assert "policy.py" in read["GRADE_FREEZE_ON_ERROR"]
+
+
+# -- Periodic tasks: the operator's intervals replace the defaults ------------------------------------------------
+
+SNAPSHOTS = ("grade-freeze-snapshots", "openedx_grade_freeze.tasks.freeze_due_courses")
+UPCOMING = ("grade-freeze-upcoming-warning", "openedx_grade_freeze.tasks.announce_upcoming_freezes")
+DRAIN = ("grade-freeze-credentials-drain", "openedx_grade_freeze.tasks.drain_credentials_deliveries")
+
+
+@pytest.mark.parametrize("yaml", ["ENV_TOKENS", "settings"])
+def test_the_operators_intervals_replace_the_defaults_registered_before_them(yaml):
+    """As the LMS loads settings: every plugin's common settings (defaults) at the end of lms/envs/common.py, then
+    production.py applies the operator's YAML (as ``ENV_TOKENS``, or straight onto the settings in newer releases)
+    and runs every plugin's production settings."""
+    lms = types.SimpleNamespace()
+    common.plugin_settings(lms)
+    assert lms.CELERYBEAT_SCHEDULE[SNAPSHOTS[0]]["schedule"] == 3600.0
+    operator = {"GRADE_FREEZE_SNAPSHOT_INTERVAL_SECONDS": 60, "GRADE_FREEZE_UPCOMING_CHECK_INTERVAL_SECONDS": 0}
+    lms.ENV_TOKENS, lms.AUTH_TOKENS = (operator, {}) if yaml == "ENV_TOKENS" else ({}, {})
+    if yaml == "settings":
+        vars(lms).update(operator)
+
+    production.plugin_settings(lms)
+
+    for name in common.BEAT_SCHEDULE_SETTINGS:
+        schedule = getattr(lms, name)
+        assert schedule[SNAPSHOTS[0]] == {"task": SNAPSHOTS[1], "schedule": 60.0}, name
+        assert UPCOMING[0] not in schedule, name  # 0 removes the entry
+        assert schedule[DRAIN[0]] == {"task": DRAIN[1], "schedule": 300.0}, name  # untouched: the default
+
+
+def test_an_entry_the_operator_wrote_under_the_plugins_name_is_kept():
+    from celery.schedules import crontab  # pylint: disable=import-outside-toplevel
+
+    nightly = {"task": SNAPSHOTS[1], "schedule": crontab(hour=2, minute=0)}
+    theirs = {"task": "mine", "schedule": 9.0}
+    lms = types.SimpleNamespace(CELERYBEAT_SCHEDULE={SNAPSHOTS[0]: nightly, DRAIN[0]: theirs})
+    common.plugin_settings(lms)
+    lms.ENV_TOKENS, lms.AUTH_TOKENS = {"GRADE_FREEZE_SNAPSHOT_INTERVAL_SECONDS": 60}, {}
+    production.plugin_settings(lms)
+    assert lms.CELERYBEAT_SCHEDULE[SNAPSHOTS[0]] is nightly
+    assert lms.CELERYBEAT_SCHEDULE[DRAIN[0]] == theirs

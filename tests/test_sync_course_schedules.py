@@ -48,7 +48,8 @@ def test_backfills_every_course_with_progress(overviews, tracking_events):
 
     assert f"[1/2] {A}: new" in output and f"[2/2] {B}: new" in output
     assert (
-        "2 courses: 2 new, 0 end changed, 0 unchanged, 0 out of date, 0 not found, 0 unreadable, 0 skipped." in output
+        "2 courses: 2 new, 0 end changed, 0 unchanged, 0 out of date, 0 not found, 0 unreadable, 0 failed, "
+        "0 skipped." in output
     )
     assert CourseSchedule.objects.get(course_key=CourseKey.from_string(B)).pacing == "self"
     assert events_named(tracking_events, COURSE_END_CHANGED) == []
@@ -118,7 +119,8 @@ def test_a_lock_conflict_with_a_simultaneous_publish_is_retried(overviews, monke
 def test_a_course_whose_overview_fails_to_load_is_reported_and_the_others_are_synced(overviews):
     overviews.fail_loading(A, OSError("modulestore unavailable"))
 
-    with pytest.raises(CommandError, match="0 course\\(s\\) have no CourseOverview and 1 could not be read"):
+    expected = "0 course\\(s\\) have no CourseOverview, 1 could not be read and 0 could not be stored"
+    with pytest.raises(CommandError, match=expected):
         run("--courses", A, B)
 
     assert not CourseSchedule.objects.filter(course_key=CourseKey.from_string(A)).exists()

@@ -2,11 +2,12 @@
 Django admin: every course the plugin knows, with its status now, filterable by phase and upcoming window.
 """
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 
 from openedx_grade_freeze import api
 from openedx_grade_freeze.admin.base import ReadOnlyAdmin
 from openedx_grade_freeze.models import CourseFreezeOverview
-from openedx_grade_freeze.status import PHASE_ERROR
+from openedx_grade_freeze.status import MAX_UPCOMING_DAYS, PHASE_ERROR
 
 
 def _status(obj):
@@ -50,7 +51,15 @@ class UpcomingFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if not self.value():
             return queryset
-        return _keep(queryset, lambda status: status.freezes_within(int(self.value())))
+        days = _days(self.value())
+        return _keep(queryset, lambda status: status.freezes_within(days))
+
+
+def _days(value):
+    """A window of whole days, as the REST API's ``upcoming_days`` takes it; otherwise Django's invalid-lookup page."""
+    if not value.isascii() or not value.isdigit() or int(value) > MAX_UPCOMING_DAYS:
+        raise IncorrectLookupParameters(f"upcoming_days must be a whole number of days from 0 to {MAX_UPCOMING_DAYS}")
+    return int(value)
 
 
 @admin.register(CourseFreezeOverview)

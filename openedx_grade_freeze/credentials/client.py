@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import threading
+import time
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -159,8 +160,51 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_sessions_after_fork)
 
 
+class _OAuthSession(requests.Session):
+    """
+    A session presenting a client-credentials JWT from the LMS, as edx-rest-api-client's ``OAuthAPIClient`` does, but
+    keeping the token itself: fetched with the library's public ``get_oauth_access_token`` and used until shortly
+    before it expires, or until the session is dropped (after a 401 or 403, and before a probe).
+    """
+
+    def __init__(self, oauth_url, client_id, client_secret, timeout):
+        super().__init__()
+        from edx_rest_api_client.auth import SuppliedJwtAuth  # pylint: disable=import-outside-toplevel
+        from edx_rest_api_client.client import USER_AGENT  # pylint: disable=import-outside-toplevel
+
+        self.headers["User-Agent"] = USER_AGENT
+        self.auth = SuppliedJwtAuth(None)
+        self._token_request = (oauth_url, client_id, client_secret)
+        self._timeout = timeout
+        self._renew_at = float("-inf")
+        self._token_lock = threading.Lock()
+
+    def request(self, method, url, *args, **kwargs):  # pylint: disable=arguments-differ
+        self._ensure_token()
+        return super().request(method, url, *args, **kwargs)
+
+    def _ensure_token(self):
+        from edx_rest_api_client.client import get_oauth_access_token  # pylint: disable=import-outside-toplevel
+
+        with self._token_lock:
+            if time.monotonic() < self._renew_at:
+                return
+            token, expires_at = get_oauth_access_token(
+                *self._token_request, token_type="jwt", grant_type="client_credentials", timeout=self._timeout,
+            )
+            now = datetime.datetime.now(datetime.UTC)
+            if expires_at.tzinfo is None:  # the library gives naive UTC
+                now = now.replace(tzinfo=None)
+            self.auth.token = token
+            self._renew_at = time.monotonic() + (expires_at - now).total_seconds() - _TOKEN_MARGIN_SECONDS
+
+
+# A token is renewed this long before it expires, so it is still valid when Credentials reads it.
+_TOKEN_MARGIN_SECONDS = 30
+
+
 class _OAuthAuth:
-    """Client-credentials OAuth2 against the LMS, through edx-rest-api-client's ``OAuthAPIClient``."""
+    """Client-credentials OAuth2 against the LMS (``_OAuthSession``)."""
 
     def __init__(self, oauth_url, client_id, client_secret, timeout):
         self.oauth_url = oauth_url.rstrip("/")
@@ -170,21 +214,7 @@ class _OAuthAuth:
         self.key = ("oauth", self.oauth_url, client_id, client_secret)
 
     def new_session(self):
-        from edx_rest_api_client.client import OAuthAPIClient  # pylint: disable=import-outside-toplevel
-
-        return OAuthAPIClient(self.oauth_url, self.client_id, self.client_secret, timeout=self.timeout)
-
-    def forget_token(self):
-        """Evict the cached access token so the next request fetches a new one."""
-        # pylint: disable=import-outside-toplevel
-        from edx_django_utils.cache import TieredCache
-        from edx_rest_api_client.client import _get_oauth_url
-
-        # The cache key edx-rest-api-client's get_and_cache_oauth_access_token uses (tested against a real 401).
-        cache_key = "edx_rest_api_client.access_token.{}.{}.{}.{}".format(
-            "jwt", "client_credentials", self.client_id, _get_oauth_url(self.oauth_url)
-        )
-        TieredCache.delete_all_tiers(cache_key)
+        return _OAuthSession(self.oauth_url, self.client_id, self.client_secret, self.timeout)
 
 
 class _FactoryAuth:
@@ -196,9 +226,6 @@ class _FactoryAuth:
 
     def new_session(self):
         return self.session_factory()
-
-    def forget_token(self):
-        pass  # forgetting the session is enough: the factory is asked again
 
 
 class CredentialsClient:
@@ -306,8 +333,8 @@ class CredentialsClient:
                     session.trust_env = False
             return session
 
-    def _refresh_auth(self):
-        self._auth.forget_token()
+    def forget_token(self):
+        """Drop this configuration's session and its token: the next request presents a new one."""
         self.close()
 
     def _post(self, path, data, echo, redact=()):
@@ -320,8 +347,12 @@ class CredentialsClient:
                 return self._transport_failure(url, error, redact)
             if response.status_code == 401 and attempt == 1:
                 log.info("Credentials answered 401 for %s; fetching fresh credentials and trying once more", url)
-                self._refresh_auth()
+                self.forget_token()
                 continue
+            if response.status_code == 403:
+                # Credentials read the service user's staff status from this token: once it is fixed in the LMS,
+                # only a new token shows it (the next probe's).
+                self.forget_token()
             return self._classify(url, response, echo, redact)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -362,15 +393,20 @@ class CredentialsClient:
                 return DeliveryResult(SENT, status, "", None, "")
             log.warning("Credentials answered %s for %s without storing the data: %s", status, url, problem)
             return DeliveryResult(RETRY, status, body, None, problem)
+        if status == 403:
+            detail = (f"Credentials refused the service user (HTTP 403 for {url}): make the service user staff in the "
+                      "LMS. Credentials copies its staff status from the token on every request, so a change made in "
+                      "Credentials is undone by its next request; the next probe presents a new token.")
+            return DeliveryResult(CONFIGURATION, status, body, None, detail)
         if status in _CONFIGURATION_4XX:
             reason = {401: "refused the credentials even after a new token",
-                      403: "refused the service user (it must be staff in Credentials)",
                       404: "has no such endpoint (check the base URL)",
                       405: "does not accept a POST there (check the base URL)"}[status]
             return DeliveryResult(CONFIGURATION, status, body, None, f"Credentials {reason}: HTTP {status} for {url}.")
         if status >= 500 or status in _TRANSIENT_4XX:
             retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
-            log.warning("Credentials answered %s for %s; will retry (Retry-After %s)", status, url, retry_after)
+            # The sender decides what the answer means for its delivery (a retry, or an operator's action) and says so.
+            log.info("Credentials answered %s for %s (Retry-After %s)", status, url, retry_after)
             return DeliveryResult(RETRY, status, body, retry_after, f"Credentials answered HTTP {status}.")
         errors = _field_errors(response)
         if status == 400 and any(_UNKNOWN_RUN_MESSAGE in message for message in errors.get("course_run", [])):

@@ -8,10 +8,15 @@ from django.conf import settings
 from openedx_grade_freeze.credentials.client import CredentialsClient
 from openedx_grade_freeze.keys import to_course_key
 from openedx_grade_freeze.platform import course_modes, credentials_service, modules
+from openedx_grade_freeze.rate_limits import first_in_interval
 from openedx_grade_freeze.site_settings import SITE_CONFIGURATION_KEY, site_freeze_configuration
 from openedx_grade_freeze.toggles import GRADE_FREEZE_CREDENTIALS_ENABLED
 
 log = logging.getLogger(__name__)
+
+# What is reported "once" (a run's certificate modes, a certificate type Credentials cannot take) is reported again
+# after this long at the earliest, in case it is still so and nobody saw it.
+REPORT_ONCE_SECONDS = 30 * 24 * 3600
 
 
 def _site_config(org):
@@ -144,9 +149,15 @@ def certificate_type(course_key):
     configuration per run; a second type fails there). Elsewhere the first configured type.
     """
     course_key = to_course_key(course_key)
-    mode = course_modes.certificate_mode(course_key)
-    if mode is not course_modes.NOT_IN_LMS:
-        return mode
+    modes = course_modes.certificate_modes(course_key)
+    if modes is not course_modes.NOT_IN_LMS:
+        if len(modes) == 1:
+            return modes[0]
+        # Once per run and set of modes (a new set is news), not on every end-date change.
+        if first_in_interval(("certificate modes", str(course_key), tuple(modes)), REPORT_ONCE_SECONDS):
+            log.warning("Course run %s has %s certificate modes (%s); upstream sends no certificate date for it, nor "
+                        "does the plugin.", course_key, len(modes), ", ".join(modes) or "none")
+        return None
     types = certificate_types(course_key.org)
     if len(types) > 1:
         log.warning("Several certificate types are configured for %s (%s); Credentials keeps one per run: sending "

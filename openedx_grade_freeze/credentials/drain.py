@@ -113,11 +113,19 @@ class _Batches:
                 outbox.queue_again(recorder.take_requeues())
 
     def _send_batch(self, claims, recorder):
-        """Send one leased batch; False when the drain stopped half-way (the rest is given back unsent)."""
-        for index, claim in enumerate(claims):
+        """Send one leased batch, its lease covering each send; False when the drain stopped half-way (the rest is
+        given back unsent)."""
+        unsent = list(claims)
+        while unsent:
             if self.failures.stopped:
-                leases.release_unsent(claims[index:])
+                leases.release_unsent(unsent)
                 return False
+            held = leases.cover_next_send(unsent)
+            with self.lock:
+                self.counts[sending.OUTCOME_BUSY] += len(unsent) - len(held)
+            if not held:
+                return True
+            claim, unsent = held[0], held[1:]
             outcome = sending.send(claim, recorder)
             with self.lock:
                 self.counts[outcome] += 1

@@ -6,7 +6,7 @@ See docs/decisions/0005-credentials-outbox-and-ordering.rst.
 """
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 
 from django.conf import settings
@@ -52,6 +52,7 @@ class Claim:
     sent_last_modified: datetime | None
     grade: object = None  # a grade delivery's ``LedgerGrade``, read with the claim; None when not read
     was_paused: bool = False
+    lease_expires_at: datetime | None = None  # when the lease runs out (every claim of one batch shares it)
 
 
 @dataclass(frozen=True)
@@ -88,20 +89,37 @@ def free(at):
     return Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=at)
 
 
+def send_seconds():
+    """The longest one send may take: a token request and the post, each once more after a 401, at their timeouts,
+    and the writes that follow."""
+    connect, read = settings.GRADE_FREEZE_CREDENTIALS_TIMEOUT
+    return 4 * (float(connect) + float(read)) + _WRITE_SECONDS
+
+
+# What the writes after a send (its outcome, a batch's successes) may take, beyond the requests' timeouts.
+_WRITE_SECONDS = 30.0
+
+
+def lease_seconds():
+    """How long a lease lasts from when it is taken or extended (``GRADE_FREEZE_CREDENTIALS_LEASE_SECONDS``)."""
+    return float(settings.GRADE_FREEZE_CREDENTIALS_LEASE_SECONDS)
+
+
 def claim(delivery_ids, ignore_schedule=False):
     """Lease the sendable deliveries among ``delivery_ids`` with one UPDATE; read them back with one query.
 
     A grade delivery's claim carries the ledger's grade and the learner's username, so sending it needs no other
-    read: the drain's cost per delivery is this pair of queries shared by a batch, the request and one UPDATE.
+    read: the drain's cost per delivery is this pair of queries shared by a batch, the request and one UPDATE. The
+    claims share one lease; a sender of several keeps it long enough with ``cover_next_send``.
     """
     at = now()
     token = uuid.uuid4().hex
-    lease = timedelta(seconds=settings.GRADE_FREEZE_CREDENTIALS_LEASE_SECONDS)
+    expires_at = at + timedelta(seconds=lease_seconds())
     rows = CredentialsDelivery.objects.filter(pk__in=delivery_ids, status__in=SENDABLE)
     rows = rows.filter(free(at))
     if not ignore_schedule:
         rows = rows.filter(due(at) | Q(status=DELIVERY_PAUSED))
-    if not rows.update(lease_token=token, lease_expires_at=at + lease, attempts=F("attempts") + 1, modified=at):
+    if not rows.update(lease_token=token, lease_expires_at=expires_at, attempts=F("attempts") + 1, modified=at):
         return []
     record = CourseGradeRecord.objects.filter(user_id=OuterRef("user_id"), course_key=OuterRef("course_key"))
     username = get_user_model().objects.filter(pk=OuterRef("user_id")).values("username")[:1]
@@ -124,10 +142,35 @@ def claim(delivery_ids, ignore_schedule=False):
             certificate_type=row["certificate_type"], sent_last_modified=as_utc(row["sent_last_modified"]),
             grade=LedgerGrade(row["grade_percent"], row["grade_letter"] or "", as_utc(row["grade_modified"]),
                               row["username"]) if row["kind"] == DELIVERY_GRADE else None,
-            was_paused=row["status"] == DELIVERY_PAUSED,
+            was_paused=row["status"] == DELIVERY_PAUSED, lease_expires_at=expires_at,
         )
         for row in claimed
     ]
+
+
+def cover_next_send(claims):
+    """Make sure the lease of a batch's claims covers one more send, extending it if not; the unsent claims still held.
+
+    ``claims`` are the batch's claims not sent yet, the next one first. A batch is leased at once, so its last sends
+    start long after the lease was taken: each send starts only while the lease covers it (``send_seconds``), or the
+    lease of every delivery the sender still holds (sent ones waiting for the batch's writes too) is extended by a
+    full lease. A claim whose lease ran out and another sender took is left out: it is theirs now.
+    """
+    if not claims:
+        return []
+    at = now()
+    expires_at = claims[0].lease_expires_at
+    if expires_at is not None and expires_at - at >= timedelta(seconds=send_seconds()):
+        return list(claims)
+    token = claims[0].token
+    expires_at = at + timedelta(seconds=lease_seconds())
+    CredentialsDelivery.objects.filter(lease_token=token).update(lease_expires_at=expires_at, modified=at)
+    held = set(CredentialsDelivery.objects.filter(pk__in=[c.id for c in claims], lease_token=token)
+               .values_list("pk", flat=True))
+    if len(held) < len(claims):
+        log.error("Credentials deliveries %s outlived their lease before they were sent; another sender has them.",
+                  sorted(c.id for c in claims if c.id not in held))
+    return [replace(c, lease_expires_at=expires_at) for c in claims if c.id in held]
 
 
 def release_unsent(claims):

@@ -21,9 +21,15 @@ from openedx_grade_freeze.credentials.client import (
     UNKNOWN_COURSE_RUN,
     format_datetime,
 )
-from openedx_grade_freeze.credentials.config import certificates_available_at_end, forwarding_enabled, get_client
+from openedx_grade_freeze.credentials.config import (
+    REPORT_ONCE_SECONDS,
+    certificates_available_at_end,
+    forwarding_enabled,
+    get_client,
+)
 from openedx_grade_freeze.dates import as_utc, isoformat
 from openedx_grade_freeze.models import (
+    DELIVERY_CERTIFICATE_DATE,
     DELIVERY_FAILED,
     DELIVERY_GRADE,
     DELIVERY_PAUSED,
@@ -37,6 +43,7 @@ from openedx_grade_freeze.models import (
     CredentialsDelivery,
 )
 from openedx_grade_freeze.platform import credentials_service
+from openedx_grade_freeze.rate_limits import first_in_interval
 from openedx_grade_freeze.toggles import GRADE_FREEZE_CREDENTIALS_MIRROR_UPSTREAM_CONDITIONS
 
 log = logging.getLogger(__name__)
@@ -113,7 +120,11 @@ def send(claim, recorder, resend=False):
 def _client_for(claim, recorder):
     """The org's client, or None; None too when its URL is paused and this is not the interval's probe."""
     client = get_client(claim.course_key.org)
-    if client is None or not breaker.is_paused(client.base_url) or breaker.take_probe(client.base_url):
+    if client is None or not breaker.is_paused(client.base_url):
+        return client, None
+    if breaker.take_probe(client.base_url):
+        # A probe presents a new token: a fix of the service user in the LMS shows only in a token issued after it.
+        client.forget_token()
         return client, None
     return None, _hold(claim, recorder, client.base_url)
 
@@ -243,8 +254,36 @@ def _complete(claim, recorder, result, last_modified, payload, base_url):
                                     next_attempt_at=None))
         return OUTCOME_REJECTED
     if result.outcome == RETRY:
+        held = _other_certificate_type_held(claim, result)
+        if held is not None:
+            return _needs_an_operator(claim, recorder, response, held)
         return _record_retry(claim, recorder, result.detail or result.body, result, response)
     raise ValueError(f"Unknown delivery outcome {result.outcome!r}")
+
+
+def _other_certificate_type_held(claim, result):
+    """The certificate type Credentials holds for this run when it answered this run's date for another type with
+    HTTP 500 (it keeps one certificate configuration per run: a second type breaks its uniqueness), else None."""
+    if claim.kind != DELIVERY_CERTIFICATE_DATE or result.status_code != 500:
+        return None
+    return (
+        CredentialsDelivery.objects.filter(course_key=claim.course_key, kind=DELIVERY_CERTIFICATE_DATE,
+                                           sent_at__isnull=False)
+        .exclude(certificate_type=claim.certificate_type)
+        .order_by("-sent_at").values_list("certificate_type", flat=True).first()
+    )
+
+
+def _needs_an_operator(claim, recorder, response, held):
+    """The run's certificate type changed after Credentials stored the old one: no retry can mend that."""
+    error = (f"Credentials keeps one certificate configuration per course run and already holds the {held!r} one of "
+             f"{claim.course_key}; the run's certificate type is now {claim.certificate_type!r}. Change (or remove) "
+             "the run's course certificate configuration in Credentials' admin, then send this delivery again.")
+    if first_in_interval(("certificate type held", str(claim.course_key), held, claim.certificate_type),
+                         REPORT_ONCE_SECONDS):
+        log.error("Credentials delivery %s needs an operator: %s", claim.id, error)
+    recorder.finish(claim, dict(response, status=DELIVERY_FAILED, last_error=error, next_attempt_at=None))
+    return OUTCOME_FAILED
 
 
 def _wait_for_catalog(claim, recorder, result, response):
@@ -280,6 +319,9 @@ def _record_retry(claim, recorder, error, result, response):
             "Credentials delivery %s failed after %s attempts (%s); the periodic drain tries again at %s.",
             claim.id, claim.attempts, error, isoformat(attempt.at),
         )
+    else:
+        log.warning("Credentials delivery %s: attempt %s did not get through (%s); next attempt at %s.",
+                    claim.id, claim.attempts, error, isoformat(attempt.at))
     released = recorder.finish(claim, fields, {"next_attempt_at": attempt.at or at})
     if released == leases.DONE and not attempt.exhausted:
         recorder.requeue(claim.id, attempt.delay)

@@ -1,22 +1,19 @@
 """
 A course run's enrollment modes in edx-platform's LMS (``CourseMode``), read-only.
 """
-import logging
-
 from openedx_grade_freeze.keys import to_course_key
 from openedx_grade_freeze.platform.modules import import_platform_module
-
-log = logging.getLogger(__name__)
 
 NOT_IN_LMS = object()
 
 
-def certificate_mode(course_key):
-    """The run's one certificate-relevant mode (e.g. ``"verified"``), as upstream picks it for Credentials.
+def certificate_modes(course_key):
+    """The run's certificate-relevant modes (sorted slugs, e.g. ``["verified"]``), as upstream reads them for
+    Credentials; ``NOT_IN_LMS`` outside the LMS.
 
     Upstream's ``update_credentials_course_certificate_configuration_available_date`` (programs tasks) takes the
     run's modes that are in ``CourseMode.CERTIFICATE_RELEVANT_MODES`` and sends the date only when there is exactly
-    one. None when there is none or several; ``NOT_IN_LMS`` outside the LMS.
+    one.
     """
     models = import_platform_module("common.djangoapps.course_modes.models")
     course_mode = getattr(models, "CourseMode", None)
@@ -24,10 +21,5 @@ def certificate_mode(course_key):
         return NOT_IN_LMS
     course_key = to_course_key(course_key)
     relevant = course_mode.CERTIFICATE_RELEVANT_MODES
-    slugs = sorted({mode.mode_slug for mode in course_mode.objects.filter(course_id=course_key)
-                    if mode.mode_slug in relevant})
-    if len(slugs) != 1:
-        log.warning("Course run %s has %s certificate modes (%s); upstream sends no certificate date for it.",
-                    course_key, len(slugs), ", ".join(slugs) or "none")
-        return None
-    return slugs[0]
+    return sorted({mode.mode_slug for mode in course_mode.objects.filter(course_id=course_key)
+                   if mode.mode_slug in relevant})

@@ -79,7 +79,13 @@ BEAT_SCHEDULE_SETTINGS = ("CELERYBEAT_SCHEDULE", "CELERY_BEAT_SCHEDULE")
 
 
 def register_periodic_tasks(settings):
-    """Add the plugin's periodic tasks to the celery beat schedule, keeping entries the operator already wrote."""
+    """Put the plugin's periodic tasks on the celery beat schedule at their configured intervals (0 or None: none),
+    keeping entries the operator wrote under the same names.
+
+    It runs twice in the LMS and Studio: with the defaults (every plugin's common settings, at the end of their
+    ``common.py``), then with the operator's values (production settings). The entries it wrote the first time are
+    its own, recognised by their shape, and follow the second call's intervals.
+    """
     entries = (
         (DRAIN_SCHEDULE_ENTRY, DRAIN_TASK, "GRADE_FREEZE_CREDENTIALS_DRAIN_INTERVAL_SECONDS"),
         (SCHEDULE_CHECK_ENTRY, SCHEDULE_CHECK_TASK, "GRADE_FREEZE_SCHEDULE_CHECK_INTERVAL_SECONDS"),
@@ -90,10 +96,22 @@ def register_periodic_tasks(settings):
     for setting_name in BEAT_SCHEDULE_SETTINGS:
         schedule = dict(getattr(settings, setting_name, None) or {})
         for entry, task, interval_setting in entries:
+            if entry in schedule and not _is_plugin_entry(schedule[entry], task):
+                continue  # the operator's own entry (another task, a crontab, arguments or options): theirs
             interval = getattr(settings, interval_setting, None)
             if interval:
-                schedule.setdefault(entry, {"task": task, "schedule": float(interval)})
+                schedule[entry] = {"task": task, "schedule": float(interval)}
+            else:
+                schedule.pop(entry, None)
         setattr(settings, setting_name, schedule)
+
+
+def _is_plugin_entry(entry, task):
+    """Whether a beat entry is one this function writes: the plugin's task every so many seconds, nothing else."""
+    return (
+        isinstance(entry, dict) and set(entry) == {"task", "schedule"} and entry["task"] == task
+        and isinstance(entry["schedule"], (int, float)) and not isinstance(entry["schedule"], bool)
+    )
 
 
 DASHBOARD_FILTER_TYPE = "org.openedx.learning.instructor.dashboard.render.started.v1"

@@ -40,11 +40,11 @@ def record_course_grade(sender, signal, grade=None, metadata=None, **kwargs):  #
 
 
 def retire_learner(sender, user=None, **kwargs):  # pylint: disable=unused-argument
-    """Forget a learner's username (``USER_RETIRE_LMS_CRITICAL``/``_MISC``); an error fails the retirement step."""
+    """Forget a learner's username and email (``USER_RETIRE_LMS_CRITICAL``/``_MISC``); an error fails the step."""
     if user is None:
         return
     # Raising is deliberate: the retirement pipeline retries a failed step, and a half-retired learner is worse.
-    api.retire_learner(user.id, user.username)
+    api.retire_learner(user.id, user.username, email=getattr(user, "email", ""))
 
 
 # -- The features' own announcements (schedules.COURSE_END_CHANGED, snapshots.signals), heard by Credentials --------

@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from openedx_grade_freeze import api
 from openedx_grade_freeze.dates import isoformat
 from openedx_grade_freeze.management.commands._snapshot_options import course_key_or_error
+from openedx_grade_freeze.status import MAX_UPCOMING_DAYS
 
 COLUMNS = (
     "COURSE", "END", "FREEZE DATE", "PHASE", "DECIDED BY", "SNAPSHOT", "LEARNERS", "GRADED", "NO GRADE",
@@ -46,8 +47,8 @@ class Command(BaseCommand):
         which.add_argument("--upcoming", type=int, metavar="DAYS", help="Only courses freezing in the next DAYS days.")
 
     def handle(self, *args, **options):
-        if options["upcoming"] is not None and options["upcoming"] < 0:
-            raise CommandError(f"--upcoming must be 0 days or more, not {options['upcoming']}")
+        if options["upcoming"] is not None and not 0 <= options["upcoming"] <= MAX_UPCOMING_DAYS:
+            raise CommandError(f"--upcoming must be from 0 to {MAX_UPCOMING_DAYS} days, not {options['upcoming']}")
         keys = [course_key_or_error(value) for value in options["course_keys"]]
         try:
             courses = api.list_courses(

@@ -19,6 +19,7 @@ restored Credentials database lost, is skipped unless ``--force`` is given. Whil
 the ledger's, as grade events would: after a first install, or when events were missed. A course's grades modified
 after its freeze are recorded as drift and not sent.
 """
+import math
 import time
 from collections import Counter
 from datetime import datetime
@@ -26,6 +27,7 @@ from datetime import time as dt_time
 from datetime import timezone
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.utils.dateparse import parse_date, parse_datetime
 
 from openedx_grade_freeze.credentials import breaker, config, outbox, replay
@@ -39,14 +41,22 @@ _WAITING = (outbox.OUTCOME_WAITING, outbox.OUTCOME_PAUSED)
 
 
 def _parse_when(value, name):
-    """A date (midnight UTC) or an ISO-8601 datetime (naive taken as UTC)."""
-    parsed = parse_datetime(value) if "T" in value or " " in value else None
+    """A date (midnight UTC) or an ISO-8601 datetime (naive taken as UTC); ``CommandError`` for anything else."""
+    problem = ""
+    try:
+        parsed = parse_datetime(value) if "T" in value or " " in value else None
+        if parsed is None and len(value) == 10:
+            day = parse_date(value)
+            parsed = datetime.combine(day, dt_time.min, tzinfo=timezone.utc) if day is not None else None
+    except ValueError as error:  # the right shape, an impossible date or time: 2026-02-30, T25:00
+        parsed, problem = None, f" ({error})"
     if parsed is None:
-        day = parse_date(value) if len(value) == 10 else None
-        if day is None:
-            raise CommandError(f"{name} must be a date (YYYY-MM-DD) or an ISO-8601 datetime, not {value!r}")
-        parsed = datetime.combine(day, dt_time.min, tzinfo=timezone.utc)
-    return as_utc(parsed)
+        raise CommandError(f"{name} must be a date (YYYY-MM-DD) or an ISO-8601 datetime, not {value!r}{problem}")
+    try:
+        return as_utc(parsed)
+    except OverflowError:
+        side = "before the first" if parsed.year == datetime.min.year else "after the last"
+        raise CommandError(f"{name} {value} is {side} date the database can hold in UTC.") from None
 
 
 class Command(BaseCommand):
@@ -85,8 +95,8 @@ class Command(BaseCommand):
             return
         filters = self._filters(options)
         rate = options["rate"]
-        if rate <= 0:
-            raise CommandError(f"--rate must be more than 0, not {rate}")
+        if not 0 < rate < math.inf:  # also refuses nan: it compares false with everything
+            raise CommandError(f"--rate must be more than 0 and finite, not {rate}")
         dry_run, force = options["dry_run"], options["force"]
         lms_grades = self._lms_grades(filters) if options["from_lms"] else None
         if not dry_run and not config.is_configured():
@@ -170,6 +180,9 @@ class Command(BaseCommand):
         user_ids = options["user_ids"] or []
         if any(user_id <= 0 for user_id in user_ids):
             raise CommandError("--user-ids must be positive integers")
+        _, largest = connection.ops.integer_field_range("PositiveBigIntegerField")
+        if any(user_id > largest for user_id in user_ids):
+            raise CommandError(f"--user-ids must be at most {largest}, the largest user id the ledger can hold")
         start = _parse_when(options["start_date"], "--start-date") if options["start_date"] else None
         end = _parse_when(options["end_date"], "--end-date") if options["end_date"] else None
         if start and end and start >= end:

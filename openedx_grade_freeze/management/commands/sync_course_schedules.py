@@ -14,15 +14,21 @@ schedule stamped later than now (from a Studio with a fast clock) is kept unless
 takes the same decisions and writes nothing.
 """
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from openedx_grade_freeze.dates import isoformat
 from openedx_grade_freeze.exceptions import InvalidCourseKeyError
 from openedx_grade_freeze.keys import to_course_key
 from openedx_grade_freeze.models import FailedScheduleEvent
 from openedx_grade_freeze.platform import course_overviews, modules
-from openedx_grade_freeze.schedule_sync import sync_from_overview
-from openedx_grade_freeze.schedules import OUTCOME_END_CHANGED, OUTCOME_NEW, OUTCOME_OUT_OF_DATE, OUTCOME_UNCHANGED
+from openedx_grade_freeze.schedule_sync import OUTCOME_FAILED, sync_from_overview
+from openedx_grade_freeze.schedules import (
+    OUTCOME_END_CHANGED,
+    OUTCOME_NEW,
+    OUTCOME_OUT_OF_DATE,
+    OUTCOME_UNCHANGED,
+    record_failed_event,
+    resolve_failed_events,
+)
 
 
 class Command(BaseCommand):
@@ -54,21 +60,21 @@ class Command(BaseCommand):
         total = len(overviews)
         counts = {
             OUTCOME_NEW: 0, OUTCOME_END_CHANGED: 0, OUTCOME_UNCHANGED: 0, OUTCOME_OUT_OF_DATE: 0, "not found": 0,
-            "unreadable": 0, "skipped": len(self._skipped),
+            "unreadable": 0, OUTCOME_FAILED: 0, "skipped": len(self._skipped),
         }
         dry_run = options["dry_run"]
+        stored = []
         for index, (course_key, overview, error) in enumerate(overviews, start=1):
             if error is not None:
                 outcome, detail = "unreadable", f" ({error})"
             else:
                 outcome, detail = self._sync_one(overview, options["force"], dry_run)
+            if outcome not in ("unreadable", "not found", OUTCOME_FAILED):
+                stored.append(course_key)
             counts[outcome] += 1
             self.stdout.write(f"[{index}/{total}] {course_key}: {'would be ' if dry_run else ''}{outcome}{detail}")
         if options["failed"] and not dry_run:
-            synced = [str(key) for key, overview, _ in overviews if overview is not None]
-            FailedScheduleEvent.objects.filter(course_key__in=synced, resolved__isnull=True).update(
-                resolved=timezone.now()
-            )
+            resolve_failed_events(stored)
         summary = ", ".join(f"{count} {name}" for name, count in counts.items())
         self.stdout.write(self.style.SUCCESS(f"{'Dry run: ' if dry_run else ''}{total} courses: {summary}."))
         if counts[OUTCOME_OUT_OF_DATE]:
@@ -76,11 +82,11 @@ class Command(BaseCommand):
                 f"{counts[OUTCOME_OUT_OF_DATE]} stored schedule(s) are stamped later than CourseOverview's: run again "
                 "with --force to replace them."
             )
-        if counts["not found"] or counts["unreadable"] or counts["skipped"]:
+        if counts["not found"] or counts["unreadable"] or counts[OUTCOME_FAILED] or counts["skipped"]:
             skipped = f"; {counts['skipped']} failed event(s) name no valid course" if counts["skipped"] else ""
             raise CommandError(
-                f"{counts['not found']} course(s) have no CourseOverview and {counts['unreadable']} could not be "
-                f"read{skipped}; see the lines above."
+                f"{counts['not found']} course(s) have no CourseOverview, {counts['unreadable']} could not be read "
+                f"and {counts[OUTCOME_FAILED]} could not be stored (kept for --failed){skipped}; see the lines above."
             )
 
     def _course_keys(self, options):
@@ -116,7 +122,14 @@ class Command(BaseCommand):
     def _sync_one(self, overview, force, dry_run):
         if overview is None:
             return "not found", ""
-        outcome = sync_from_overview(overview, force=force, dry_run=dry_run)
+        try:
+            outcome = sync_from_overview(overview, force=force, dry_run=dry_run)
+        except Exception as error:  # pylint: disable=broad-except
+            # One course must not stop the repair of every other: it is reported and kept for --failed.
+            reason = f"{type(error).__name__}: {error}"
+            if not dry_run:
+                record_failed_event(overview.course_key, "", None, overview, reason, once_per_course=True)
+            return OUTCOME_FAILED, f" ({reason})"
         detail = ""
         if outcome.change is not None:
             detail = f" (end {isoformat(outcome.change.previous_end)} -> {isoformat(outcome.change.new_end)})"

@@ -4,6 +4,7 @@ What the REST API sends and accepts.
 from rest_framework import serializers
 
 from openedx_grade_freeze.api import PHASES
+from openedx_grade_freeze.status import MAX_UPCOMING_DAYS
 
 
 class RefusedUpdatesSerializer(serializers.Serializer):  # pylint: disable=abstract-method
@@ -86,7 +87,7 @@ class CourseListQuerySerializer(serializers.Serializer):  # pylint: disable=abst
     """The list's filters."""
 
     frozen = serializers.BooleanField(required=False, allow_null=True, default=None)
-    upcoming_days = serializers.IntegerField(required=False, min_value=0, max_value=36500)
+    upcoming_days = serializers.IntegerField(required=False, min_value=0, max_value=MAX_UPCOMING_DAYS)
     org = serializers.CharField(required=False)
 
 

@@ -15,7 +15,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from openedx_grade_freeze import api
-from openedx_grade_freeze.rest_api.v1 import permissions, schema, serializers  # noqa: F401 (schema: auth names)
+from openedx_grade_freeze.rest_api.v1 import (  # noqa: F401 (schema: auth names)
+    parsers,
+    permissions,
+    schema,
+    serializers,
+)
 
 _COURSE_ID = OpenApiParameter(
     "course_id", OpenApiTypes.STR, OpenApiParameter.PATH,
@@ -36,6 +41,7 @@ class _GradeFreezeView(APIView):
     """Authenticated as edx-platform's own APIs: a JWT (services, support tools), or the browser's session."""
 
     authentication_classes = (JwtAuthentication, SessionAuthenticationAllowInactiveUser)
+    parser_classes = parsers.PARSER_CLASSES
     schema = AutoSchema()
 
 

@@ -64,4 +64,9 @@ def add_mode(course_id, mode_slug):
     CourseMode._store[(str(course_id), mode_slug)] = _ModeRow(course_id, mode_slug)  # pylint: disable=protected-access
 
 
+def remove_mode(course_id, mode_slug):
+    """Stand-in only: take an enrollment mode away from a course run."""
+    CourseMode._store.pop((str(course_id), mode_slug), None)  # pylint: disable=protected-access
+
+
 register_reset(CourseMode._store.clear)  # pylint: disable=protected-access
