@@ -431,7 +431,9 @@ def courses_past_freeze_date(now=None):
     now = now or _now()
     candidates = set(CourseSchedule.objects.filter(end__lte=now).values_list("course_key", flat=True))
     candidates |= set(CourseFreezeOverride.objects.filter(freeze_date__lte=now).values_list("course_key", flat=True))
-    taken = set(FreezeRun.objects.filter(status=RUN_COMPLETE, retired="").values_list("course_key", flat=True))
+    # A course with an open run is left to the staleness check below, which re-queues only a run without progress.
+    taken = set(FreezeRun.objects.filter(Q(status=RUN_COMPLETE, retired="") | Q(open_course_key__isnull=False))
+                .values_list("course_key", flat=True))
     due = []
     for course_key in sorted(candidates - taken, key=str):
         try:
