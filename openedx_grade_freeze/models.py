@@ -428,6 +428,11 @@ class FreezeRun(TimeStampedModel):
         max_length=255, null=True, blank=True, unique=True, default=None,
         help_text="The course key while the run is pending or running, else empty: two runs never overlap.",
     )
+    current_course_key = models.CharField(
+        max_length=255, null=True, blank=True, unique=True, default=None,
+        help_text="The course key from the run's start until it is retired, else empty: a course has one open run "
+                  "or one current snapshot, never both.",
+    )
     status = models.CharField(max_length=16, choices=RUN_STATUS_CHOICES, default=RUN_PENDING)
     retired = models.CharField(max_length=16, choices=RETIRED_CHOICES, blank=True, default="")
     retired_at = models.DateTimeField(null=True, blank=True)
