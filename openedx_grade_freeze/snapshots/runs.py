@@ -95,6 +95,11 @@ def open_run(course_key):
     return FreezeRun.objects.filter(open_course_key=str(to_course_key(course_key))).first()
 
 
+def _run_holding(course_key):
+    """The run that holds the course's key (its open run or its current snapshot), or None."""
+    return FreezeRun.objects.filter(current_course_key=str(course_key)).first()
+
+
 def freeze_course(course_key, trigger=TRIGGER_PERIODIC, user=None, dry_run=False, at=None):
     """Start (or resume) the freeze run of a course past its freeze date; a frozen course is left as it is."""
     course_key = to_course_key(course_key)
@@ -118,16 +123,21 @@ def freeze_course(course_key, trigger=TRIGGER_PERIODIC, user=None, dry_run=False
     try:
         with transaction.atomic():
             run = FreezeRun.objects.create(
-                course_key=course_key, open_course_key=str(course_key), trigger=trigger, started_by=user,
+                course_key=course_key, open_course_key=str(course_key), current_course_key=str(course_key),
+                trigger=trigger, started_by=user,
                 freeze_date=state.freeze_date, chunk_size=chunk_size(),
             )
             run_id = run.pk
             transaction.on_commit(lambda: _queue(plan_freeze_run, run_id))
     except IntegrityError:
-        # Another process opened a run for this course a moment ago: runs never overlap, so resume that one.
-        run = open_run(course_key)
+        # Another run holds the course: one opened a moment ago (runs never overlap), or one that completed since
+        # the checks above (a course has one current snapshot). Resume the first; leave the second as it is.
+        run = _run_holding(course_key)
         if run is None:
             raise
+        if run.status == RUN_COMPLETE:
+            return FreezeRequest(course_key, ALREADY_FROZEN, run.pk,
+                                 f"already frozen by run {run.pk} ({run.learners} learners)")
         resume_run(run.pk)
         return FreezeRequest(course_key, RESUMED, run.pk, f"run {run.pk} is {run.status}: resumed")
     log.info("Started freeze run %s of %s (freeze date %s, %s).", run.pk, course_key,
@@ -417,7 +427,7 @@ def retire_superseded(now=None):
             continue
         reason = (f"No longer past its freeze date (now {isoformat(state.freeze_date) or 'none'}; {state.source}).")
         if FreezeRun.objects.filter(pk=run.pk, retired="").update(
-            retired=RETIRED_SUPERSEDED, retired_at=now, retired_reason=reason, modified=now
+            retired=RETIRED_SUPERSEDED, retired_at=now, retired_reason=reason, current_course_key=None, modified=now
         ):
             SnapshotAuditEntry.objects.create(course_key=run.course_key, action=SnapshotAuditEntry.ACTION_SUPERSEDED,
                                               run=run, reason=reason)
