@@ -50,20 +50,25 @@ def needs_sending(frozen, delivery, record):
 
 
 def send_frozen_grade(frozen, now=None):
-    """Make the ledger hold this frozen grade and queue its delivery (in the caller's transaction, if any)."""
+    """Make the ledger hold this frozen grade and queue its delivery (in the caller's transaction, if any).
+
+    It is sent as the LMS stored it: ``lms_last_updated_at`` is the stored grade's ``modified`` (for "no grade",
+    when the snapshot found none), not the time of the re-send.
+    """
     now = now or datetime.now(timezone.utc)
     with transaction.atomic():
-        # The grade is re-asserted now: the outbox sends only what is newer than what Credentials stored, and
-        # Credentials keeps whatever arrives last.
         CourseGradeRecord.objects.update_or_create(
             user_id=frozen.user_id, course_key=frozen.course_key,
             defaults={
                 "percent_grade": frozen.percent_grade, "letter_grade": frozen.letter_grade, "passed": frozen.passed,
-                "passed_timestamp": frozen.passed_timestamp, "last_modified": now,
+                "passed_timestamp": frozen.passed_timestamp, "last_modified": frozen.grade_modified or frozen.frozen_at,
                 "source_event_id": f"freeze-run-{frozen.run_id}", "source_event_time": now,
             },
         )
         delivery_id = outbox.mark_pending(outbox.grade_subject(frozen.user_id, frozen.course_key))
+        # Sent even when Credentials was last sent a later modification time: the snapshot decides, and Credentials
+        # keeps whatever arrives last.
+        CredentialsDelivery.objects.filter(pk=delivery_id).update(sent_last_modified=None)
         transaction.on_commit(lambda: outbox.queue_delivery(delivery_id))
 
 
