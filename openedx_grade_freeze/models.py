@@ -449,6 +449,9 @@ class FreezeRun(TimeStampedModel):
     failed = models.PositiveIntegerField(default=0, help_text="Learners not frozen yet; retried with backoff.")
     skipped = models.PositiveIntegerField(default=0)
     resent = models.PositiveIntegerField(default=0, help_text="Frozen grades re-sent to Credentials to agree.")
+    agreed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When Credentials was last made to agree with the snapshot; empty: not yet.",
+    )
     planned_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
