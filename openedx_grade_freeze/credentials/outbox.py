@@ -143,24 +143,7 @@ def mark_pending(subject):
 
 def queue_delivery(delivery_id, countdown=None):
     """Queue the send task without waiting on the broker; if it is unreachable the periodic drain sends the row."""
-    # Resolved here: in another thread celery's current app would be its unconfigured fallback.
-    task = send_credentials_delivery._get_current_object()  # pylint: disable=protected-access
-
-    def publish():
-        task.apply_async((delivery_id,), countdown=countdown, retry=False)
-
-    try:
-        eager = task.app.conf.task_always_eager
-    except Exception:  # pylint: disable=broad-except
-        eager = False
-    if eager:  # no broker involved: run it here, as celery would
-        try:
-            publish()
-        except Exception:  # pylint: disable=broad-except
-            log.warning("Credentials delivery %s failed to run; the periodic drain will send it.", delivery_id,
-                        exc_info=True)
-        return
-    handoff.hand_off(publish, f"Credentials delivery {delivery_id}")
+    handoff.publish(send_credentials_delivery, [((delivery_id,), countdown)], f"Credentials delivery {delivery_id}")
 
 
 def _due(now):

@@ -80,6 +80,7 @@ def agree_with_credentials(run_id):
     if not forwarding_enabled(run.course_key.org):
         log.info("Freeze run %s: forwarding to Credentials is off for org %s; nothing re-sent.",
                  run_id, run.course_key.org)
+        FreezeRun.objects.filter(pk=run_id).update(agreed_at=datetime.now(timezone.utc))
         return 0
     resent, after = 0, -1
     while True:
@@ -102,7 +103,7 @@ def agree_with_credentials(run_id):
                 send_frozen_grade(frozen)
                 resent += 1
         after = page[-1].user_id
-    FreezeRun.objects.filter(pk=run_id).update(resent=F("resent") + resent)
+    FreezeRun.objects.filter(pk=run_id).update(resent=F("resent") + resent, agreed_at=datetime.now(timezone.utc))
     log.info("Freeze run %s of %s: %s frozen grades re-sent to Credentials.", run_id, run.course_key, resent)
     return resent
 

@@ -15,6 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 
 from openedx_grade_freeze import policy, tracking
+from openedx_grade_freeze.credentials import handoff
 from openedx_grade_freeze.dates import isoformat
 from openedx_grade_freeze.keys import to_course_key
 from openedx_grade_freeze.models import (
@@ -150,12 +151,13 @@ def chunk_size():
     return max(1, int(settings.GRADE_FREEZE_SNAPSHOT_CHUNK_SIZE))
 
 
+# Who does the work of a task whose publish was lost: the database says what is left.
+RESUMED_BY = "the periodic snapshot task (it resumes runs without progress)"
+
+
 def _queue(task, *args, countdown=None):
-    """Queue a task; with the broker down the database still says what is left, and the periodic task resumes it."""
-    try:
-        task.apply_async(args, countdown=countdown, retry=False)
-    except Exception:  # pylint: disable=broad-except
-        log.warning("Could not queue %s%s; the periodic task will resume it.", task.name, args, exc_info=True)
+    """Queue a task without waiting on the broker (``credentials.handoff``); a lost publish is resumed later."""
+    handoff.publish(task, [(args, countdown)], f"{task.name}{args}", RESUMED_BY)
 
 
 def _merged_ids(course_key, after, limit):
@@ -192,10 +194,12 @@ def plan_run(run_id):
 
 def _queue_chunks(run_id):
     pending = list(FreezeChunk.objects.filter(run_id=run_id, status=CHUNK_PENDING).values_list("pk", flat=True))
-    for chunk_id in pending:
-        _queue(freeze_chunk_task, chunk_id)
     if not pending:
         complete_if_done(run_id)
+        return
+    # One hand-off for all of them: a run's chunks never crowd other publishes out of the hand-off's queue.
+    handoff.publish(freeze_chunk_task, [((chunk_id,), None) for chunk_id in pending],
+                    f"the {len(pending)} pending chunks of freeze run {run_id}", RESUMED_BY)
 
 
 def grade_values(grade):
@@ -471,6 +475,11 @@ def freeze_due_courses(now=None):
         resolved_at__isnull=True, skipped=False, next_attempt_at__lte=now, run__status=RUN_RUNNING
     ).values_list("run_id", flat=True).distinct():
         _queue(retry_failures_task, run_id)
+    # A current snapshot whose agreement with Credentials never ran (its task was lost): queue it again.
+    for run_id in FreezeRun.objects.filter(
+        status=RUN_COMPLETE, retired="", agreed_at__isnull=True, completed_at__lte=stale
+    ).values_list("pk", flat=True):
+        _queue(agreement.agree_with_credentials_task, run_id)
     return started
 
 
