@@ -146,6 +146,13 @@ def queue_delivery(delivery_id, countdown=None):
     handoff.publish(send_credentials_delivery, [((delivery_id,), countdown)], f"Credentials delivery {delivery_id}")
 
 
+def queue_deliveries(delivery_ids):
+    """Queue the send tasks of many deliveries with one hand-off (they never crowd other publishes out)."""
+    if delivery_ids:
+        handoff.publish(send_credentials_delivery, [((delivery_id,), None) for delivery_id in delivery_ids],
+                        f"{len(delivery_ids)} Credentials deliveries (first {delivery_ids[0]})")
+
+
 def _due(now):
     # A failed delivery without a next attempt is final: only an operator (replay, admin) sends it again.
     return Q(next_attempt_at__lte=now) | Q(status=DELIVERY_PENDING, next_attempt_at__isnull=True)

@@ -49,11 +49,12 @@ def needs_sending(frozen, delivery, record):
     return not (pending and record is not None)  # a pending send of the same grade is on its way
 
 
-def send_frozen_grade(frozen, now=None):
-    """Make the ledger hold this frozen grade and queue its delivery (in the caller's transaction, if any).
+def send_frozen_grade(frozen, now=None, queue=True):
+    """Make the ledger hold this frozen grade and mark its delivery pending (in the caller's transaction, if any).
 
     It is sent as the LMS stored it: ``lms_last_updated_at`` is the stored grade's ``modified`` (for "no grade",
-    when the snapshot found none), not the time of the re-send.
+    when the snapshot found none), not the time of the re-send. Returns the delivery's id; with ``queue`` off the
+    caller queues it.
     """
     now = now or datetime.now(timezone.utc)
     with transaction.atomic():
@@ -69,11 +70,36 @@ def send_frozen_grade(frozen, now=None):
         # Sent even when Credentials was last sent a later modification time: the snapshot decides, and Credentials
         # keeps whatever arrives last.
         CredentialsDelivery.objects.filter(pk=delivery_id).update(sent_last_modified=None)
-        transaction.on_commit(lambda: outbox.queue_delivery(delivery_id))
+        if queue:
+            transaction.on_commit(lambda: outbox.queue_delivery(delivery_id))
+    return delivery_id
+
+
+def _differing(run, page):
+    """The user ids of a page of frozen grades (``user_id, has_grade, percent_grade, letter_grade`` rows) that
+    Credentials does not hold: three queries, whatever the page holds."""
+    user_ids = [frozen.user_id for frozen in page]
+    deliveries = {
+        delivery.user_id: delivery
+        for delivery in CredentialsDelivery.objects.filter(
+            kind=DELIVERY_GRADE, course_key=run.course_key, certificate_type="", user_id__in=user_ids
+        ).values_list("user_id", "status", "sent_payload", named=True)
+    }
+    records = {
+        record.user_id: record
+        for record in CourseGradeRecord.objects.filter(course_key=run.course_key, user_id__in=user_ids)
+        .values_list("user_id", "percent_grade", "letter_grade", named=True)
+    }
+    return [frozen.user_id for frozen in page
+            if needs_sending(frozen, deliveries.get(frozen.user_id), records.get(frozen.user_id))]
 
 
 def agree_with_credentials(run_id):
-    """Re-send every frozen grade of a complete, current run that Credentials does not hold; returns how many."""
+    """Re-send every frozen grade of a complete, current run that Credentials does not hold; returns how many.
+
+    Pages of ``PAGE_SIZE`` learners, compared as plain rows; only the learners that differ are read in full, re-sent
+    in one transaction per page and queued with one hand-off per page.
+    """
     run = FreezeRun.objects.filter(pk=run_id, status=RUN_COMPLETE, retired="").first()
     if run is None:
         return 0
@@ -83,25 +109,20 @@ def agree_with_credentials(run_id):
         FreezeRun.objects.filter(pk=run_id).update(agreed_at=datetime.now(timezone.utc))
         return 0
     resent, after = 0, -1
+    frozen_grades = FrozenGrade.objects.filter(run=run)
     while True:
-        page = list(FrozenGrade.objects.filter(run=run, user_id__gt=after).order_by("user_id")[:PAGE_SIZE])
+        page = list(frozen_grades.filter(user_id__gt=after).order_by("user_id").values_list(
+            "user_id", "has_grade", "percent_grade", "letter_grade", named=True)[:PAGE_SIZE])
         if not page:
             break
-        user_ids = [frozen.user_id for frozen in page]
-        deliveries = {
-            delivery.user_id: delivery
-            for delivery in CredentialsDelivery.objects.filter(
-                kind=DELIVERY_GRADE, course_key=run.course_key, certificate_type="", user_id__in=user_ids
-            )
-        }
-        records = {
-            record.user_id: record
-            for record in CourseGradeRecord.objects.filter(course_key=run.course_key, user_id__in=user_ids)
-        }
-        for frozen in page:
-            if needs_sending(frozen, deliveries.get(frozen.user_id), records.get(frozen.user_id)):
-                send_frozen_grade(frozen)
-                resent += 1
+        differing = _differing(run, page)
+        if differing:
+            now = datetime.now(timezone.utc)
+            with transaction.atomic():
+                delivery_ids = [send_frozen_grade(frozen, now, queue=False)
+                                for frozen in frozen_grades.filter(user_id__in=differing).order_by("user_id")]
+                transaction.on_commit(lambda ids=delivery_ids: outbox.queue_deliveries(ids))
+            resent += len(delivery_ids)
         after = page[-1].user_id
     FreezeRun.objects.filter(pk=run_id).update(resent=F("resent") + resent, agreed_at=datetime.now(timezone.utc))
     log.info("Freeze run %s of %s: %s frozen grades re-sent to Credentials.", run_id, run.course_key, resent)
