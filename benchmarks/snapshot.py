@@ -399,7 +399,8 @@ def main():  # pylint: disable=too-many-locals,too-many-statements
                 results[learners, workers] = (min(best[0], seconds), max(best[1], memory))
                 print(f"  {learners:>9,} learners, {workers} worker(s): {seconds:7.1f} s end to end "
                       f"(planned in {planning:.1f} s), {seconds / learners * 1e6:6.1f} µs per learner, peak worker "
-                      f"memory {memory:.0f} MB; row lock waits on the whole server: {waits} ({waited / 1000:.1f} s)", flush=True)
+                      f"memory {memory:.0f} MB; row lock waits on the whole server: {waits} ({waited / 1000:.1f} s)",
+                      flush=True)
             if workers == 1:
                 agreement[learners] = agreement_per_learner(run)
 
