@@ -103,9 +103,12 @@ def test_a_freeze_run_does_not_wait_on_a_broken_broker(lms, settings, monkeypatc
 def test_a_run_whose_publishes_were_lost_is_resumed_by_the_periodic_task(lms, settings):
     settings.GRADE_FREEZE_SNAPSHOT_CHUNK_SIZE = CHUNK
     course_id = course("Lost")
-    output = StringIO()
-    with broker(f"redis://127.0.0.1:{refused_port()}/0"):
-        call_command("freeze_final_grades", course_id, stdout=output)
+    output, hung = StringIO(), HungRedis()
+    with broker(f"redis://127.0.0.1:{hung.port}/0"):
+        try:
+            call_command("freeze_final_grades", course_id, stdout=output)
+        finally:
+            hung.close()  # the stuck publish fails
         assert handoff.publisher.wait_idle(60)
     run = FreezeRun.objects.get(course_key=course_id)
     assert output.getvalue().splitlines() == [
