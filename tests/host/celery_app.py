@@ -24,7 +24,8 @@ def configured(**values):
     """
     conf = app.conf
     changes = conf.changes
-    keys = [conf._key(key) for name in values for key in (name, f"CELERY_{name.upper()}")]  # pylint: disable=protected-access
+    names = [key for name in values for key in (name, f"CELERY_{name.upper()}")]
+    keys = [conf._key(name) for name in names]  # pylint: disable=protected-access
     saved = {key: changes[key] for key in keys if key in changes}
     for name, value in values.items():
         conf[name] = conf[f"CELERY_{name.upper()}"] = value
