@@ -216,14 +216,17 @@ def forget_runs():
         cursor.execute("DELETE FROM openedx_grade_freeze_freezerun")
 
 
-def lock_waits():
-    """MariaDB's row lock waits and milliseconds spent in them so far, on the whole server (other suites too)."""
+def server_counters():
+    """MariaDB's row lock waits, milliseconds spent in them and redo log bytes written so far, on the whole server
+    (other suites' too)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_row_lock_waits', 'Innodb_row_lock_time')")
+        cursor.execute("SHOW GLOBAL STATUS WHERE Variable_name IN "
+                       "('Innodb_row_lock_waits', 'Innodb_row_lock_time', 'Innodb_os_log_written')")
         status = dict(cursor.fetchall())
-    return int(status["Innodb_row_lock_waits"]), int(status["Innodb_row_lock_time"])
+    return (int(status["Innodb_row_lock_waits"]), int(status["Innodb_row_lock_time"]),
+            int(status["Innodb_os_log_written"]))
 
 
 def freeze_and_time(course, timeout):
@@ -389,10 +392,10 @@ def main():  # pylint: disable=too-many-locals,too-many-statements
                 forget_runs()
                 with Workers(app, workers) as running:
                     freeze_and_time(course_id(WARM_UP_LEARNERS), 120)
-                    waits_before, waited_before = lock_waits()
+                    before = server_counters()
                     seconds, run = freeze_and_time(course_id(learners), max(600, learners / 500))
-                    waits_after, waited_after = lock_waits()
-                    waits, waited = waits_after - waits_before, waited_after - waited_before
+                    waits, waited, redo = (after - earlier for after, earlier in zip(server_counters(), before,
+                                                                                     strict=True))
                     memory = running.peak_memory_mb()
                 graded = sum(1 for user_id in range(firsts[learners], firsts[learners] + learners) if user_id % 10)
                 if (run.learners, run.frozen) != (learners, graded):
@@ -402,8 +405,8 @@ def main():  # pylint: disable=too-many-locals,too-many-statements
                 results[learners, workers] = (min(best[0], seconds), max(best[1], memory))
                 print(f"  {learners:>9,} learners, {workers} worker(s): {seconds:7.1f} s end to end "
                       f"(planned in {planning:.1f} s), {seconds / learners * 1e6:6.1f} µs per learner, peak worker "
-                      f"memory {memory:.0f} MB; row lock waits on the whole server: {waits} ({waited / 1000:.1f} s)",
-                      flush=True)
+                      f"memory {memory:.0f} MB; on the whole server: {waits} row lock waits ({waited / 1000:.1f} s), "
+                      f"{redo / learners:.0f} bytes of redo log per learner", flush=True)
             if workers == 1:
                 agreement[learners] = agreement_per_learner(run)
 
