@@ -25,7 +25,7 @@ from openedx_grade_freeze.models import (
     SnapshotAuditEntry,
 )
 from openedx_grade_freeze.policy import policy_cache
-from openedx_grade_freeze.snapshots import runs
+from openedx_grade_freeze.snapshots import agreement, runs
 from openedx_grade_freeze.tracking import LEARNER_REFROZEN, UNFROZEN
 from tests.conftest import events_named
 from tests.credentials_server import GRADES_PATH, serving
@@ -77,7 +77,9 @@ def run_command(name, *args, **options):
     return out.getvalue()
 
 
-def test_credentials_ends_up_holding_exactly_the_snapshot(lms, credentials):
+@pytest.mark.parametrize("page_size", [1000, 2])  # one page, and pages that split the learners who differ
+def test_credentials_ends_up_holding_exactly_the_snapshot(lms, credentials, monkeypatch, page_size):
+    monkeypatch.setattr(agreement, "PAGE_SIZE", page_size)
     schedule = past_freeze_date(COURSE)
     ada, bob, cy, dee, eve = make_users(["ada", "bob", "cy", "dee", "eve"])
     enroll(COURSE, [user.pk for user in (ada, bob, cy, dee, eve)])
@@ -106,6 +108,8 @@ def test_credentials_ends_up_holding_exactly_the_snapshot(lms, credentials):
             passed_timestamp=None, last_modified=datetime.now(UTC),
         )) == ledger.DRIFT
     assert held(credentials, bob) == 0.6
+    assert agreement.agree_with_credentials(run.pk) == 0  # it agrees now: nothing is sent again
+    assert len(credentials.requests_to(GRADES_PATH)) - posts_before == 3
 
 
 def sent_time(server, user):

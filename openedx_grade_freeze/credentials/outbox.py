@@ -141,6 +141,36 @@ def mark_pending(subject):
     return delivery.values_list("pk", flat=True).get()
 
 
+def mark_grades_pending(course_key, user_ids, forget_sent=False):
+    """``mark_pending`` for the grades of many learners of one course run, in a few queries; returns the ids.
+
+    With ``forget_sent`` each is sent even if it is not newer than what was last sent to Credentials.
+    """
+    now = _now()
+    changes = {
+        "status": DELIVERY_PENDING, "generation": F("generation") + 1, "attempts": 0, "next_attempt_at": now,
+        "last_error": "", "modified": now, **({"sent_last_modified": None} if forget_sent else {}),
+    }
+    deliveries = CredentialsDelivery.objects.filter(
+        kind=DELIVERY_GRADE, course_key=course_key, certificate_type="", user_id__in=user_ids)
+    deliveries.update(**changes)
+    existing = set(deliveries.values_list("user_id", flat=True))
+    missing = [user_id for user_id in user_ids if user_id not in existing]
+    try:
+        with transaction.atomic():
+            CredentialsDelivery.objects.bulk_create([
+                CredentialsDelivery(**grade_subject(user_id, course_key), generation=1, next_attempt_at=now)
+                for user_id in missing
+            ])
+    except IntegrityError:
+        # Another worker created some of them a moment ago (the unique constraint): one at a time, then.
+        for user_id in missing:
+            mark_pending(grade_subject(user_id, course_key))
+        if forget_sent:
+            deliveries.update(sent_last_modified=None)
+    return list(deliveries.order_by("user_id").values_list("pk", flat=True))
+
+
 def queue_delivery(delivery_id, countdown=None):
     """Queue the send task without waiting on the broker; if it is unreachable the periodic drain sends the row."""
     handoff.publish(send_credentials_delivery, [((delivery_id,), countdown)], f"Credentials delivery {delivery_id}")

@@ -7,7 +7,7 @@ import logging
 from datetime import datetime, timezone
 
 from celery import shared_task
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from openedx_grade_freeze.credentials import outbox
@@ -49,30 +49,57 @@ def needs_sending(frozen, delivery, record):
     return not (pending and record is not None)  # a pending send of the same grade is on its way
 
 
-def send_frozen_grade(frozen, now=None, queue=True):
-    """Make the ledger hold this frozen grade and mark its delivery pending (in the caller's transaction, if any).
+def _ledger_values(frozen, now):
+    """The ledger row of a frozen grade: as the LMS stored it, dated with the stored grade's own ``modified`` (for
+    "no grade", when the snapshot found none), not the time of the re-send."""
+    return {
+        "percent_grade": frozen.percent_grade, "letter_grade": frozen.letter_grade, "passed": frozen.passed,
+        "passed_timestamp": frozen.passed_timestamp, "last_modified": frozen.grade_modified or frozen.frozen_at,
+        "source_event_id": f"freeze-run-{frozen.run_id}", "source_event_time": now,
+    }
 
-    It is sent as the LMS stored it: ``lms_last_updated_at`` is the stored grade's ``modified`` (for "no grade",
-    when the snapshot found none), not the time of the re-send. Returns the delivery's id; with ``queue`` off the
-    caller queues it.
-    """
+
+def send_frozen_grades(frozen_grades, now=None):
+    """Make the ledger hold these frozen grades (of one course run) and mark their deliveries pending, in one
+    transaction, a few queries whatever their number; returns the deliveries' ids, for the caller to queue after
+    commit. Each is sent even if Credentials was last sent a later modification time: the snapshot decides, and
+    Credentials keeps whatever arrives last."""
+    if not frozen_grades:
+        return []
     now = now or datetime.now(timezone.utc)
+    course_key = frozen_grades[0].course_key
+    by_user = {frozen.user_id: frozen for frozen in frozen_grades}
     with transaction.atomic():
-        CourseGradeRecord.objects.update_or_create(
-            user_id=frozen.user_id, course_key=frozen.course_key,
-            defaults={
-                "percent_grade": frozen.percent_grade, "letter_grade": frozen.letter_grade, "passed": frozen.passed,
-                "passed_timestamp": frozen.passed_timestamp, "last_modified": frozen.grade_modified or frozen.frozen_at,
-                "source_event_id": f"freeze-run-{frozen.run_id}", "source_event_time": now,
-            },
-        )
-        delivery_id = outbox.mark_pending(outbox.grade_subject(frozen.user_id, frozen.course_key))
-        # Sent even when Credentials was last sent a later modification time: the snapshot decides, and Credentials
-        # keeps whatever arrives last.
-        CredentialsDelivery.objects.filter(pk=delivery_id).update(sent_last_modified=None)
-        if queue:
-            transaction.on_commit(lambda: outbox.queue_delivery(delivery_id))
-    return delivery_id
+        records = CourseGradeRecord.objects.select_for_update().filter(course_key=course_key, user_id__in=by_user)
+        existing = {record.user_id: record for record in records}
+        for user_id, record in existing.items():
+            for name, value in _ledger_values(by_user[user_id], now).items():
+                setattr(record, name, value)
+        names = list(_ledger_values(frozen_grades[0], now)) + ["modified"]
+        for record in existing.values():
+            record.modified = now
+        CourseGradeRecord.objects.bulk_update(existing.values(), names, batch_size=200)
+        missing = [frozen for user_id, frozen in by_user.items() if user_id not in existing]
+        try:
+            with transaction.atomic():
+                CourseGradeRecord.objects.bulk_create([
+                    CourseGradeRecord(user_id=frozen.user_id, course_key=course_key, **_ledger_values(frozen, now))
+                    for frozen in missing
+                ])
+        except IntegrityError:
+            # A grade event recorded one of them a moment ago (the unique constraint): one at a time, then.
+            for frozen in missing:
+                CourseGradeRecord.objects.update_or_create(
+                    user_id=frozen.user_id, course_key=course_key, defaults=_ledger_values(frozen, now))
+        return outbox.mark_grades_pending(course_key, list(by_user), forget_sent=True)
+
+
+def send_frozen_grade(frozen, now=None):
+    """Re-send one frozen grade (``send_frozen_grades``), queued after the caller's transaction commits."""
+    with transaction.atomic():
+        delivery_ids = send_frozen_grades([frozen], now)
+        transaction.on_commit(lambda: outbox.queue_deliveries(delivery_ids))
+    return delivery_ids[0]
 
 
 def _differing(run, page):
@@ -98,7 +125,7 @@ def agree_with_credentials(run_id):
     """Re-send every frozen grade of a complete, current run that Credentials does not hold; returns how many.
 
     Pages of ``PAGE_SIZE`` learners, compared as plain rows; only the learners that differ are read in full, re-sent
-    in one transaction per page and queued with one hand-off per page.
+    together in one transaction per page and queued with one hand-off per page.
     """
     run = FreezeRun.objects.filter(pk=run_id, status=RUN_COMPLETE, retired="").first()
     if run is None:
@@ -117,10 +144,8 @@ def agree_with_credentials(run_id):
             break
         differing = _differing(run, page)
         if differing:
-            now = datetime.now(timezone.utc)
             with transaction.atomic():
-                delivery_ids = [send_frozen_grade(frozen, now, queue=False)
-                                for frozen in frozen_grades.filter(user_id__in=differing).order_by("user_id")]
+                delivery_ids = send_frozen_grades(list(frozen_grades.filter(user_id__in=differing)))
                 transaction.on_commit(lambda ids=delivery_ids: outbox.queue_deliveries(ids))
             resent += len(delivery_ids)
         after = page[-1].user_id
