@@ -1,4 +1,4 @@
-.PHONY: help requirements test test-sqlite test-mysql test-releases quality demo benchmark benchmark-large docs upgrade clean
+.PHONY: help requirements test test-sqlite test-mysql test-releases quality demo benchmark benchmark-large docs dist test-wheel upgrade clean
 .DEFAULT_GOAL := help
 
 PYTHON ?= python3
@@ -19,30 +19,46 @@ $(STAMP): requirements/quality.txt requirements/test.txt requirements/base.txt s
 
 requirements: $(STAMP) ## create .venv with the pinned requirements and the package (editable)
 
-test: $(STAMP) ## run the suite on SQLite and on MariaDB (127.0.0.1:3306, root); MariaDB is required when CI=true
-	PY=$(PY) bash tests/run_suite.sh
+# Every suite run prints the package's coverage and fails below the floor: the level measured when it was set
+# (93.5 %, issue 21; 93.54 % on SQLite then). Raise it as coverage grows; never lower it to pass.
+COVERAGE_FLOOR := 93.5
+COVERAGE := --cov=openedx_grade_freeze --cov-report=term-missing:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 
-test-sqlite: $(STAMP) ## run the suite on SQLite only
-	GRADE_FREEZE_TEST_DB=sqlite $(PY) -m pytest
+test: $(STAMP) ## run the suite on SQLite and on MariaDB (127.0.0.1:3306, root) with coverage; MariaDB is required when CI=true
+	PY=$(PY) bash tests/run_suite.sh $(COVERAGE)
 
-test-mysql: $(STAMP) ## run the suite on MariaDB only
-	GRADE_FREEZE_TEST_DB=mysql $(PY) -m pytest
+test-sqlite: $(STAMP) ## run the suite on SQLite only, with coverage
+	GRADE_FREEZE_TEST_DB=sqlite $(PY) -m pytest $(COVERAGE)
 
-# Releases whose pins CI tests (docs/references/supported_releases.rst): the oldest and the newest supported.
-RELEASES ?= ulmo verawood
+test-mysql: $(STAMP) ## run the suite on MariaDB only, with coverage
+	GRADE_FREEZE_TEST_DB=mysql $(PY) -m pytest $(COVERAGE)
 
-$(VENV)-%/.installed-stamp: requirements/releases/%.txt requirements/base.in requirements/test-tools.in setup.py
+# The supported releases CI tests, each under its own pins (requirements/releases/<release>.txt) on the Python its
+# Tutor image builds (PYTHON_VERSION in Tutor 20/21/22's Dockerfile): docs/references/supported_releases.rst.
+RELEASES ?= teak ulmo verawood
+RELEASE_PYTHON_teak := 3.11
+RELEASE_PYTHON_ulmo := 3.11
+RELEASE_PYTHON_verawood := 3.12
+
+$(VENV)-%/.installed-stamp: requirements/releases/%.txt requirements/base.in requirements/test-tools.in setup.py .ci/find-python
 	bash .ci/system-packages
-	$(PYTHON) -m venv $(VENV)-$*
+	@test -n "$(RELEASE_PYTHON_$*)" || { echo "No Python version is set for release $* (RELEASE_PYTHON_$* in the Makefile)." >&2; exit 1; }
+	rm -rf $(VENV)-$*
+	release_python=$$(bash .ci/find-python $(RELEASE_PYTHON_$*)) && "$$release_python" -m venv $(VENV)-$*
 	$(VENV)-$*/bin/python -m pip install -q --upgrade pip
 	$(VENV)-$*/bin/python -m pip install -q -c requirements/releases/$*.txt -r requirements/base.in -r requirements/test-tools.in
 	$(VENV)-$*/bin/python -m pip install -q --no-deps -e .
 	touch $@
 
-test-releases: $(foreach r,$(RELEASES),$(VENV)-$(r)/.installed-stamp) ## run the suite (SQLite) under each release's pins, in .venv-<release>
-	@status=0; for r in $(RELEASES); do \
-		echo "=== Test suite under $$r's pins (requirements/releases/$$r.txt) ==="; \
-		GRADE_FREEZE_TEST_DB=sqlite $(VENV)-$$r/bin/python -m pytest -m "not integration and not tutor" || status=1; \
+test-releases: $(foreach r,$(RELEASES),$(VENV)-$(r)/.installed-stamp) ## run the suite (SQLite) under each release's pins and Python, in .venv-<release>
+	@status=0; for pair in $(foreach r,$(RELEASES),$(r):$(RELEASE_PYTHON_$(r))); do \
+		r=$${pair%%:*}; want=$${pair#*:}; \
+		have=$$($(VENV)-$$r/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
+		echo "=== Test suite under $$r's pins (requirements/releases/$$r.txt) on Python $$have ==="; \
+		if [ -n "$$want" ] && [ "$$have" != "$$want" ]; then \
+			echo "$(VENV)-$$r runs Python $$have, but $$r needs $$want: remove $(VENV)-$$r and run make again." >&2; status=1; continue; \
+		fi; \
+		GRADE_FREEZE_TEST_DB=sqlite GRADE_FREEZE_STANDIN_VARIANT=$$r $(VENV)-$$r/bin/python -m pytest -m "not integration and not tutor" || status=1; \
 	done; exit $$status
 
 quality: $(STAMP) ## isort, ruff, the layering contracts, the toggle and PII annotation lint, migrations
@@ -67,9 +83,15 @@ docs: ## build the Sphinx docs into docs/_build
 	$(PYTHON) -m venv $(VENV)-docs && $(VENV)-docs/bin/pip install -q -r requirements/doc.txt
 	$(VENV)-docs/bin/sphinx-build -W -b html docs docs/_build/html
 
+dist: ## build the sdist and the wheel into dist/ (failing on any build warning) and check them with twine
+	bash .ci/dist
+
+test-wheel: dist ## install the built wheel into a clean virtualenv and run the plugin-loading, migration and template tests
+	bash .ci/check-wheel
+
 upgrade: ## re-pin requirements/*.txt from requirements/*.in
 	$(PYTHON) -m venv $(VENV)-tools && $(VENV)-tools/bin/pip install -q -r requirements/pip-tools.txt
-	cd requirements && for f in pip-tools base test quality doc dev; do \
+	cd requirements && for f in pip-tools base test quality doc dist dev; do \
 		../$(VENV)-tools/bin/pip-compile -q --allow-unsafe --rebuild --upgrade -o $$f.txt $$f.in; done
 
 clean: ## remove the virtualenvs and build leftovers

@@ -44,7 +44,9 @@ setup(
     author="Open edX community",
     url="https://github.com/openedx/openedx-grade-freeze",
     packages=find_packages(include=["openedx_grade_freeze", "openedx_grade_freeze.*"]),
-    include_package_data=True,
+    # The templates are data of the top package, not packages of their own (MANIFEST.in puts them in the sdist).
+    package_data={"openedx_grade_freeze": ["templates/*/*.html"]},
+    include_package_data=False,
     install_requires=load_requirements("requirements/base.in"),
     python_requires=">=3.11",
     license="AGPL-3.0-only",

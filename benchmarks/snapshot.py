@@ -300,9 +300,9 @@ def agreement_per_learner(run):
     """Seconds per learner of the agreement after ``run``, and how many it re-sent (publishes go to the queue)."""
     from django.conf import settings
 
-    from openedx_grade_freeze.credentials import handoff
+    from openedx_grade_freeze import broker_handoff as handoff
+    from openedx_grade_freeze.credentials import snapshot_agreement as agreement
     from openedx_grade_freeze.models import FreezeRun
-    from openedx_grade_freeze.snapshots import agreement
 
     seed_agreement(run)
     settings.GRADE_FREEZE_CREDENTIALS_ENABLED = True

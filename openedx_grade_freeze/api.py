@@ -3,22 +3,18 @@ The public Python API of openedx-grade-freeze: other plugins and edx-platform co
 """
 from openedx_grade_freeze import overrides, policy, retirement, schedule_sync, schedules, status
 from openedx_grade_freeze.credentials import ledger
-from openedx_grade_freeze.exceptions import InvalidCourseKeyError, InvalidFreezeConfigurationError
+from openedx_grade_freeze.exceptions import InvalidCourseKeyError, InvalidFreezeConfigurationError, UnknownCourseError
 from openedx_grade_freeze.keys import to_course_key
 from openedx_grade_freeze.platform import course_roles
 from openedx_grade_freeze.policy import FreezeState
 from openedx_grade_freeze.schedules import EndDateChange, ScheduleSnapshot
-from openedx_grade_freeze.status import (
-    CourseFreezeReport,
-    CourseListEntry,
-    RefusedUpdates,
-    SnapshotSummary,
-    UnknownCourseError,
-)
+from openedx_grade_freeze.snapshots.summary import SnapshotSummary
+from openedx_grade_freeze.status import PHASES, CourseStatus, CredentialsCounts, RefusedUpdates
 
 __all__ = [
-    "CourseFreezeReport",
-    "CourseListEntry",
+    "PHASES",
+    "CourseStatus",
+    "CredentialsCounts",
     "EndDateChange",
     "FreezeState",
     "InvalidCourseKeyError",
@@ -31,10 +27,9 @@ __all__ = [
     "can_read_course_status",
     "delete_course_override",
     "delete_org_override",
-    "get_course_report",
+    "get_course_status",
     "get_freeze_state",
     "list_courses",
-    "with_snapshot_labels",
     "record_course_schedule",
     "replace_course_schedule_from_platform",
     "retire_learner",
@@ -86,19 +81,15 @@ def delete_org_override(org, *, reason, user=None):
     return overrides.delete_org_override(org, reason=reason, user=user)
 
 
-def get_course_report(course_key, at=None):
-    """A course's freeze state with refused updates and Credentials deliveries; ``UnknownCourseError`` if unknown."""
-    return status.get_course_report(course_key, at=at)
+def get_course_status(course_key, at=None):
+    """A course's ``CourseStatus``: its phase and the facts about it; ``UnknownCourseError`` if no one knows it."""
+    return status.get_course_status(course_key, at=at)
 
 
-def list_courses(frozen=None, upcoming_days=None, org=None):
-    """The courses the plugin knows, as ``CourseListEntry`` items, filtered by state, upcoming window and org."""
-    return status.list_courses(frozen=frozen, upcoming_days=upcoming_days, org=org)
-
-
-def with_snapshot_labels(entries):
-    """``CourseListEntry`` items with their final-grade snapshot label (for one page of ``list_courses``)."""
-    return status.with_snapshot_labels(entries)
+def list_courses(course_keys=None, frozen=None, upcoming_days=None, org=None, at=None):
+    """``CourseStatus`` items of the courses named, else of every course the plugin knows, filtered by whether they
+    are frozen, about to freeze within ``upcoming_days`` days, and org."""
+    return status.list_courses(course_keys, frozen=frozen, upcoming_days=upcoming_days, org=org, at=at)
 
 
 def can_read_course_status(user, course_key):

@@ -58,6 +58,27 @@ _RETIREMENT_RECEIVERS = [
 ]
 
 
+# The features' own announcements, heard by the Credentials integration (a layer above them). An end date changes in
+# Studio (a publish) as in the LMS (the periodic check); snapshots are taken and corrected in the LMS only.
+_END_DATE_RECEIVER = {
+    "receiver_func_name": "queue_certificate_date",
+    "signal_path": "openedx_grade_freeze.schedules.COURSE_END_CHANGED",
+    "dispatch_uid": "openedx_grade_freeze.queue_certificate_date",
+}
+_SNAPSHOT_RECEIVERS = [
+    {
+        "receiver_func_name": "agree_with_credentials",
+        "signal_path": "openedx_grade_freeze.snapshots.signals.SNAPSHOT_COMPLETED",
+        "dispatch_uid": "openedx_grade_freeze.agree_with_credentials",
+    },
+    {
+        "receiver_func_name": "resend_refrozen_grade",
+        "signal_path": "openedx_grade_freeze.snapshots.signals.LEARNER_REFROZEN",
+        "dispatch_uid": "openedx_grade_freeze.resend_refrozen_grade",
+    },
+]
+
+
 def _retirement_receivers():
     """The retirement receivers where edx-platform's signals exist; none elsewhere, so a bare host still starts.
 
@@ -98,22 +119,25 @@ class GradeFreezeConfig(AppConfig):
             "settings_config": {_LMS: _SETTINGS, _CMS: _CMS_SETTINGS},
             "signals_config": {
                 _LMS: {"relative_path": "signals.handlers", "receivers": [
-                    _SCHEDULE_RECEIVER, *_GRADE_RECEIVERS, *_retirement_receivers(),
+                    _SCHEDULE_RECEIVER, *_GRADE_RECEIVERS, *_retirement_receivers(), _END_DATE_RECEIVER,
+                    *_SNAPSHOT_RECEIVERS,
                 ]},
-                _CMS: {"relative_path": "signals.handlers", "receivers": [_SCHEDULE_RECEIVER]},
+                _CMS: {"relative_path": "signals.handlers", "receivers": [_SCHEDULE_RECEIVER, _END_DATE_RECEIVER]},
             },
         }
 
     def ready(self):
-        """Quiet expected vetoes in openedx-filters' log, and wire the veto into edx-platform where the LMS runs."""
-        # pylint: disable=import-outside-toplevel,unused-import
+        """Quiet expected vetoes in openedx-filters' log; register the patch points and wire them where the LMS runs."""
+        # pylint: disable=import-outside-toplevel
         from django.core import checks
 
         from openedx_grade_freeze import logging_filters
-        from openedx_grade_freeze.credentials import config, upstream_sender  # noqa: F401 (registers its write point)
-        from openedx_grade_freeze.platform import wiring, write_points  # noqa: F401 (registers the grade points)
+        from openedx_grade_freeze.credentials import config, upstream_sender
+        from openedx_grade_freeze.platform import wiring, write_points
 
         logging_filters.install()
+        # The one table of edx-platform functions the plugin replaces; the Credentials take-over is one entry.
+        write_points.register({write_points.SEND_GRADE_IF_INTERESTING: upstream_sender.route_to_outbox})
         wiring.activate()
         checks.register(config.check_certificate_types)
         for warning in config.check_certificate_types():

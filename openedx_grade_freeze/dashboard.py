@@ -7,6 +7,7 @@ from django.urls import NoReverseMatch, reverse
 from openedx_filters.filters import PipelineStep
 
 from openedx_grade_freeze import api
+from openedx_grade_freeze.status import PHASE_ERROR, PHASE_FROZEN, PHASE_OFF, PHASE_UNDATED
 
 log = logging.getLogger(__name__)
 
@@ -15,23 +16,23 @@ SECTION_KEY = "grade_freeze"
 TEMPLATE_PATH_PREFIX = "/instructor_dashboard/"
 
 
-def summary_of(report):
-    """One line saying what the freeze means for the course now."""
-    state = report.state
-    if report.configuration_error:
-        now = "grades are frozen" if state.frozen else "grades can change"
+def summary_of(status):
+    """One line saying what the freeze means for the course now (its ``CourseStatus``)."""
+    phase = status.phase
+    if phase == PHASE_ERROR:
+        now = "grades are frozen" if status.frozen else "grades can change"
         return f"The grade freeze settings of this course cannot be read ({now} until they are fixed): " + (
-            report.configuration_error
+            status.configuration_error
         )
-    if state.frozen:
-        return f"Grades are frozen since {state.freeze_date:%d %B %Y, %H:%M} UTC."
-    if not state.enabled:
+    if phase == PHASE_FROZEN:
+        return f"Grades are frozen since {status.freeze_date:%d %B %Y, %H:%M} UTC."
+    if phase == PHASE_OFF:
         return "The grade freeze is off for this course."
-    if state.freeze_date is None:
+    if phase == PHASE_UNDATED:
         return "No grade freeze date yet: the course has no end date."
-    days = report.days_until_freeze
+    days = status.days_until_freeze
     when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
-    return f"Grades freeze on {state.freeze_date:%d %B %Y, %H:%M} UTC ({when})."
+    return f"Grades freeze on {status.freeze_date:%d %B %Y, %H:%M} UTC ({when})."
 
 
 class AddGradeFreezeSection(PipelineStep):
@@ -59,20 +60,21 @@ class AddGradeFreezeSection(PipelineStep):
         if course_key is None:
             return None
         try:
-            report = api.get_course_report(course_key)
+            status = api.get_course_status(course_key)
         except api.UnknownCourseError:
             return None
         try:
-            status_url = reverse("openedx_grade_freeze:course_status_page", args=[str(report.course_key)])
+            status_url = reverse("openedx_grade_freeze:course_status_page", args=[str(status.course_key)])
         except NoReverseMatch:  # the plugin's URLs are not mounted (LMS url_config changed)
             status_url = ""
         return {
             "section_key": SECTION_KEY,
             "section_display_name": "Grade freeze",
-            "course_id": str(report.course_key),
+            "course_id": str(status.course_key),
             "template_path_prefix": TEMPLATE_PATH_PREFIX,
-            "summary": summary_of(report),
-            "frozen": report.state.frozen,
-            "freeze_date": report.state.freeze_date,
+            "summary": summary_of(status),
+            "phase": status.phase,
+            "frozen": status.frozen,
+            "freeze_date": status.freeze_date,
             "status_url": status_url,
         }

@@ -12,6 +12,10 @@ class InvalidFreezeConfigurationError(ValidationError):
     """A freeze override or setting was refused because its values make no sense for the course."""
 
 
+class UnknownCourseError(LookupError):
+    """Neither the plugin (a schedule, a freeze run) nor edx-platform (a CourseOverview) knows this course."""
+
+
 class PlatformUnavailableError(RuntimeError):
     """An operation that needs edx-platform was run outside the LMS or Studio."""
 

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta, timezone
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
+from django.dispatch import Signal
 
 from openedx_grade_freeze import tracking
-from openedx_grade_freeze.credentials import certificate_dates
 from openedx_grade_freeze.dates import as_utc, isoformat
 from openedx_grade_freeze.keys import to_course_key
 from openedx_grade_freeze.models import (
@@ -28,6 +28,11 @@ from openedx_grade_freeze.models import (
 from openedx_grade_freeze.policy import policy_cache, state_with_schedule
 
 log = logging.getLogger(__name__)
+
+# A course's end date was first seen or changed. Sent after commit with ``change`` (an ``EndDateChange``; a first
+# sighting has no previous dates); receivers (the Credentials integration) are connected through ``signals_config``
+# and their errors are logged, not raised.
+COURSE_END_CHANGED = Signal()
 
 
 @dataclass(frozen=True)
@@ -169,7 +174,7 @@ def _store_snapshot(snapshot, force, dry_run, write_unchanged):
                         previous_freeze_date=None, new_freeze_date=None, pacing=snapshot.pacing,
                         detected_by=snapshot.source,
                     )
-                    transaction.on_commit(lambda: _queue_certificate_date(first))
+                    transaction.on_commit(lambda: _announce_to_features(first))
                 return ScheduleOutcome(OUTCOME_NEW)
 
         if not force and _is_older(snapshot, schedule):
@@ -273,15 +278,15 @@ def _announce(change):
         "Course end date changed: course=%s previous=%s new=%s detected_by=%s",
         change.course_key, isoformat(change.previous_end), isoformat(change.new_end), change.detected_by,
     )
-    _queue_certificate_date(change)
+    _announce_to_features(change)
 
 
-def _queue_certificate_date(change):
-    """Hand the change to Credentials forwarding (certificate available date); never raises."""
-    try:
-        certificate_dates.on_course_end_changed(change)
-    except Exception:  # pylint: disable=broad-except
-        log.exception("Could not queue the certificate available date of %s for Credentials.", change.course_key)
+def _announce_to_features(change):
+    """Send ``COURSE_END_CHANGED``; a receiver's error is logged, never raised."""
+    for receiver, error in COURSE_END_CHANGED.send_robust(sender=CourseSchedule, change=change):
+        if isinstance(error, Exception):
+            # Django logs the traceback; this line names the course.
+            log.error("The end-date change of %s failed in %s: %r", change.course_key, receiver, error)
 
 
 def record_failed_event(course_key, event_id, event_time, payload, error):

@@ -1,24 +1,50 @@
 """
-What the freeze means for one course right now, gathered for the people it affects (API, status page, dashboard).
-"""
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+A course's status: its phase now and the facts about it, in one place. The status page, the instructor dashboard
+section, the REST API, ``grade_freeze_status``, the upcoming-freeze warning and the admin overview all read it.
 
-from django.db.models import Count, Q
+The phase is decided by ``phase_of`` alone. Each fact (start date, refused updates, snapshot, Credentials counts) is a
+property of ``CourseStatus``, read on first use: a list reads only what it shows, and a new per-course fact is one
+property added here.
+"""
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from functools import cached_property
 
 from openedx_grade_freeze import policy
+from openedx_grade_freeze.credentials import outbox
 from openedx_grade_freeze.dates import as_utc, days_until
-from openedx_grade_freeze.exceptions import PlatformReadError
+from openedx_grade_freeze.exceptions import PlatformReadError, UnknownCourseError
 from openedx_grade_freeze.keys import to_course_key
-from openedx_grade_freeze.models import (
-    DELIVERY_FAILED,
-    DELIVERY_UNSENT,
-    BlockedGradeUpdates,
-    CourseSchedule,
-    CredentialsDelivery,
-)
+from openedx_grade_freeze.models import BlockedGradeUpdates, CourseSchedule, FreezeRun
 from openedx_grade_freeze.platform import course_overviews
-from openedx_grade_freeze.snapshots import status as snapshot_status
+from openedx_grade_freeze.snapshots.summary import SnapshotSummary
+
+# A course's phase, as every surface names it.
+PHASE_OPEN = "open"          # grades can change; they freeze on the freeze date
+PHASE_UNDATED = "undated"    # grades can change; no freeze date yet (no course end)
+PHASE_FROZEN = "frozen"      # grades no longer change
+PHASE_OFF = "off"            # the freeze is off for this course
+PHASE_ERROR = "error"        # the plugin's policy could not be evaluated: GRADE_FREEZE_ON_ERROR decided
+PHASES = (
+    (PHASE_OPEN, "Not frozen yet"),
+    (PHASE_UNDATED, "No freeze date yet"),
+    (PHASE_FROZEN, "Frozen"),
+    (PHASE_OFF, "Freeze off"),
+    (PHASE_ERROR, "Configuration error"),
+)
+
+
+def phase_of(state):
+    """The phase of a course in ``state`` (a ``FreezeState``): the one place it is decided."""
+    if state.error:
+        return PHASE_ERROR
+    if state.frozen:
+        return PHASE_FROZEN
+    if not state.enabled:
+        return PHASE_OFF
+    if state.freeze_date is None:
+        return PHASE_UNDATED
+    return PHASE_OPEN
 
 
 @dataclass(frozen=True)
@@ -31,151 +57,176 @@ class RefusedUpdates:
 
 
 @dataclass(frozen=True)
-class SnapshotSummary:
-    """The course's final-grade snapshot: ``label`` says which run and how far (``none`` before the freeze)."""
+class CredentialsCounts:
+    """The course's Credentials deliveries (its learners' grades and its certificate dates) not sent yet, and failed.
 
-    label: str
-    learners: int
-    frozen: int
-    no_grade: int
+    Not sent yet: pending, waiting for Credentials' catalog, or paused; all go out without anyone's action.
+    """
+
+    pending: int
     failed: int
-
-    @classmethod
-    def of(cls, course_key, state):
-        """The snapshot summary of one course in ``state``."""
-        row = snapshot_status.course_status(course_key, state)
-        return cls(row.snapshot, row.learners, row.frozen_learners, row.no_grade, row.failed)
 
 
 @dataclass(frozen=True)
-class CourseFreezeReport:
+class CourseStatus:
     """
-    One course's freeze state with its consequences; ``configuration_error`` says what stopped the plugin's own
-    policy from deciding (the state then follows ``GRADE_FREEZE_ON_ERROR``: ``state.on_error``).
+    One course's status at ``generated_at``: its ``FreezeState`` (``state``), its ``phase``, and the facts about it.
+
+    ``configuration_error`` says what kept the plugin's policy from deciding (the state then follows
+    ``GRADE_FREEZE_ON_ERROR``: ``state.on_error``), or what could not be read; empty otherwise.
     """
 
     course_key: object
     state: policy.FreezeState
-    course_start: datetime | None
-    configuration_error: str
-    refused_updates: tuple
-    deliveries_pending: int
-    deliveries_failed: int
     generated_at: datetime
-    snapshot: SnapshotSummary
+
+    @property
+    def phase(self):
+        """``open``, ``undated``, ``frozen``, ``off`` or ``error`` (``phase_of``)."""
+        return phase_of(self.state)
+
+    @property
+    def frozen(self):
+        """Whether grades are frozen now (also when ``GRADE_FREEZE_ON_ERROR`` decided it)."""
+        return self.state.frozen
+
+    @property
+    def enabled(self):
+        """Whether the freeze applies to the course at all (False: off, or left open by ``GRADE_FREEZE_ON_ERROR``)."""
+        return self.state.enabled
+
+    @property
+    def freeze_date(self):
+        """The freeze date, or None."""
+        return self.state.freeze_date
+
+    @property
+    def decided_by(self):
+        """Which configuration layer decided the freeze, and how."""
+        return self.state.source
+
+    @property
+    def days_until_freeze(self):
+        """Days left before the freeze, a started day counting as one; None unless the phase is ``open``."""
+        if self.phase != PHASE_OPEN:
+            return None
+        return days_until(self.freeze_date, self.generated_at)
+
+    def freezes_within(self, days):
+        """Whether the course is ``open`` and freezes within ``days`` days: "about to freeze"."""
+        return self.phase == PHASE_OPEN and self.freeze_date <= self.generated_at + timedelta(days=days)
+
+    # -- Facts, each read on first use ------------------------------------------------------------------------------
+
+    @cached_property
+    def _start(self):
+        schedule = CourseSchedule.objects.filter(course_key=self.course_key).first()
+        if schedule is not None:
+            return as_utc(schedule.start), ""
+        try:
+            overview = course_overviews.get_course_overview(self.course_key)
+        except PlatformReadError as read_error:
+            return None, str(read_error)
+        return (as_utc(overview.start) if overview is not None else None), ""
+
+    @property
+    def course_start(self):
+        """The course's start date (the plugin's schedule, else CourseOverview), or None."""
+        return self._start[0]
+
+    @property
+    def configuration_error(self):
+        """What kept the policy from deciding, or what could not be read about the course; empty when nothing."""
+        return self.state.error or self._start[1]
+
+    @cached_property
+    def refused_updates(self):
+        """The grade updates the freeze refused, per write path (``RefusedUpdates``)."""
+        return tuple(
+            RefusedUpdates(source=row.source, total=row.total, last_reported=as_utc(row.last_reported))
+            for row in BlockedGradeUpdates.objects.filter(course_key=self.course_key).order_by("source")
+        )
 
     @property
     def refused_total(self):
         """Every refused update of the course, on every write path."""
         return sum(item.total for item in self.refused_updates)
 
-    @property
-    def days_until_freeze(self):
-        """Days left before the freeze, a started day counting as one, or None when frozen, off or undated."""
-        state = self.state
-        if state.frozen or not state.enabled or state.freeze_date is None:
-            return None
-        return days_until(state.freeze_date, self.generated_at)
+    @cached_property
+    def snapshot(self):
+        """The course's final-grade snapshot (``SnapshotSummary``)."""
+        return SnapshotSummary.of(self.course_key, self.frozen)
+
+    @cached_property
+    def credentials(self):
+        """The course's Credentials deliveries not sent yet and failed (``CredentialsCounts``)."""
+        return CredentialsCounts(*outbox.course_counts(self.course_key))
 
 
-class UnknownCourseError(LookupError):
-    """Neither the plugin's schedules nor edx-platform know this course."""
+def _now(at):
+    return as_utc(at) if at is not None else datetime.now(timezone.utc)
 
 
-def course_start(course_key):
-    """The course's start date (plugin schedule, else CourseOverview); raises ``UnknownCourseError`` if unknown.
+def is_known(course_key):
+    """Whether the plugin (a schedule, a freeze run) or edx-platform (a CourseOverview) knows the course.
 
-    ``PlatformReadError`` from a CourseOverview that cannot be loaded reaches the caller: the course may exist.
+    A CourseOverview that cannot be read counts as known: the course may exist.
     """
-    schedule = CourseSchedule.objects.filter(course_key=course_key).first()
-    if schedule is not None:
-        return as_utc(schedule.start)
-    overview = course_overviews.get_course_overview(course_key)
-    if overview is None:
-        raise UnknownCourseError(f"Unknown course {course_key}: no schedule has been published for it.")
-    return as_utc(overview.start)
-
-
-def get_course_report(course_key, at=None):
-    """The report of one course; raises ``InvalidCourseKeyError`` or ``UnknownCourseError``, never a policy error."""
-    course_key = to_course_key(course_key)
-    at = as_utc(at) if at is not None else datetime.now(timezone.utc)
+    if CourseSchedule.objects.filter(course_key=course_key).exists():
+        return True
+    if FreezeRun.objects.filter(course_key=course_key).exists():
+        return True
     try:
-        start, start_error = course_start(course_key), ""
-    except PlatformReadError as read_error:
-        start, start_error = None, str(read_error)
+        return course_overviews.get_course_overview(course_key) is not None
+    except PlatformReadError:
+        return True
+
+
+def require_known(course_keys):
+    """The course keys as ``CourseKey``s; ``UnknownCourseError`` naming every one no one knows."""
+    keys = [to_course_key(key) for key in course_keys]
+    unknown = [str(key) for key in keys if not is_known(key)]
+    if unknown:
+        raise UnknownCourseError(f"Unknown course(s): {', '.join(unknown)}")
+    return keys
+
+
+def get_course_status(course_key, at=None):
+    """The status of one course; raises ``InvalidCourseKeyError`` or ``UnknownCourseError``, never a policy error."""
+    (course_key,) = require_known([course_key])
+    at = _now(at)
     # Never raises: a policy that cannot be evaluated comes back decided by GRADE_FREEZE_ON_ERROR, with its error.
-    state = policy.get_freeze_state(course_key, at=at)
-    error = state.error or start_error
-    refused = tuple(
-        RefusedUpdates(source=row.source, total=row.total, last_reported=as_utc(row.last_reported))
-        for row in BlockedGradeUpdates.objects.filter(course_key=course_key).order_by("source")
-    )
-    counts = CredentialsDelivery.objects.filter(course_key=course_key).aggregate(
-        pending=Count("pk", filter=Q(status__in=DELIVERY_UNSENT)),
-        failed=Count("pk", filter=Q(status=DELIVERY_FAILED)),
-    )
-    return CourseFreezeReport(
-        course_key=course_key,
-        state=state,
-        course_start=start,
-        configuration_error=error,
-        refused_updates=refused,
-        deliveries_pending=counts["pending"] or 0,
-        deliveries_failed=counts["failed"] or 0,
-        generated_at=at,
-        snapshot=SnapshotSummary.of(course_key, state),
-    )
+    return CourseStatus(course_key, policy.get_freeze_state(course_key, at=at), at)
 
 
-@dataclass(frozen=True)
-class CourseListEntry:
-    """One course in the overview list: its state now, what kept the plugin's policy from deciding it (if anything),
-    and its final-grade snapshot label (filled in by ``with_snapshot_labels``)."""
-
-    course_key: object
-    state: policy.FreezeState
-    configuration_error: str
-    snapshot: str = ""
-
-
-def list_courses(frozen=None, upcoming_days=None, org=None, at=None):
-    """The courses the plugin has schedules for, filtered by state, by a freeze within N days, and by org.
-
-    ``upcoming_days`` keeps courses not frozen yet whose freeze date falls within that many days. A course whose
-    policy cannot be evaluated is filtered by the state ``GRADE_FREEZE_ON_ERROR`` gives it.
-    """
-    at = as_utc(at) if at is not None else datetime.now(timezone.utc)
-    schedules = CourseSchedule.objects.order_by("course_key")
+def known_courses(org=None):
+    """Every course the plugin knows (a schedule or a freeze run), of one org if given, in course-key order."""
+    schedules = CourseSchedule.objects.all()
+    runs = FreezeRun.objects.all()
     if org:
         schedules = schedules.filter(org=org)
-    entries = []
-    for course_key in schedules.values_list("course_key", flat=True).iterator():
-        entry = _entry(course_key, at)
-        if _matches(entry, frozen, upcoming_days, at):
-            entries.append(entry)
-    return entries
+        runs = [key for key in runs.values_list("course_key", flat=True).distinct() if key.org == org]
+    else:
+        runs = runs.values_list("course_key", flat=True).distinct()
+    return sorted(set(schedules.values_list("course_key", flat=True)) | set(runs), key=str)
 
 
-def with_snapshot_labels(entries):
-    """The entries with their snapshot label filled in (a few queries each: call it for one page of a list)."""
-    return [
-        replace(entry, snapshot=SnapshotSummary.of(entry.course_key, entry.state).label) for entry in entries
-    ]
+def list_courses(course_keys=None, frozen=None, upcoming_days=None, org=None, at=None):
+    """The statuses of the courses named (each must be known), else of every course the plugin knows.
 
-
-def _entry(course_key, at):
-    state = policy.get_freeze_state(course_key, at=at)
-    return CourseListEntry(course_key, state, state.error or "")
-
-
-def _matches(entry, frozen, upcoming_days, at):
-    state = entry.state
-    if frozen is not None and state.frozen != frozen:
-        return False
-    if upcoming_days is not None:
-        return (
-            state.enabled and not state.frozen and state.freeze_date is not None
-            and state.freeze_date <= at + timedelta(days=upcoming_days)
-        )
-    return True
+    ``frozen`` keeps frozen (or not frozen) courses, ``upcoming_days`` those about to freeze within that many days
+    (``CourseStatus.freezes_within``), ``org`` one organization's.
+    """
+    at = _now(at)
+    keys = require_known(course_keys) if course_keys else known_courses(org)
+    statuses = []
+    for course_key in keys:
+        status = CourseStatus(course_key, policy.get_freeze_state(course_key, at=at), at)
+        if frozen is not None and status.frozen != frozen:
+            continue
+        if upcoming_days is not None and not status.freezes_within(upcoming_days):
+            continue
+        if org and course_key.org != org:
+            continue
+        statuses.append(status)
+    return statuses

@@ -4,8 +4,8 @@ The plugin's celery tasks, gathered here for celery's autodiscovery; each is def
 from openedx_grade_freeze.blocked import flush_blocked_counts_task
 from openedx_grade_freeze.credentials.ledger import drain_credentials_deliveries
 from openedx_grade_freeze.credentials.outbox import send_credentials_delivery
+from openedx_grade_freeze.credentials.snapshot_agreement import agree_with_credentials_task
 from openedx_grade_freeze.schedule_sync import check_course_schedules_task
-from openedx_grade_freeze.snapshots.agreement import agree_with_credentials_task
 from openedx_grade_freeze.snapshots.runs import (
     freeze_chunk_task,
     freeze_due_courses_task,

@@ -2,29 +2,25 @@
 The Tutor plugin (``tutor plugins enable grade-freeze``): the package in the image, its settings, its init task.
 
 Loaded only by Tutor through the ``tutor.plugin.v1`` entry point; nothing in the LMS or Studio imports it, and Tutor
-is not a requirement of the package. See docs/how-tos/install_in_lms_and_studio.rst and ADR 0015.
+is not a requirement of the package. Of the app it imports only ``setting_definitions``, which imports nothing. See
+docs/how-tos/install_in_lms_and_studio.rst and ADR 0015.
 """
 from tutor import hooks
 from tutor.__about__ import __version__ as TUTOR_VERSION
 
 from openedx_grade_freeze import __version__
+from openedx_grade_freeze.setting_definitions import BY_NAME, SETTINGS
 
-# Tutor config values (``tutor config save --set NAME=value``) and their defaults; each lands in the LMS and Studio
-# settings under the same name. The plugin's own defaults (settings/common.py) apply to what is not set here.
+# Tutor config values (``tutor config save --set NAME=value``) and their defaults: the operator's settings of
+# setting_definitions, each landing in the LMS and Studio settings under its own name (the plugin's defaults apply to
+# the others), and the pip requirement of the image. The Credentials client secret stays in the Tutor root's
+# config.yml, never in the image.
+PIP_REQUIREMENT = "GRADE_FREEZE_PIP_REQUIREMENT"
+_SETTINGS = tuple(setting.name for setting in SETTINGS if setting.tutor)
 CONFIG_DEFAULTS = {
-    "GRADE_FREEZE_PIP_REQUIREMENT": f"openedx-grade-freeze=={__version__}",
-    "GRADE_FREEZE_ENABLED": True,
-    "GRADE_FREEZE_OFFSET_DAYS": 30,
-    "GRADE_FREEZE_EXEMPT_SELF_PACED": False,
-    "GRADE_FREEZE_FAIL_CLOSED": False,
-    "GRADE_FREEZE_CREDENTIALS_ENABLED": False,
-    "GRADE_FREEZE_CREDENTIALS_URL": None,
-    "GRADE_FREEZE_CREDENTIALS_OAUTH_URL": None,
-    "GRADE_FREEZE_CREDENTIALS_CLIENT_ID": None,
-    # Kept in the Tutor root's config.yml, never in the image.
-    "GRADE_FREEZE_CREDENTIALS_CLIENT_SECRET": None,
+    PIP_REQUIREMENT: f"openedx-grade-freeze=={__version__}",
+    **{name: BY_NAME[name].default for name in _SETTINGS},
 }
-_SETTINGS = tuple(name for name in CONFIG_DEFAULTS if name != "GRADE_FREEZE_PIP_REQUIREMENT")
 
 # Up to Teak (Tutor 20), Studio sends COURSE_CATALOG_INFO_CHANGED on publish only with this setting on; Ulmo
 # (Tutor 21) removed the setting and always sends it.
@@ -54,8 +50,7 @@ def install(tutor_version=TUTOR_VERSION):
     # Config values are YAML; settings files are Python: render each value as a Python literal.
     hooks.Filters.ENV_TEMPLATE_FILTERS.add_item(("grade_freeze_python", repr))
     hooks.Filters.ENV_PATCHES.add_items([
-        ("openedx-dockerfile-post-python-requirements",
-         'RUN pip install "{{ GRADE_FREEZE_PIP_REQUIREMENT }}"\n'),
+        ("openedx-dockerfile-post-python-requirements", f'RUN pip install "{{{{ {PIP_REQUIREMENT} }}}}"\n'),
         ("openedx-lms-common-settings", _settings_patch(_SETTINGS)),
         ("openedx-cms-common-settings", _settings_patch(_SETTINGS, _studio_extra(tutor_major))),
     ])

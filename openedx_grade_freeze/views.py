@@ -28,14 +28,14 @@ class TimelinePoint:
     anchor: str
 
 
-def _timeline(report):
+def _timeline(status):
     """Place the course start, end, freeze date and today on one horizontal scale."""
-    state = report.state
+    state = status.state
     dates = [
-        ("start", "Course start", report.course_start, 22),
+        ("start", "Course start", status.course_start, 22),
         ("end", "Course end", state.course_end, 132),
-        ("freeze", "Grades freeze", state.freeze_date if state.enabled else None, 44),
-        ("today", "Today", report.generated_at, 154),
+        ("freeze", "Grades freeze", status.freeze_date if state.enabled else None, 44),
+        ("today", "Today", status.generated_at, 154),
     ]
     known = [date for _, _, date, _ in dates if date is not None]
     first, last = min(known), max(known)
@@ -63,14 +63,14 @@ def course_status_page(request, course_id):
     if not api.can_read_course_status(request.user, course_key):
         return render(request, "openedx_grade_freeze/forbidden.html", {"course_id": str(course_key)}, status=403)
     try:
-        report = api.get_course_report(course_key)
+        status = api.get_course_status(course_key)
     except api.UnknownCourseError as error:
         raise Http404(str(error)) from error
-    points = _timeline(report)
+    points = _timeline(status)
     freeze = next((point for point in points if point.key == "freeze"), None)
     return render(request, "openedx_grade_freeze/course_status.html", {
-        "report": report,
-        "state": report.state,
+        "status": status,
+        "state": status.state,  # the settings behind the status (on_error, explicit_freeze_date)
         "points": points,
         "freeze_x": freeze.x if freeze else None,
         "line": {"left": _LEFT, "right": _RIGHT, "width": _WIDTH},

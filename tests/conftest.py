@@ -1,5 +1,6 @@
 """
-Shared pytest fixtures: a real event-tracking backend, a clean policy cache, and the plugin loaded by the host.
+Shared pytest fixtures: a real event-tracking backend, a clean policy cache, the edx-platform stand-ins, and
+forwarding to the fake Credentials server.
 """
 import os
 import sys
@@ -10,6 +11,8 @@ from eventtracking import tracker
 from eventtracking.backends.tests import InMemoryBackend
 
 from openedx_grade_freeze.policy import policy_cache
+from tests.credentials_server import serving
+from tests.forwarding import CLIENT_ID, CLIENT_SECRET, RUN, SHORT_DELAYS, DelayedSends, forwarding_to
 
 
 @pytest.fixture
@@ -80,6 +83,17 @@ def platform(platform_standins):  # pylint: disable=redefined-outer-name
 
 
 @pytest.fixture
+def newest_upstream(platform):  # pylint: disable=redefined-outer-name
+    """The stand-ins in the newest upstream's shape, with the Grades REST API v2, whatever release a run mimics.
+
+    For tests of the v2 points, which Teak, Ulmo and Verawood do not have (``make test-releases`` runs each release's
+    shape). Request it before anything imports a stand-in module.
+    """
+    platform.use_variant("upstream")
+    yield platform
+
+
+@pytest.fixture
 def lms(platform, db):  # pylint: disable=redefined-outer-name,unused-argument
     """The stand-ins with stored course grades and enrollments in database tables (tests/platform_store)."""
     from tests.platform_store import store  # pylint: disable=import-outside-toplevel
@@ -106,3 +120,24 @@ def break_site_configuration(platform_standins, monkeypatch):  # pylint: disable
         policy_cache.clear()
 
     return breaker
+
+
+@pytest.fixture(name="server")
+def fixture_server():
+    """The fake Credentials service over HTTP, knowing ``tests.forwarding.RUN``."""
+    with serving(RUN, CLIENT_ID, CLIENT_SECRET) as fake:
+        yield fake
+
+
+@pytest.fixture(name="delayed_sends")
+def fixture_delayed_sends():
+    """The sends queued with a countdown while forwarding (see ``tests.forwarding.DelayedSends``)."""
+    return DelayedSends()
+
+
+@pytest.fixture(name="forwarding")
+def fixture_forwarding(settings, server, monkeypatch, delayed_sends):  # pylint: disable=redefined-outer-name
+    """Forwarding on, pointed at the fake, with retry delays short enough for tests; yields the fake."""
+    with forwarding_to(server, settings, monkeypatch, CLIENT_ID, CLIENT_SECRET, delayed=delayed_sends,
+                       **SHORT_DELAYS):
+        yield server

@@ -194,6 +194,11 @@ class FakeCredentialsServer:
         self._thread = None
         self._down = False
         self._stopping = threading.Event()
+        self._in_flight = 0
+        self.most_in_flight = 0
+        self._hold_for = 0
+        self._hold_timeout = 0.0
+        self._concurrency = threading.Condition()
 
     # -- lifecycle ----------------------------------------------------------------------------------------------
 
@@ -295,6 +300,14 @@ class FakeCredentialsServer:
         with self._lock:
             self._delay = seconds
 
+    def hold_until_in_flight(self, count, timeout=30.0):
+        """Answer no request until ``count`` are being handled at once (or ``timeout`` passed); then answer all.
+
+        Shows senders working in parallel without timing them: a lone sender never has two requests open.
+        """
+        with self._concurrency:
+            self._hold_for, self._hold_timeout = count, timeout
+
     def redirect_to(self, base_url):
         """Answer every API request with 301 to the same path under ``base_url`` (None: stop), like http -> https."""
         with self._lock:
@@ -351,6 +364,10 @@ class FakeCredentialsServer:
             self._maintenance = False
             self.denied_users.clear()
             self.tokens_issued = 0
+        with self._concurrency:
+            self._hold_for = 0
+            self.most_in_flight = 0
+            self._concurrency.notify_all()
 
     # -- request handling ---------------------------------------------------------------------------------------
 
@@ -375,6 +392,21 @@ class FakeCredentialsServer:
             if fault and not drop:
                 self._faults.remove(fault)
 
+        with self._concurrency:
+            self._in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self._in_flight)
+            if self._hold_for and self._in_flight >= self._hold_for:
+                self._hold_for = 0  # reached once: every held request goes on, later ones are not held
+                self._concurrency.notify_all()
+            if self._hold_for:
+                self._concurrency.wait_for(lambda: not self._hold_for, timeout=self._hold_timeout)
+        try:
+            self._handle(handler, record, raw, path, delay, drop, fault)
+        finally:
+            with self._concurrency:
+                self._in_flight -= 1
+
+    def _handle(self, handler, record, raw, path, delay, drop, fault):  # pylint: disable=too-many-arguments
         if delay and self._stopping.wait(delay):
             return
         if drop:

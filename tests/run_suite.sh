@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Run the test suite on SQLite, then on MariaDB (127.0.0.1:3306, root, no password).
+# Run the test suite on SQLite, then on MariaDB (127.0.0.1:3306, root, no password); arguments go to each pytest run
+# (``make test`` passes the coverage options, so each run prints coverage and fails below the floor).
 # Without a reachable MariaDB it says so and stops after SQLite, except under CI=true, where MariaDB is required.
 set -u
 PY=${PY:-.venv/bin/python}

@@ -86,7 +86,7 @@ def test_with_the_cache_failing_counts_still_add_up_without_a_flood(monkeypatch,
     assert sum(counts) == REFUSALS
     assert len(counts) <= most_events  # about one per interval, not one per refusal
     tracebacks = [record for record in caplog.records if record.exc_info]
-    assert len(tracebacks) <= 2
+    assert 1 <= len(tracebacks) <= most_events  # one per interval it lasted, not one per refusal
     assert "counting in this process until it is back" in caplog.text
 
 

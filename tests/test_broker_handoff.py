@@ -1,34 +1,22 @@
 """
 The LMS never waits on the broker: a grade write with Redis refusing connections, or accepting them and never
-answering, takes at most 100 ms and 1 s longer, and the drain still sends the grade.
+answering, commits and returns while its publish is still queued for the background thread, and the drain still
+sends the grade. (How long a write takes is measured in benchmarks/, not asserted here.)
 """
 import contextlib
 import socket
-import statistics
 import threading
-import time
 
 import pytest
 from django.test import TestCase
 
+from openedx_grade_freeze import broker_handoff as handoff
 from openedx_grade_freeze import tasks
-from openedx_grade_freeze.credentials import handoff, outbox
 from openedx_grade_freeze.models import DELIVERY_PENDING
+from tests.forwarding import at, delivery_of, grade_event, make_user, stored
 from tests.host.celery_app import configured as celery_configured
-from tests.test_credentials_forwarding import (  # noqa: F401  (fixtures)
-    at,
-    delivery_of,
-    fixture_forwarding,
-    fixture_server,
-    grade_event,
-    make_user,
-    stored,
-)
 
 pytestmark = pytest.mark.django_db
-
-REFUSED_BOUND = 0.1
-HUNG_BOUND = 1.0
 
 
 class HungRedis:
@@ -73,36 +61,37 @@ def broker(url):
     return celery_configured(task_always_eager=False, broker_url=url)
 
 
-def timed_grade_writes(learner, first_minute, count=3):
-    """The median time of ``count`` grade writes, each committed with its on-commit work."""
-    durations = []
-    for minute in range(first_minute, first_minute + count):
-        start = time.perf_counter()
-        grade_event(learner, 0.5 + minute / 100, at(minute))
-        durations.append(time.perf_counter() - start)
-    return statistics.median(durations)
+def hold_the_broker_thread():
+    """Keep the hand-off thread busy until the returned event is set (it holds a publish queued ahead)."""
+    release, taken = threading.Event(), threading.Event()
+
+    def held_publish():
+        taken.set()
+        release.wait()
+
+    assert handoff.hand_off(held_publish, "a publish ahead of the grade's")
+    assert taken.wait(30)
+    return release
 
 
-def baseline(learner, monkeypatch):
-    """The grade write's time when queueing costs nothing."""
-    with monkeypatch.context() as patch:
-        patch.setattr(outbox, "queue_delivery", lambda *args, **kwargs: None)
-        return timed_grade_writes(learner, 0)
-
-
-@pytest.mark.parametrize("kind, bound", [("refused", REFUSED_BOUND), ("hung", HUNG_BOUND)])
-def test_a_grade_write_does_not_wait_on_a_broken_broker(forwarding, monkeypatch, kind, bound):
+@pytest.mark.parametrize("kind", ["refused", "hung"])
+def test_a_grade_write_does_not_wait_on_a_broken_broker(forwarding, kind):
     learner = make_user(f"broker-{kind}")
-    plain = baseline(learner, monkeypatch)
     hung = HungRedis() if kind == "hung" else None
     url = f"redis://127.0.0.1:{hung.port if hung else refused_port()}/0"
     with broker(url):
+        release = hold_the_broker_thread()
         try:
-            slow = timed_grade_writes(learner, 10, count=2)  # each failed publish takes seconds, in the background
-            assert slow - plain < bound, f"queueing added {slow - plain:.3f} s with the broker {kind}"
+            grade_event(learner, 0.6, at(10))
+            grade_event(learner, 0.61, at(11))
+            # Both writes committed and returned while their publishes still wait behind the held one: the write
+            # never touched the broker itself, however slow or broken it is.
+            assert handoff.publisher.jobs.qsize() >= 1
+            assert hung is None or hung.accepted == []
             assert delivery_of(learner).status == DELIVERY_PENDING
             assert forwarding.requests == []
         finally:
+            release.set()
             if hung:
                 hung.close()  # the publisher thread's connection drops; it goes on with the next publish
         assert handoff.publisher.wait_idle(30)  # every publish failed, in the background
@@ -114,9 +103,14 @@ def test_a_grade_write_does_not_wait_on_a_broken_broker(forwarding, monkeypatch,
 def test_a_full_hand_off_queue_drops_the_publish_not_the_grade(forwarding, monkeypatch):
     monkeypatch.setattr(handoff, "MAX_WAITING", 1)
     monkeypatch.setattr(handoff, "publisher", handoff._Publisher())  # pylint: disable=protected-access
-    release = threading.Event()
-    assert handoff.hand_off(release.wait, "a publish stuck on the broker")
-    time.sleep(0.05)  # the thread took it and is stuck
+    release, taken = threading.Event(), threading.Event()
+
+    def stuck_publish():
+        taken.set()
+        release.wait()
+
+    assert handoff.hand_off(stuck_publish, "a publish stuck on the broker")
+    assert taken.wait(30)  # the thread took it and is stuck
     assert handoff.hand_off(lambda: None, "one waiting")
     assert not handoff.hand_off(lambda: None, "one too many")
     assert handoff.publisher.dropped == 1

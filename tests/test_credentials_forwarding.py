@@ -4,8 +4,7 @@ Credentials service over HTTP (tasks run eagerly here; tests/integration runs re
 """
 import importlib
 import time
-from datetime import datetime, timedelta, timezone
-from urllib.parse import parse_qs
+from datetime import datetime, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -14,12 +13,10 @@ from django.core.management import CommandError, call_command
 from django.test import TestCase
 from kombu.exceptions import OperationalError
 from opaque_keys.edx.keys import CourseKey
-from openedx_events.learning.data import CourseData, PersistentCourseGradeData
-from openedx_events.learning.signals import PERSISTENT_GRADE_SUMMARY_CHANGED
 
 from openedx_grade_freeze import tasks
 from openedx_grade_freeze.credentials import client as credentials_client
-from openedx_grade_freeze.credentials import config, outbox
+from openedx_grade_freeze.credentials import config, leases, outbox
 from openedx_grade_freeze.models import (
     DELIVERY_CERTIFICATE_DATE,
     DELIVERY_FAILED,
@@ -34,84 +31,25 @@ from openedx_grade_freeze.models import (
 )
 from openedx_grade_freeze.platform import credentials_service, site_configuration
 from openedx_grade_freeze.settings import production
-from tests.credentials_server import COURSE_CERTIFICATES_PATH, GRADES_PATH, serving
+from tests.credentials_server import COURSE_CERTIFICATES_PATH, GRADES_PATH
 from tests.events import publish
-from tests.forwarding import forwarding_to
-
-RUN = "course-v1:Org+Forward+2026"
-UNKNOWN_RUN = "course-v1:Org+NotInCatalog+2026"
-CLIENT_ID = "grade-freeze-forwarding"
-CLIENT_SECRET = "grade-freeze-forwarding-secret"
-UTC = timezone.utc
+from tests.forwarding import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    RUN,
+    UNKNOWN_RUN,
+    UTC,
+    at,
+    delivery_of,
+    grade_event,
+    make_due,
+    make_user,
+    posted,
+    stored,
+    wait_until_due,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(name="server")
-def fixture_server():
-    with serving(RUN, CLIENT_ID, CLIENT_SECRET) as fake:
-        yield fake
-
-
-@pytest.fixture(name="forwarding")
-def fixture_forwarding(settings, server, monkeypatch):
-    """Forwarding on, pointed at the fake, with retry delays short enough for tests."""
-    with forwarding_to(
-        server, settings, monkeypatch, CLIENT_ID, CLIENT_SECRET,
-        GRADE_FREEZE_CREDENTIALS_TIMEOUT=(1.0, 1.0),
-        GRADE_FREEZE_CREDENTIALS_RETRY_BACKOFF_SECONDS=0.05,
-        GRADE_FREEZE_CREDENTIALS_RETRY_BACKOFF_MAX_SECONDS=0.2,
-        GRADE_FREEZE_CREDENTIALS_FAILED_RETRY_SECONDS=0.5,
-        GRADE_FREEZE_CREDENTIALS_MAX_ATTEMPTS=10,
-        GRADE_FREEZE_CREDENTIALS_PAUSE_PROBE_SECONDS=0.3,
-        GRADE_FREEZE_CREDENTIALS_UNKNOWN_RUN_RETRY_SECONDS=0.3,
-    ):
-        yield server
-
-
-def make_user(name):
-    return get_user_model().objects.create(username=name)
-
-
-def grade_event(user, percent, modified, course_id=RUN, letter="", passed=False):
-    """Send PERSISTENT_GRADE_SUMMARY_CHANGED as the LMS does after persisting a course grade at ``modified``."""
-    grade = PersistentCourseGradeData(
-        user_id=user.pk,
-        course=CourseData(course_key=CourseKey.from_string(course_id)),
-        course_edited_timestamp=modified - timedelta(days=3),
-        course_version="v1",
-        grading_policy_hash="hash",
-        percent_grade=percent,
-        letter_grade=letter,
-        passed_timestamp=modified if passed else None,
-    )
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        PERSISTENT_GRADE_SUMMARY_CHANGED.send_event(time=modified, grade=grade)
-
-
-def delivery_of(user, course_id=RUN):
-    return CredentialsDelivery.objects.get(**outbox.grade_subject(user.pk, CourseKey.from_string(course_id)))
-
-
-def stored(server, user, course_id=RUN):
-    """The grade row Credentials holds, with its percent as a float."""
-    grade = server.get_grade(user.username, course_id)
-    return None if grade is None else dict(grade, percent_grade=float(grade["percent_grade"]))
-
-
-def posted(server, field="percent_grade"):
-    """One form field of every grade request the fake received, in order (faults included)."""
-    return [parse_qs(request.body.decode())[field][0] for request in server.requests_to(GRADES_PATH)]
-
-
-def wait_until_due(*deliveries):
-    """Sleep until every delivery's next attempt is due."""
-    latest = max(CredentialsDelivery.objects.get(pk=d.pk).next_attempt_at for d in deliveries)
-    time.sleep(max(0.0, (latest - datetime.now(UTC)).total_seconds()) + 0.01)
-
-
-def at(minutes):
-    return datetime(2026, 3, 1, 12, 0, tzinfo=UTC) + timedelta(minutes=minutes)
 
 
 def test_a_grade_reaches_credentials_with_its_last_modified_time(forwarding):
@@ -189,6 +127,24 @@ def test_a_change_during_a_send_is_sent_next(forwarding, monkeypatch):
     assert delivery_of(learner).sent_last_modified == at(1)
 
 
+def test_a_retry_is_queued_again_with_its_backoff_and_sent_by_that_message(forwarding, delayed_sends):
+    learner = make_user("requeued")
+    forwarding.fail_next(1, status=503)
+    grade_event(learner, 0.35, at(0))
+
+    delivery = delivery_of(learner)
+    assert (delivery.status, delivery.attempts) == (DELIVERY_PENDING, 1)
+    ((delivery_id, countdown, _),) = delayed_sends.messages  # the retry's own message, not left to the drain
+    # The first retry waits half to all of the first backoff step (0.05 s here), with jitter.
+    assert delivery_id == delivery.pk and 0.025 <= countdown <= 0.05
+    assert delayed_sends.deliver_when_due() == [delivery.pk]
+
+    assert stored(forwarding, learner)["percent_grade"] == pytest.approx(0.35)
+    assert posted(forwarding) == ["0.3500", "0.3500"]
+    assert (delivery_of(learner).status, delivery_of(learner).attempts) == (DELIVERY_SENT, 2)
+    assert delayed_sends.messages == []
+
+
 def test_credentials_down_for_a_while_then_every_grade_arrives(forwarding):
     learners = [make_user(f"learner{i}") for i in range(5)]
     forwarding.set_down(True)
@@ -216,6 +172,7 @@ def test_credentials_down_for_a_while_then_every_grade_arrives(forwarding):
 
 def test_exhausted_retries_leave_the_delivery_failed_until_the_drain_redrives_it(forwarding, settings):
     settings.GRADE_FREEZE_CREDENTIALS_MAX_ATTEMPTS = 2
+    settings.GRADE_FREEZE_CREDENTIALS_FAILED_RETRY_SECONDS = 3600  # "not yet" holds however slow the machine is
     learner = make_user("patient")
     forwarding.set_down(True)
     grade_event(learner, 0.42, at(0))
@@ -226,7 +183,7 @@ def test_exhausted_retries_leave_the_delivery_failed_until_the_drain_redrives_it
 
     forwarding.set_down(False)
     assert tasks.drain_credentials_deliveries.delay().get() == {}  # failed: waits FAILED_RETRY_SECONDS
-    wait_until_due(delivery)
+    make_due(delivery)
     assert tasks.drain_credentials_deliveries.delay().get() == {"sent": 1}
     assert stored(forwarding, learner)["percent_grade"] == pytest.approx(0.42)
 
@@ -358,16 +315,17 @@ def test_broker_down_leaves_the_delivery_pending_for_the_drain(forwarding, monke
 
 
 def test_a_worker_killed_mid_send_leaves_the_delivery_to_another_after_its_lease(forwarding, settings, monkeypatch):
-    settings.GRADE_FREEZE_CREDENTIALS_LEASE_SECONDS = 0.3
+    settings.GRADE_FREEZE_CREDENTIALS_LEASE_SECONDS = 3600
     learner = make_user("orphan")
     monkeypatch.setattr(outbox, "queue_delivery", lambda *args, **kwargs: None)  # the task message is lost too
     grade_event(learner, 0.81, at(0))
     delivery = delivery_of(learner)
-    assert outbox._claim(delivery.pk, ignore_schedule=False) is not None  # pylint: disable=protected-access
+    assert leases.claim([delivery.pk]) != []
     # ...and the worker holding the claim dies here, before sending.
 
     assert tasks.drain_credentials_deliveries.delay().get() == {}  # leased: nobody else may send it
-    time.sleep(0.35)
+    # The hour's lease runs out (moved back rather than waited for, so no machine is too slow for the first drain).
+    CredentialsDelivery.objects.filter(pk=delivery.pk).update(lease_expires_at=datetime.now(UTC) - timedelta(seconds=1))
     assert tasks.drain_credentials_deliveries.delay().get() == {"sent": 1}
     assert delivery_of(learner).attempts == 2
     assert stored(forwarding, learner)["percent_grade"] == pytest.approx(0.81)

@@ -1,7 +1,9 @@
 """
 The Credentials outbox keeps one delivery per subject, and the database (SQLite or MariaDB) enforces it.
 """
+import ast
 import threading
+from pathlib import Path
 
 import pytest
 from django.db import IntegrityError, close_old_connections, transaction
@@ -117,3 +119,25 @@ def test_the_label_names_the_subject():
     assert str(grade) == f"Grade of user 7 in {RUN} [pending]"
     assert str(certificate_date) == f"verified certificate date of {RUN} [pending]"
     assert outbox.delivery_subject(certificate_date) == SUBJECTS["certificate date"]
+
+
+def _callers_of(*names):
+    """The package modules that call any of ``names`` (as a name or an attribute)."""
+    package = Path(outbox.__file__).resolve().parent.parent
+    found = set()
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            called = getattr(node.func, "attr", None) or getattr(node.func, "id", None) if isinstance(
+                node, ast.Call) else None
+            if called in names:
+                found.add(str(path.relative_to(package)))
+    return found
+
+
+def test_submit_is_the_one_way_to_record_and_queue_a_delivery():
+    assert _callers_of("mark_pending", "queue_delivery", "mark_grades_pending", "queue_deliveries") == {
+        "credentials/outbox.py"}
+    # Recording a grade, a certificate date, upstream's send, the snapshot agreement, a replay, the admin's re-send.
+    writers = {"credentials/ledger.py", "credentials/certificate_dates.py", "credentials/upstream_sender.py",
+               "credentials/snapshot_agreement.py", "credentials/replay.py", "admin/credentials.py"}
+    assert writers <= _callers_of("submit", "submit_grades")

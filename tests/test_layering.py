@@ -1,7 +1,9 @@
 """
-The platform boundary: only ``openedx_grade_freeze.platform`` may import edx-platform, statically or by name.
+The platform boundary: only ``openedx_grade_freeze.platform`` may import edx-platform, statically, by name, or name
+one of its modules in a string (a dotted path handed to a loader, a patch point, a signal path).
 """
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -14,8 +16,14 @@ def _is_platform(module):
     return bool(module) and any(module == root or module.startswith(root + ".") for root in PLATFORM_ROOTS)
 
 
+# Dotted names that start like edx-platform's modules but are not: edx-django-utils' plugin entry-point groups.
+NOT_PLATFORM_MODULES = {"lms.djangoapp", "cms.djangoapp"}
+_DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
+
+
 def _platform_imports(path):
-    """(line, module) of every edx-platform import in a file: import statements and ``import_module("…")`` calls."""
+    """(line, module) of every edx-platform module a file imports or names: import statements, ``import_module("…")``
+    calls and any other string that is a dotted edx-platform path."""
     found = []
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
         if isinstance(node, ast.Import):
@@ -28,7 +36,12 @@ def _platform_imports(path):
             and node.args and isinstance(node.args[0], ast.Constant) and _is_platform(str(node.args[0].value))
         ):
             found.append((node.lineno, node.args[0].value))
-    return found
+        elif (
+            isinstance(node, ast.Constant) and isinstance(node.value, str) and _DOTTED.match(node.value)
+            and _is_platform(node.value) and node.value not in NOT_PLATFORM_MODULES
+        ):
+            found.append((node.lineno, node.value))
+    return sorted(set(found))
 
 
 def _modules_outside_platform():
@@ -44,3 +57,14 @@ def test_the_platform_package_does_import_edx_platform():
     """The check can fail: the platform package's own reads are found by it."""
     found = [m for p in (PACKAGE / "platform").rglob("*.py") for _, m in _platform_imports(p)]
     assert "openedx.core.djangoapps.content.course_overviews.models" in found
+
+
+def test_a_dotted_platform_path_in_a_string_is_found(tmp_path):
+    """The check can fail: a platform module named in a string outside the platform package is found."""
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        'TASKS = "openedx.core.djangoapps.credentials.tasks.v1.tasks"\n'
+        'GROUP = "lms.djangoapp"\n'
+        'TEXT = "lms.djangoapps.grades is where grades live"\n'
+    )
+    assert _platform_imports(sample) == [(1, "openedx.core.djangoapps.credentials.tasks.v1.tasks")]

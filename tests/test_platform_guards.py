@@ -4,7 +4,7 @@ and overrides in a frozen course change nothing and raise nothing, a refused upd
 check is never counted as a refused update.
 """
 import inspect
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 from django.test import override_settings
@@ -15,17 +15,11 @@ from openedx_grade_freeze.platform import wiring
 from openedx_grade_freeze.policy import policy_cache
 from openedx_grade_freeze.tracking import UPDATE_BLOCKED
 from tests.conftest import events_named
-from tests.events import publish
+from tests.guarded_course import COURSE, LEARNER, freeze_now, make_course, now
 
-COURSE = "course-v1:OrgX+Guard101+2024"
 SUBSECTION = "block-v1:OrgX+Guard101+2024+type@sequential+block@week1"
-LEARNER = 7
 
 pytestmark = pytest.mark.django_db
-
-
-def now():
-    return datetime.now(timezone.utc)
 
 
 # --- signature matching ---------------------------------------------------------------------------------------------
@@ -68,25 +62,6 @@ def test_a_point_matches_when_its_parameters_are_there_in_order_and_every_extra_
 
 
 # --- through the stand-ins ------------------------------------------------------------------------------------------
-
-def make_course(standins, ended_days_ago):
-    """The course's schedule (the plugin's policy input), a matching CourseOverview and an enrolled learner."""
-    from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
-
-    end = now() - timedelta(days=ended_days_ago)
-    publish(COURSE, end, time=now())
-    policy_cache.clear()
-    CourseOverview.create(COURSE, end=end)
-    user = standins.register_user(LEARNER, "learner")
-    standins.enroll(user, COURSE)
-    return user
-
-
-def freeze_now():
-    """Move the course's end back so it is past its freeze date (a later publish)."""
-    publish(COURSE, now() - timedelta(days=40), time=now() + timedelta(seconds=1))
-    policy_cache.clear()
-
 
 def store_grade(earned=8):
     """The learner's subsection and course grade, stored through upstream's recalculation and the factory."""
@@ -327,7 +302,7 @@ def test_a_proctoring_rejection_in_a_frozen_course_still_invalidates_the_certifi
 
 # --- checks are not refusals ----------------------------------------------------------------------------------------
 
-def test_checks_of_a_frozen_course_answer_frozen_and_count_nothing(platform, tracking_events):
+def test_checks_of_a_frozen_course_answer_frozen_and_count_nothing(newest_upstream, platform, tracking_events):
     from lms.djangoapps.grades.grade_utils import are_grades_frozen
     from lms.djangoapps.grades.rest_api.v2.services import grades_frozen
     from lms.djangoapps.grades.util_services import GradesUtilService

@@ -69,9 +69,20 @@ def _resolve(module_name, dotted):
     return obj
 
 
-@pytest.mark.parametrize('version, entry', _entries('newest') + _entries('pr38862'))
+RELEASES = ('teak', 'ulmo', 'verawood')
+
+
+def _other_calls(version):
+    return [
+        pytest.param(version, entry, id=f"{version}:{entry['module']}.{entry['attribute']}")
+        for entry in SIGNATURES['versions'][version]['other_calls']
+    ]
+
+
+@pytest.mark.parametrize('version, entry', _entries('newest') + _entries('pr38862')
+                         + [param for release in RELEASES for param in _entries(release) + _other_calls(release)])
 def test_standin_signature_matches_upstream(standins, version, entry):
-    """Each write point's stand-in has the parameters upstream has (the PR's under the ``pr38862`` switch)."""
+    """Each write point's stand-in has the parameters upstream has: the PR's, or a release's, under its variant."""
     standins.use_variant('upstream' if version == 'newest' else version)
     try:
         assert _parameters(_resolve(entry['module'], entry['attribute'])) == entry['parameters']
@@ -79,8 +90,36 @@ def test_standin_signature_matches_upstream(standins, version, entry):
         standins.use_variant('upstream')
 
 
+@pytest.mark.parametrize('release', RELEASES)
+def test_each_release_records_where_its_code_was_read_and_what_it_lacks(standins, release):
+    """Every entry names a repository and commit; the modules a release lacks cannot be imported under its variant."""
+    recorded = SIGNATURES['versions'][release]
+    assert recorded['read_at'] and all(copy['repository'] and len(copy['commit']) == 40 for copy in recorded['read_at'])
+    assert all(entry['repository'] and len(entry['commit']) == 40 for entry in recorded['write_points'])
+    standins.use_variant(release)
+    try:
+        for module_name in recorded['absent']['modules']:
+            with pytest.raises(ModuleNotFoundError):
+                importlib.import_module(module_name)
+        assert importlib.import_module('lms.djangoapps.grades.grade_utils').are_grades_frozen
+    finally:
+        standins.use_variant('upstream')
+
+
+@pytest.mark.parametrize('shape', sorted(SIGNATURES['recently_modified_grades_shapes'].keys() - {'_about'}))
+def test_recently_modified_grades_takes_each_recorded_shape(standins, shape):
+    standins.use_recent_grades_shape(shape)
+    try:
+        from lms.djangoapps.grades import api, models_api
+        expected = SIGNATURES['recently_modified_grades_shapes'][shape]['parameters']
+        assert _parameters(models_api.get_recently_modified_grades) == expected
+        assert api.get_recently_modified_grades is models_api.get_recently_modified_grades
+    finally:
+        standins.use_recent_grades_shape('users')
+
+
 @pytest.mark.parametrize('module_name', IMPORTS_ARE_GRADES_FROZEN_BY_NAME)
-def test_modules_bind_are_grades_frozen_by_name(standins, module_name):  # pylint: disable=unused-argument
+def test_modules_bind_are_grades_frozen_by_name(newest_upstream, standins, module_name):  # pylint: disable=unused-argument
     grade_utils = importlib.import_module('lms.djangoapps.grades.grade_utils')
     assert importlib.import_module(module_name).are_grades_frozen is grade_utils.are_grades_frozen
 
@@ -98,7 +137,7 @@ def test_util_service_looks_up_grade_utils_at_call_time(standins, course, monkey
     (31, False, False),
     (None, True, False),
 ])
-def test_are_grades_frozen_rule(standins, course, days_since_end, flag_on, frozen):
+def test_are_grades_frozen_rule(newest_upstream, standins, course, days_since_end, flag_on, frozen):
     from lms.djangoapps.grades.config.waffle import ENFORCE_FREEZE_GRADE_AFTER_COURSE_END
     from lms.djangoapps.grades.grade_utils import are_grades_frozen
     from lms.djangoapps.grades.rest_api.v2.services import grades_frozen
@@ -280,7 +319,7 @@ def test_proctoring_rejection_overrides_then_invalidates_the_certificate(standin
     assert standins.WRITE_LOG[-1][0] == 'GeneratedCertificate'
 
 
-def test_v2_errors_are_drf_exceptions(standins, course):  # pylint: disable=unused-argument
+def test_v2_errors_are_drf_exceptions(newest_upstream, standins, course):  # pylint: disable=unused-argument
     from rest_framework.exceptions import APIException
 
     from lms.djangoapps.grades.rest_api.v2.errors import GradesFrozen

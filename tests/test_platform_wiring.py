@@ -112,7 +112,7 @@ def test_studio_unknown_service_and_disabled_wire_nothing(platform, caplog, over
 
 # --- wiring --------------------------------------------------------------------------------------------------------
 
-def test_startup_logs_the_wired_points_and_those_wired_on_import(platform, caplog):
+def test_startup_logs_the_wired_points_and_those_wired_on_import(newest_upstream, platform, caplog):
     with caplog.at_level(logging.INFO, logger="openedx_grade_freeze.platform.wiring"):
         assert wiring.activate() is True
 
@@ -128,10 +128,27 @@ def test_startup_logs_the_wired_points_and_those_wired_on_import(platform, caplo
     assert "api.override_subsection_grade" in status["pending"]
 
 
+@pytest.mark.parametrize("release", ["teak", "ulmo", "verawood"])
+def test_a_release_without_the_grades_api_v2_has_nothing_there_to_wire_and_no_drift(platform, release, caplog):
+    """The v2 module is newer than the supported releases: its absence is logged as such, never as drift."""
+    platform.use_variant(release)
+    with caplog.at_level(logging.INFO, logger="openedx_grade_freeze.platform.wiring"):
+        assert wiring.activate() is True
+
+    status = wiring.describe()
+    assert status["problems"] == {}
+    assert sorted(status["absent"]) == ["rest_api.v2.services.grades_frozen",
+                                        "rest_api.v2.services.record_subsection_grade_overrides"]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    from lms.djangoapps.grades import tasks
+
+    assert tasks.are_grades_frozen.grade_freeze_source == "are_grades_frozen@lms.djangoapps.grades.tasks"
+
+
 @pytest.mark.parametrize("order", ["imported before activation", "imported after activation"])
 @pytest.mark.parametrize("module_name, attribute, source", CHECK_SITES)
-def test_every_freeze_check_follows_the_plugin_whatever_the_import_order(platform, order, module_name, attribute,
-                                                                         source):
+def test_every_freeze_check_follows_the_plugin_whatever_the_import_order(newest_upstream, platform, order,
+                                                                         module_name, attribute, source):
     if order == "imported before activation":
         module = importlib.import_module(module_name)
         wiring.activate()
@@ -311,7 +328,8 @@ def test_course_grade_write_keeps_upstream_side_effects_when_unfrozen(platform):
 
 # --- overrides -----------------------------------------------------------------------------------------------------
 
-def test_overrides_of_a_frozen_course_store_nothing_and_return_as_upstream_does(platform, tracking_events):
+def test_overrides_of_a_frozen_course_store_nothing_and_return_as_upstream_does(newest_upstream, platform,
+                                                                               tracking_events):
     from lms.djangoapps.grades import api
     from lms.djangoapps.grades.models import PersistentSubsectionGradeOverride
     from lms.djangoapps.grades.rest_api.v2 import services as v2_services
@@ -414,7 +432,7 @@ def test_an_unexpected_failure_never_reaches_the_lms_start(platform, caplog):
     assert not is_wired(grade_utils.are_grades_frozen)
 
 
-def test_deactivate_restores_every_original_function(platform):
+def test_deactivate_restores_every_original_function(newest_upstream, platform):
     from lms.djangoapps.grades import api, grade_utils, models, tasks
 
     originals = {
@@ -446,7 +464,7 @@ def test_deactivate_restores_every_original_function(platform):
     assert models.PersistentSubsectionGrade.__dict__["bulk_create_grades"] is originals["bulk"]
     assert models.PersistentSubsectionGradeOverride.__dict__["update_or_create_override"] is originals["override_model"]
     assert wiring.describe() == {"active": False, "reason": "not activated", "wired": [], "pending": [],
-                                           "problems": {}, "upstream": []}
+                                           "problems": {}, "upstream": [], "absent": {}}
     assert not any(isinstance(f, wiring._WiringFinder) for f in sys.meta_path)  # pylint: disable=protected-access
 
 

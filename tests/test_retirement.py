@@ -26,15 +26,8 @@ from openedx_grade_freeze.overrides import TRACKED_REASON_CHARS
 from openedx_grade_freeze.signals import handlers
 from tests.conftest import STANDINS_PATH, events_named
 from tests.events import publish
-from tests.test_credentials_forwarding import (  # noqa: F401  (fixtures)
-    RUN,
-    at,
-    delivery_of,
-    fixture_forwarding,
-    fixture_server,
-    grade_event,
-)
-from tests.test_plugin_loading import REPO
+from tests.forwarding import RUN, at, delivery_of, grade_event
+from tests.plugin_support import REPO
 
 pytestmark = pytest.mark.django_db
 
@@ -125,7 +118,7 @@ def test_the_lms_connects_the_retirement_receivers_once(project, expected):
         "import django; django.setup();"
         f"from {SIGNALS} import USER_RETIRE_LMS_CRITICAL as C, USER_RETIRE_LMS_MISC as M;"
         "from openedx_grade_freeze.signals import handlers as h;"
-        "from tests.test_plugin_loading import _receivers as r;"
+        "from tests.plugin_support import receivers_of as r;"
         "print(r(C).count(h.retire_learner), r(M).count(h.retire_learner))"
     )
     env = dict(os.environ, GRADE_FREEZE_HOST_PROJECT=project, DJANGO_SETTINGS_MODULE="tests.host.settings",

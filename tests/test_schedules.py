@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import close_old_connections
 from opaque_keys.edx.keys import CourseKey
 
+from openedx_grade_freeze import schedules
 from openedx_grade_freeze.models import CourseEndDateChange, CourseSchedule, FailedScheduleEvent
 from openedx_grade_freeze.signals.handlers import record_course_schedule
 from openedx_grade_freeze.tracking import COURSE_END_CHANGED
@@ -185,3 +186,39 @@ def test_first_sightings_at_once_store_one_baseline_and_emit_nothing(tracking_ev
     assert not FailedScheduleEvent.objects.exists()
     assert CourseSchedule.objects.count() == 1
     assert events_named(tracking_events, COURSE_END_CHANGED) == []
+
+
+def test_an_end_date_change_is_announced_with_the_schedules_own_signal(tracking_events):
+    heard = []
+
+    def listener(sender, change=None, **kwargs):
+        heard.append((change.previous_end, change.new_end, change.detected_by))
+
+    schedules.COURSE_END_CHANGED.connect(listener)
+    try:
+        publish(COURSE, END, time=T0)  # a first sighting: Credentials needs the first end date too
+        publish(COURSE, LATER_END, time=T0 + timedelta(hours=1))
+        publish(COURSE, LATER_END, time=T0 + timedelta(hours=2))  # no change: nothing announced
+    finally:
+        schedules.COURSE_END_CHANGED.disconnect(listener)
+
+    assert heard == [(None, END, "event"), (END, LATER_END, "event")]
+
+
+def test_a_failing_listener_changes_nothing_for_the_schedule(tracking_events, caplog):
+    def broken(sender, **kwargs):
+        raise RuntimeError("listener down")
+
+    schedules.COURSE_END_CHANGED.connect(broken)
+    try:
+        with caplog.at_level(logging.ERROR, logger="openedx_grade_freeze"):
+            publish(COURSE, END, time=T0)
+            publish(COURSE, LATER_END, time=T0 + timedelta(hours=1))
+    finally:
+        schedules.COURSE_END_CHANGED.disconnect(broken)
+
+    assert schedule().end == LATER_END
+    assert len(events_named(tracking_events, COURSE_END_CHANGED)) == 1
+    ours = [record.getMessage() for record in caplog.records
+            if record.name == "openedx_grade_freeze.schedules" and "failed in" in record.getMessage()]
+    assert len(ours) == 2 and all(COURSE in message and "listener down" in message for message in ours)

@@ -1,17 +1,13 @@
 """
-Freeze runs never wait on the broker longer than grade deliveries do: with Redis refusing connections, or accepting
-them and never answering, starting a run (command and periodic task), planning it, freezing its chunks, completing
-it and retrying a learner each take at most 100 ms and 1 s longer; once the broker is back nothing was lost.
-
-A publish to such a broker takes seconds (celery retries the connection; a hung Redis never answers): each step
-below publishes at least once, so only the hand-off keeps them within the bounds.
+Freeze runs never wait on the broker, as grade deliveries do not: with Redis refusing connections, or accepting them
+and never answering, starting a run (command and periodic task), planning it, freezing its chunks, retrying a learner
+and completing the run each return while the publishes they made still wait for the hand-off's thread; once the
+broker is back nothing was lost. (How long each step takes is measured in benchmarks/, not asserted here.)
 
 The tracking event of a completed run is emitted as every LMS tracking event is: event-routing-backends' xAPI
 backend queues a celery task for each, with the host's broker settings. That backend is taken out here, so what is
-measured is the plugin's own publishing (docs/decisions/0010-the-lms-never-waits-on-the-broker.rst).
+shown is the plugin's own publishing (docs/decisions/0010-the-lms-never-waits-on-the-broker.rst).
 """
-import statistics
-import time
 from datetime import datetime, timedelta, timezone
 from io import StringIO
 
@@ -19,18 +15,17 @@ import pytest
 from django.core.management import call_command
 from eventtracking import tracker
 
-from openedx_grade_freeze.credentials import handoff
+from openedx_grade_freeze import broker_handoff as handoff
 from openedx_grade_freeze.models import RUN_COMPLETE, RUN_PENDING, FreezeChunk, FreezeFailure, FreezeRun, FrozenGrade
 from openedx_grade_freeze.snapshots import runs
 from tests.credentials_server import GRADES_PATH, serving
 from tests.forwarding import forwarding_to
 from tests.platform_store.models import StoredCourseGrade
 from tests.snapshot_support import enroll, make_users, on_commit, past_freeze_date, store_grades
-from tests.test_broker_handoff import HUNG_BOUND, REFUSED_BOUND, HungRedis, broker, refused_port
+from tests.test_broker_handoff import HungRedis, broker, hold_the_broker_thread, refused_port
 
 UTC = timezone.utc
 LEARNERS, CHUNK = 20, 10
-STEPS = ("command", "periodic", "plan", "chunks and completion", "retry")
 
 pytestmark = pytest.mark.django_db
 
@@ -45,58 +40,45 @@ def course(name):
     return course_id
 
 
-def timed(durations, step, action):
-    start = time.perf_counter()
+def publishes_of(action):
+    """How many publishes ``action`` (with its on-commit work) left waiting for the held hand-off thread."""
+    before = handoff.publisher.jobs.qsize()
     with on_commit():
-        result = action()
-    durations.setdefault(step, []).append(time.perf_counter() - start)
-    return result
+        action()
+    return handoff.publisher.jobs.qsize() - before
 
 
-def life_of_a_run(course_id, durations, stale):
-    """Each step of a run, driven by hand (no task reaches a worker), timed with its on-commit publishes."""
-    timed(durations, "command", lambda: call_command("freeze_final_grades", course_id, stdout=StringIO()))
-    run_id = FreezeRun.objects.get(course_key=course_id).pk
-    timed(durations, "periodic", lambda: runs.freeze_due_courses(now=stale))  # resumes the run without progress
-    timed(durations, "plan", lambda: runs.plan_run(run_id))
-    for chunk_id in FreezeChunk.objects.filter(run_id=run_id).values_list("pk", flat=True):
-        timed(durations, "chunks and completion", lambda chunk_id=chunk_id: runs.freeze_chunk(chunk_id))
-    StoredCourseGrade.objects.filter(course_id=course_id, user_id=7).update(percent_grade=0.7)
-    timed(durations, "retry", lambda: runs.retry_failures(run_id, now=stale))  # completes: agreement queued
-    return run_id
-
-
-def medians(durations):
-    return {step: statistics.median(values) for step, values in durations.items()}
-
-
-@pytest.mark.parametrize("kind, bound", [("refused", REFUSED_BOUND), ("hung", HUNG_BOUND)])
-def test_a_freeze_run_does_not_wait_on_a_broken_broker(lms, settings, monkeypatch, kind, bound):
+@pytest.mark.parametrize("kind", ["refused", "hung"])
+def test_no_step_of_a_freeze_run_waits_on_a_broken_broker(lms, settings, monkeypatch, kind):
     settings.GRADE_FREEZE_SNAPSHOT_CHUNK_SIZE = CHUNK
     settings.GRADE_FREEZE_SNAPSHOT_RETRY_BACKOFF_SECONDS = 1
     stale = datetime.now(UTC) + timedelta(seconds=settings.GRADE_FREEZE_SNAPSHOT_STALE_SECONDS + 60)
     monkeypatch.delitem(tracker.get_tracker().backends, "event_transformer", raising=False)
-    free, broken = {}, {}
-    with monkeypatch.context() as patch:  # the same steps when publishing costs nothing
-        patch.setattr(handoff, "publish", lambda *args, **kwargs: True)
-        for index in range(3):
-            life_of_a_run(course(f"Free{index}"), free, stale)
+    course_id = course(kind)
     hung = HungRedis() if kind == "hung" else None
     with broker(f"redis://127.0.0.1:{hung.port if hung else refused_port()}/0"):
+        release = hold_the_broker_thread()
         try:
-            for index in range(3):
-                run_id = life_of_a_run(course(f"{kind}{index}"), broken, stale)
-                run = FreezeRun.objects.get(pk=run_id)
-                assert (run.status, run.learners, run.frozen) == (RUN_COMPLETE, LEARNERS, LEARNERS)
+            # Each step returns with its publishes still queued behind the held one: no step touched the broker.
+            steps = {"command": publishes_of(
+                lambda: call_command("freeze_final_grades", course_id, stdout=StringIO()))}
+            run_id = FreezeRun.objects.get(course_key=course_id).pk
+            steps["periodic"] = publishes_of(lambda: runs.freeze_due_courses(now=stale))  # resumes the idle run
+            steps["plan"] = publishes_of(lambda: runs.plan_run(run_id))
+            chunks = FreezeChunk.objects.filter(run_id=run_id).values_list("pk", flat=True)
+            steps["chunks"] = sum(publishes_of(lambda chunk_id=chunk_id: runs.freeze_chunk(chunk_id))
+                                  for chunk_id in chunks)  # user 7's retry
+            StoredCourseGrade.objects.filter(course_id=course_id, user_id=7).update(percent_grade=0.7)
+            steps["retry and completion"] = publishes_of(lambda: runs.retry_failures(run_id, now=stale))
+            assert steps == {"command": 1, "periodic": 1, "plan": 1, "chunks": 1, "retry and completion": 1}
+            assert hung is None or hung.accepted == []
+            run = FreezeRun.objects.get(pk=run_id)
+            assert (run.status, run.learners, run.frozen) == (RUN_COMPLETE, LEARNERS, LEARNERS)
         finally:
+            release.set()
             if hung:
                 hung.close()  # the stuck publish fails; those that waited meanwhile are skipped
-            assert handoff.publisher.wait_idle(60)  # every publish failed or was skipped, in the background
-
-    plain, slow = medians(free), medians(broken)
-    assert set(slow) == set(STEPS)
-    added = {step: round(slow[step] - plain[step], 3) for step in STEPS}
-    assert all(seconds < bound for seconds in added.values()), f"the broker ({kind}) added {added}"
+        assert handoff.publisher.wait_idle(60)  # every publish failed or was skipped, in the background
 
 
 @pytest.mark.django_db(transaction=True)  # committed as by a command in production: it publishes at once

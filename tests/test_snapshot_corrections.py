@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from opaque_keys.edx.keys import CourseKey
 
 from openedx_grade_freeze.credentials import ledger
+from openedx_grade_freeze.credentials import snapshot_agreement as agreement
 from openedx_grade_freeze.dates import isoformat
 from openedx_grade_freeze.models import (
     RETIRED_UNFROZEN,
@@ -25,7 +26,7 @@ from openedx_grade_freeze.models import (
     SnapshotAuditEntry,
 )
 from openedx_grade_freeze.policy import policy_cache
-from openedx_grade_freeze.snapshots import agreement, runs
+from openedx_grade_freeze.snapshots import runs
 from openedx_grade_freeze.tracking import LEARNER_REFROZEN, UNFROZEN
 from tests.conftest import events_named
 from tests.credentials_server import GRADES_PATH, serving
@@ -268,14 +269,14 @@ def test_grade_freeze_status_one_row_per_course(lms):
 
     lines = run_command("grade_freeze_status").splitlines()
 
-    assert cells(lines[0]) == ["COURSE", "END", "FREEZE DATE", "FROZEN", "DECIDED BY", "SNAPSHOT", "LEARNERS",
+    assert cells(lines[0]) == ["COURSE", "END", "FREEZE DATE", "PHASE", "DECIDED BY", "SNAPSHOT", "LEARNERS",
                                "GRADED", "NO GRADE", "FAILED", "RE-SENT", "CREDENTIALS PENDING", "CREDENTIALS FAILED"]
     schedule = CourseSchedule.objects.get(course_key=COURSE)
     assert cells(lines[1]) == [
-        COURSE, isoformat(schedule.end), isoformat(schedule.end + timedelta(days=30)), "yes",
+        COURSE, isoformat(schedule.end), isoformat(schedule.end + timedelta(days=30)), "frozen",
         "Django settings: course end + 30 days", f"complete (run {run.pk})", "3", "1", "2", "0", "0", "0", "0",
     ]
-    assert cells(lines[2])[3:] == ["no", "Django settings: course end + 30 days", "none"] + ["0"] * 7
+    assert cells(lines[2])[3:] == ["open", "Django settings: course end + 30 days", "none"] + ["0"] * 7
     assert len(lines) == 3
     assert run_command("grade_freeze_status", "--frozen").splitlines() == lines[:2]
     assert cells(run_command("grade_freeze_status", "--upcoming", "14").splitlines()[1])[0] == later
@@ -287,7 +288,7 @@ def test_grade_freeze_status_one_row_per_course(lms):
     CourseSchedule.objects.filter(course_key=COURSE).update(end=datetime.now(UTC) + timedelta(days=3))
     policy_cache.clear()
     row = cells(run_command("grade_freeze_status", COURSE).splitlines()[1])
-    assert row[3:6] == ["no", "Django settings: course end + 30 days",
+    assert row[3:6] == ["open", "Django settings: course end + 30 days",
                         f"complete (run {run.pk}) - superseded: no longer past its freeze date"]
     with on_commit():
         runs.freeze_due_courses()

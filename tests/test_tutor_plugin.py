@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from openedx_grade_freeze.setting_definitions import BY_NAME, SETTINGS
+
 pytestmark = pytest.mark.tutor
 
 CHECKOUT = Path(__file__).resolve().parent.parent
@@ -84,9 +86,19 @@ def test_settings_carry_the_tutor_values_and_defaults(tutor_root, service):
     assert values["GRADE_FREEZE_OFFSET_DAYS"] == 45
     assert values["GRADE_FREEZE_CREDENTIALS_URL"] == "http://credentials:8150"
     assert values["GRADE_FREEZE_ENABLED"] is True
-    assert values["GRADE_FREEZE_FAIL_CLOSED"] is False
+    assert values["GRADE_FREEZE_ON_ERROR"] == "platform-rule"
     assert values["GRADE_FREEZE_CREDENTIALS_ENABLED"] is False
     assert values["GRADE_FREEZE_CREDENTIALS_CLIENT_SECRET"] is None
+
+
+@pytest.mark.parametrize("service", ["lms", "cms"])
+def test_every_setting_written_is_one_the_plugin_defines_and_reads(tutor_root, service):
+    written = set(_settings(tutor_root["root"], service)) - {"SEND_CATALOG_INFO_SIGNAL"}
+
+    assert written == {setting.name for setting in SETTINGS if setting.tutor}
+    assert "GRADE_FREEZE_FAIL_CLOSED" not in written  # replaced by GRADE_FREEZE_ON_ERROR, read by nothing
+    # The plugin reads each of them (tests/test_setting_definitions.py checks every definition is read).
+    assert written <= set(BY_NAME)
 
 
 def test_studio_sends_course_schedules_where_the_release_has_the_toggle(tutor_root):

@@ -451,6 +451,34 @@ def test_catching_up_from_the_lms_honours_the_learner_and_date_filters(platform,
     assert "0 LMS grades" in replay("--from-lms", "--courses", RUN, "--user-ids", "12")  # an unknown learner
 
 
+@pytest.fixture(name="recent_grades_shape", params=["course-keys-dates", "user", "users"])
+def fixture_recent_grades_shape(request, platform):
+    """Upstream's ``get_recently_modified_grades`` in each signature found upstream (set before anything imports it)."""
+    platform.use_recent_grades_shape(request.param)
+    yield request.param
+
+
+def test_catching_up_from_the_lms_works_with_each_shape_of_upstreams_grade_query(recent_grades_shape, platform,
+                                                                                 credentials):
+    """Teak, Ulmo and Verawood take ``users=``; older copies take one ``user=`` or no learner at all."""
+    from lms.djangoapps.grades import api as grades_api
+
+    for user_id, minutes in ((7, -50), (8, -40), (9, -20)):
+        make_learner(platform, user_id, f"learner{user_id}")
+        stored_in_lms(user_id, 0.6, at(minutes))
+    learners = [get_user_model().objects.get(id=7)]
+    if recent_grades_shape != "users":  # what the plugin used to pass, whatever the release
+        with pytest.raises(TypeError):
+            grades_api.get_recently_modified_grades([COURSE_KEY], None, None, users=learners)
+
+    out = replay("--from-lms", "--courses", RUN, "--user-ids", "9", "7", "12")
+
+    assert "2 LMS grades: recorded 2" in out
+    assert sorted(CourseGradeRecord.objects.values_list("user_id", flat=True)) == [7, 9]
+    assert sent_times(credentials) == [at(-50), at(-20)]  # oldest first, as upstream orders them
+    assert "3 LMS grades: recorded 1, drift 0, up to date 2" in replay("--from-lms", "--courses", RUN)
+
+
 def test_catching_up_from_the_lms_never_regresses_a_newer_ledger_grade(platform, credentials):
     learner = make_learner(platform, 7, "ledger-newer")
     grade_event(learner, 0.9, at(0))  # recorded and sent

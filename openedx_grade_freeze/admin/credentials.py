@@ -5,7 +5,7 @@ and kept grade events, and grade drift after a freeze.
 from django.contrib import admin, messages
 
 from openedx_grade_freeze.admin.base import ReadOnlyAdmin
-from openedx_grade_freeze.credentials import breaker, outbox
+from openedx_grade_freeze.credentials import breaker, outbox, sending
 from openedx_grade_freeze.models import (
     DELIVERY_FAILED,
     DELIVERY_PAUSED,
@@ -62,8 +62,7 @@ class CredentialsDeliveryAdmin(ReadOnlyAdmin):
             .values_list("pk", flat=True)
         )
         for row in CredentialsDelivery.objects.filter(pk__in=ids):
-            outbox.mark_pending(outbox.delivery_subject(row))
-            outbox.queue_delivery(row.pk)
+            outbox.submit(outbox.delivery_subject(row))
         self.message_user(request, f"Queued {len(ids)} deliveries.", messages.SUCCESS)
 
 
@@ -95,7 +94,7 @@ class CredentialsPauseAdmin(ReadOnlyAdmin):
         urls = list(queryset.values_list("base_url", flat=True))
         for url in urls:
             breaker.resume(url)
-        count = outbox.resume_paused()
+        count = sending.resume_paused()
         self.message_user(request, f"Resumed {len(urls)} URLs; {count} deliveries are due.", messages.SUCCESS)
 
 

@@ -1,56 +1,45 @@
 """
-Django admin: every course the plugin knows, with its freeze state now, filterable by state and upcoming window.
+Django admin: every course the plugin knows, with its status now, filterable by phase and upcoming window.
 """
-from datetime import datetime, timedelta, timezone
-
 from django.contrib import admin
 
 from openedx_grade_freeze import api
 from openedx_grade_freeze.admin.base import ReadOnlyAdmin
 from openedx_grade_freeze.models import CourseFreezeOverview
+from openedx_grade_freeze.status import PHASE_ERROR
 
-STATE_FROZEN, STATE_OPEN, STATE_OFF, STATE_ERROR = "frozen", "open", "off", "error"
 
-
-def _state_of(course_key):
-    """``(state name, FreezeState, error text)`` for one course now; "error" when GRADE_FREEZE_ON_ERROR decided."""
-    state = api.get_freeze_state(course_key)
-    if state.error:
-        return STATE_ERROR, state, state.error
-    if state.frozen:
-        return STATE_FROZEN, state, ""
-    return (STATE_OPEN if state.enabled else STATE_OFF), state, ""
+def _status(obj):
+    """The row's ``CourseStatus`` now, read once per row and page."""
+    if not hasattr(obj, "_grade_freeze_status"):
+        obj._grade_freeze_status = api.get_course_status(obj.course_key)  # pylint: disable=protected-access
+    return obj._grade_freeze_status  # pylint: disable=protected-access
 
 
 def _keep(queryset, predicate):
-    """The rows whose course satisfies ``predicate(name, state)``: the state is computed, not stored."""
-    keep = [
-        pk for pk, course_key in queryset.values_list("pk", "course_key")
-        if predicate(*_state_of(course_key)[:2])
-    ]
+    """The rows whose course's status satisfies ``predicate``: the status is computed, not stored."""
+    keep = [pk for pk, course_key in queryset.values_list("pk", "course_key")
+            if predicate(api.get_course_status(course_key))]
     return queryset.filter(pk__in=keep)
 
 
 class FreezeStateFilter(admin.SimpleListFilter):
-    """Frozen, open, freeze off, or not computable."""
+    """The course's phase: not frozen yet, no freeze date yet, frozen, freeze off, or not computable."""
 
     title = "freeze state"
     parameter_name = "freeze_state"
 
     def lookups(self, request, model_admin):
-        return (
-            (STATE_FROZEN, "Frozen"), (STATE_OPEN, "Not frozen yet"), (STATE_OFF, "Freeze off"),
-            (STATE_ERROR, "Configuration error"),
-        )
+        return api.PHASES
 
     def queryset(self, request, queryset):
         if not self.value():
             return queryset
-        return _keep(queryset, lambda name, state: name == self.value())
+        return _keep(queryset, lambda status: status.phase == self.value())
 
 
 class UpcomingFilter(admin.SimpleListFilter):
-    """Courses not frozen yet whose freeze date falls within the next N days."""
+    """Courses about to freeze: not frozen yet, with a freeze date within the next N days."""
 
     title = "freezes within"
     parameter_name = "upcoming_days"
@@ -61,16 +50,12 @@ class UpcomingFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if not self.value():
             return queryset
-        horizon = datetime.now(timezone.utc) + timedelta(days=int(self.value()))
-        return _keep(
-            queryset,
-            lambda name, state: name == STATE_OPEN and state.freeze_date is not None and state.freeze_date <= horizon,
-        )
+        return _keep(queryset, lambda status: status.freezes_within(int(self.value())))
 
 
 @admin.register(CourseFreezeOverview)
 class CourseFreezeOverviewAdmin(ReadOnlyAdmin):
-    """Each known course's freeze state now, its freeze date and the configuration layer that decided it."""
+    """Each known course's phase now, its freeze date and the configuration layer that decided it."""
 
     list_display = ("course_key", "freeze_state", "freeze_date", "deciding_layer", "snapshot", "end", "pacing")
     list_filter = (FreezeStateFilter, UpcomingFilter, "pacing")
@@ -79,20 +64,20 @@ class CourseFreezeOverviewAdmin(ReadOnlyAdmin):
 
     @admin.display(description="state")
     def freeze_state(self, obj):
-        name, state, error = _state_of(obj.course_key)
-        if error:
-            return f"{name} ({'frozen' if state.frozen else 'not frozen'} by GRADE_FREEZE_ON_ERROR): {error}"
-        return name
+        status = _status(obj)
+        if status.phase == PHASE_ERROR:
+            frozen = "frozen" if status.frozen else "not frozen"
+            return f"{status.phase} ({frozen} by GRADE_FREEZE_ON_ERROR): {status.configuration_error}"
+        return status.phase
 
     @admin.display(description="freeze date")
     def freeze_date(self, obj):
-        return _state_of(obj.course_key)[1].freeze_date
+        return _status(obj).freeze_date
 
     @admin.display(description="final-grade snapshot")
     def snapshot(self, obj):
-        entry = api.CourseListEntry(obj.course_key, _state_of(obj.course_key)[1], "")
-        return api.with_snapshot_labels([entry])[0].snapshot
+        return _status(obj).snapshot.label
 
     @admin.display(description="decided by")
     def deciding_layer(self, obj):
-        return _state_of(obj.course_key)[1].source
+        return _status(obj).decided_by

@@ -24,6 +24,5 @@ def on_course_end_changed(change):
     if mode is None:
         return []
     with transaction.atomic():
-        delivery_id = outbox.mark_pending(outbox.certificate_date_subject(course_key, mode))
-        transaction.on_commit(lambda: outbox.queue_delivery(delivery_id))
+        delivery_id = outbox.submit(outbox.certificate_date_subject(course_key, mode))
     return [delivery_id]

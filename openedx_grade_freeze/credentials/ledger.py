@@ -10,6 +10,7 @@ from celery import shared_task
 from django.db import DatabaseError, IntegrityError, transaction
 
 from openedx_grade_freeze import policy
+from openedx_grade_freeze.credentials import drain as outbox_drain
 from openedx_grade_freeze.credentials import outbox
 from openedx_grade_freeze.credentials.config import forwarding_enabled
 from openedx_grade_freeze.dates import as_utc, isoformat
@@ -222,11 +223,9 @@ def record_grade_change(change, queue_send=True):
                 setattr(record, name, value)
             record.save()
         if forwarding_enabled(change.course_key.org):
-            delivery_id = outbox.mark_pending(outbox.grade_subject(change.user_id, change.course_key))
+            delivery_id = outbox.submit(outbox.grade_subject(change.user_id, change.course_key), queue=queue_send)
             log.info("Recorded user %s's grade in %s (modified %s, event %s); delivery %s pending.",
                      change.user_id, change.course_key, isoformat(change.last_modified), change.event_id, delivery_id)
-            if queue_send:
-                transaction.on_commit(lambda: outbox.queue_delivery(delivery_id))
     return RECORDED
 
 
@@ -268,12 +267,12 @@ def forget_answers(user_id):
 
 
 def drain(limit=None):
-    """Record the kept grade changes, then send every due delivery (``outbox.drain``); the outcome counts."""
+    """Record the kept grade changes, then send every due delivery (``drain.drain``); the outcome counts."""
     try:
         record_kept_changes()
     except DatabaseError:
         log.exception("Could not read the kept grade changes; the outbox drains as usual.")
-    return outbox.drain(limit)
+    return outbox_drain.drain(limit)
 
 
 # Beside what it runs (``openedx_grade_freeze.tasks`` re-exports it); its name is fixed for queued messages.

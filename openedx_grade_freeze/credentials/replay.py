@@ -101,7 +101,7 @@ def replay_grade(record, resend=False):
     """Send one ledger grade now (ordered like any other delivery), after the LMS's if it is newer; the outcome."""
     with transaction.atomic():
         upstream_sender.record_newer_lms_grade(record.user_id, record.course_key, record, reason="replay")
-        delivery_id = outbox.mark_pending(outbox.grade_subject(record.user_id, record.course_key))
+        delivery_id = outbox.submit(outbox.grade_subject(record.user_id, record.course_key), queue=False)
     return outbox.deliver(delivery_id, ignore_schedule=True, resend=resend)
 
 

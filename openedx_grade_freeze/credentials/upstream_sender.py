@@ -1,8 +1,9 @@
 """
 Taking over edx-platform's own Credentials grade sender: its sends become requests to the plugin's ordered outbox.
 
-Importing this module registers upstream's ``send_grade_if_interesting`` as a point for ``platform.wiring``, whose
-wrapper asks ``take_over_grade_send`` first. See docs/decisions/0005-credentials-outbox-and-ordering.rst.
+``route_to_outbox`` is the wrapper of upstream's ``send_grade_if_interesting``, one entry of the patch-point table
+(``platform/write_points.py``); ``AppConfig.ready()`` supplies it there. It asks ``take_over_grade_send`` first.
+See docs/decisions/0005-credentials-outbox-and-ordering.rst.
 """
 import functools
 import logging
@@ -88,8 +89,7 @@ def request_grade_send(user_id, course_key, reason=""):
             log.debug("Credentials delivery %s already covers user %s's grade in %s (%s).",
                       delivery.pk, user_id, course_key, reason)
             return UP_TO_DATE
-        delivery_id = outbox.mark_pending(subject)
-        transaction.on_commit(lambda: outbox.queue_delivery(delivery_id))
+        delivery_id = outbox.submit(subject)
     log.info("Credentials delivery %s of user %s in %s queued: %s.", delivery_id, user_id, course_key, reason)
     return QUEUED
 
@@ -159,10 +159,7 @@ def record_newer_lms_grade(user_id, course_key, record, reason=""):
     return None
 
 
-_UPSTREAM_TASKS = "openedx.core.djangoapps.credentials.tasks.v1.tasks"
-
-
-def _route_to_outbox(func, source, signature):
+def route_to_outbox(func, source, signature):
     """Wrap upstream's sender: the outbox takes the send when the plugin forwards the org, else upstream sends."""
     @functools.wraps(func)
     def routed(*args, **kwargs):
@@ -180,14 +177,3 @@ def _route_to_outbox(func, source, signature):
             taken = False
         return None if taken else func(*args, **kwargs)  # upstream's function returns None either way
     return wiring.mark(routed, func, source)
-
-
-# Not a grade write: upstream's Credentials sender, routed through the plugin's outbox (ADR 0005).
-SEND_GRADE_IF_INTERESTING = wiring.register(wiring.WritePoint(
-    "credentials.send_grade_if_interesting", _UPSTREAM_TASKS, "send_grade_if_interesting",
-    ("user", "course_run_key", "mode", "status", "letter_grade", "percent_grade", "grade_last_updated", "verbose"),
-    _route_to_outbox,
-    # The COURSE_GRADE_CHANGED and COURSE_CERT_CHANGED receivers import it by name.
-    holders=("openedx.core.djangoapps.credentials.signals",),
-    unwired="edx-platform's own Credentials sender keeps posting, older grades included",
-))

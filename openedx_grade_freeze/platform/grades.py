@@ -1,6 +1,8 @@
 """
 Learners' stored course grades in edx-platform's LMS (``PersistentCourseGrade``), read-only.
 """
+import inspect
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,6 +11,8 @@ from django.contrib.auth import get_user_model
 from openedx_grade_freeze.exceptions import PlatformUnavailableError
 from openedx_grade_freeze.keys import to_course_key
 from openedx_grade_freeze.platform.modules import import_platform_module
+
+log = logging.getLogger(__name__)
 
 _GRADES = "lms.djangoapps.grades"
 
@@ -72,10 +76,42 @@ def iter_persisted_course_grades(course_key, user_ids=None, start=None, end=None
         users = list(get_user_model().objects.filter(pk__in=user_ids))
         if not users:  # upstream reads no users as "everyone"
             return
-    for grade in grades_api.get_recently_modified_grades([course_key], start, end, users=users):
+    for grade in _recently_modified_grades(grades_api.get_recently_modified_grades, course_key, start, end, users):
         if end is not None and grade.modified is not None and grade.modified >= end:
             continue
         yield _platform_course_grade(grade)
+
+
+def _learner_filter(func):
+    """How ``get_recently_modified_grades`` takes learners in this release: ``"users"``, ``"user"`` or None.
+
+    Copies of edx-platform differ: ``(course_keys, start_date, end_date)``, then ``user=None`` (one learner) or
+    ``users=None`` (a list) added (tests/data/platform_signatures.json).
+    """
+    try:
+        parameters = inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return None
+    for name in ("users", "user"):
+        if name in parameters:
+            return name
+    return None
+
+
+def _recently_modified_grades(func, course_key, start, end, users):
+    """Upstream's grades of one run modified in [start, end], of ``users`` (all when None), oldest first."""
+    if users is None:
+        return func([course_key], start, end)
+    learner_filter = _learner_filter(func)
+    if learner_filter == "users":
+        return func([course_key], start, end, users=users)
+    if learner_filter == "user":
+        grades = [grade for user in users for grade in func([course_key], start, end, user=user)]
+        return sorted(grades, key=lambda grade: (grade.modified is None, grade.modified))
+    log.info("edx-platform's get_recently_modified_grades takes no learners here; reading the run's grades and "
+             "keeping those of %s learners.", len(users))
+    wanted = {user.id for user in users}
+    return (grade for grade in func([course_key], start, end) if grade.user_id in wanted)
 
 
 def _grades_models():

@@ -1,9 +1,9 @@
 """
 The machinery that replaces edx-platform functions at runtime (LMS only), checks their signatures and undoes it.
 
-Write points are registered as ``WritePoint`` entries (the grade points by ``platform.write_points``, the
-Credentials take-over by the feature that needs it); ``activate()`` wires every registered point, including the
-copies other modules import by name, now or when the module is first imported. See ADR 0004.
+The points are the ``WritePoint`` entries of one table (``platform.write_points``), registered from
+``AppConfig.ready()``; ``activate()`` wires every registered point, including the copies other modules import by
+name, now or when the module is first imported. See ADR 0004.
 """
 import importlib
 import importlib.abc
@@ -56,6 +56,8 @@ class WritePoint:
     holders: tuple = ()
     # What happens while the point is not wired (said in the drift report).
     unwired: str = UNWIRED_GRADES
+    # Why the module may be missing from a supported release; then its absence is logged, not reported as drift.
+    absent_in_releases: str = ""
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,7 @@ class _Registry:
         self.pending = {}      # point name -> WritePoint whose module is not imported yet
         self.problems = {}     # point or module name -> what is wrong
         self.upstream = []     # point names edx-platform filters itself: not replaced
+        self.absent = {}       # point name -> why its module is missing here (not drift: see absent_in_releases)
 
     def holders(self):
         return {holder: point for point in self.points.values() if point.name not in self.upstream
@@ -383,6 +386,10 @@ def _wire_all():
         if module is None:
             if _module_exists(point.module):
                 _registry.pending[point.name] = point
+            elif point.absent_in_releases:
+                _registry.absent[point.name] = f"no module {point.module}: {point.absent_in_releases}"
+                log.info("openedx-grade-freeze: %s has nothing to wire here (no module %s: %s).", point.name,
+                         point.module, point.absent_in_releases)
             else:
                 _report_drift(point.name, f"cannot be found: no module {point.module}", point.unwired)
             continue
@@ -420,7 +427,8 @@ def deactivate():
 
 
 def describe():
-    """What the adapter wired, what waits for its module's import, what drifted and what edx-platform filters itself."""
+    """What the adapter wired, what waits for its module's import, what drifted, what this release lacks and what
+    edx-platform filters itself."""
     with _registry.lock:
         return {
             "active": _registry.active,
@@ -429,6 +437,7 @@ def describe():
             "pending": sorted(_registry.pending),
             "problems": dict(_registry.problems),
             "upstream": sorted(_registry.upstream),
+            "absent": dict(_registry.absent),
         }
 
 

@@ -1,10 +1,14 @@
 """
-The table of edx-platform's grade write, delete and check points that the freeze guards (LMS only).
+The one table of edx-platform functions the plugin replaces in the LMS: the grade write, delete and check points the
+freeze guards, and upstream's Credentials grade sender, which the Credentials integration takes over.
 
-Each entry says where the function lives, which parameters the guard reads, how it finds the course and learner,
-and what a refused call returns: what upstream returns when it has nothing to write (ADR 0004 has the table).
-Importing this module registers the points with ``wiring``.
+Each entry says where the function lives, which parameters its wrapper reads and how it is wrapped. A grade point's
+guard says how it finds the course and learner and what a refused call returns: what upstream returns when it has
+nothing to write (ADR 0004 has the table). A point whose behaviour belongs to a feature above this package has no
+wrapper here: ``AppConfig.ready()`` supplies it to ``register``, which hands every point to ``wiring``.
 """
+from dataclasses import replace
+
 from opaque_keys.edx.keys import UsageKey
 
 from openedx_grade_freeze.filters import ACTION_DELETE, ACTION_WRITE
@@ -13,6 +17,9 @@ from openedx_grade_freeze.platform.guards import check_wrapper, guard_wrapper
 from openedx_grade_freeze.platform.wiring import CLASSMETHOD, FUNCTION, METHOD, WritePoint
 
 GRADES = "lms.djangoapps.grades"
+CREDENTIALS = "openedx.core.djangoapps.credentials"
+# The point the Credentials integration wraps (credentials/upstream_sender.py supplies its wrapper).
+SEND_GRADE_IF_INTERESTING = "credentials.send_grade_if_interesting"
 
 
 def _usage_key(value):
@@ -93,6 +100,10 @@ def checked(func, source, signature):  # pylint: disable=unused-argument
     return check_wrapper(func, source)
 
 
+# The Grades REST API v2 is in the newest upstream code only: Teak, Ulmo and Verawood have no such module
+# (tests/data/platform_signatures.json), so there is nothing to guard there.
+_V2_NEWER = "the Grades REST API v2 is newer than Teak, Ulmo and Verawood"
+
 _FROZEN_CHECK_HOLDERS = (
     f"{GRADES}.tasks",
     f"{GRADES}.rest_api.v1.gradebook_views",
@@ -104,7 +115,7 @@ POINTS = (
     WritePoint("grade_utils.are_grades_frozen", f"{GRADES}.grade_utils", "are_grades_frozen",
                ("course_key",), checked, eager=True, holders=_FROZEN_CHECK_HOLDERS),
     WritePoint("rest_api.v2.services.grades_frozen", f"{GRADES}.rest_api.v2.services", "grades_frozen",
-               ("course_key", "course_end"), checked),
+               ("course_key", "course_end"), checked, absent_in_releases=_V2_NEWER),
     # Writes: a refused write returns what is stored.
     WritePoint("CourseGradeFactory.update", f"{GRADES}.course_grade_factory", "CourseGradeFactory.update",
                ("user", "course", "collected_block_structure", "course_structure", "course_key"),
@@ -133,7 +144,7 @@ POINTS = (
                guarded(lambda a: (a["course_key_or_id"], a["user_id"]), _nothing)),
     WritePoint("rest_api.v2.services.record_subsection_grade_overrides", f"{GRADES}.rest_api.v2.services",
                "record_subsection_grade_overrides", ("requesting_user", "course", "items"),
-               guarded(lambda a: (a["course"].id, None), _no_overrides)),
+               guarded(lambda a: (a["course"].id, None), _no_overrides), absent_in_releases=_V2_NEWER),
     # Deletions: a refused deletion deletes nothing and returns what upstream returns when there is nothing (None, 0).
     WritePoint("api.undo_override_subsection_grade", f"{GRADES}.api", "undo_override_subsection_grade",
                ("user_id", "course_key_or_id", "usage_key_or_id", "feature"),
@@ -150,7 +161,22 @@ POINTS = (
                guarded(lambda a: (a["course_key"], a["user_id"]), _none_deleted, action=ACTION_DELETE,
                        kind=CLASSMETHOD),
                kind=CLASSMETHOD, eager=True),
+    # Not a grade write: upstream's Credentials sender, routed through the plugin's outbox (ADR 0005).
+    WritePoint(SEND_GRADE_IF_INTERESTING, f"{CREDENTIALS}.tasks.v1.tasks", "send_grade_if_interesting",
+               ("user", "course_run_key", "mode", "status", "letter_grade", "percent_grade", "grade_last_updated",
+                "verbose"),
+               None,  # supplied by the Credentials integration through register()
+               # The COURSE_GRADE_CHANGED and COURSE_CERT_CHANGED receivers import it by name.
+               holders=(f"{CREDENTIALS}.signals",),
+               unwired="edx-platform's own Credentials sender keeps posting, older grades included"),
 )
 
-for _point in POINTS:
-    wiring.register(_point)
+
+def register(wrappers):
+    """Register every point with ``wiring``; ``wrappers`` maps the name of each point without a wrapper here to the
+    ``make_wrapper`` its feature supplies. A point left without one is an error: nothing would replace it."""
+    missing = [point.name for point in POINTS if point.make_wrapper is None and point.name not in wrappers]
+    if missing:
+        raise ValueError(f"No wrapper supplied for the patch points {', '.join(missing)}")
+    for point in POINTS:
+        wiring.register(replace(point, make_wrapper=wrappers[point.name]) if point.make_wrapper is None else point)

@@ -1,13 +1,14 @@
 """
-Receivers of openedx-events: they turn payloads into plain values and hand them to the plugin's API.
+Receivers, connected through the plugin's ``signals_config``: openedx-events from edx-platform, and the plugin's own
+features' announcements, which the Credentials integration listens to.
 
-A receiver never raises into the code that sent the event; a payload it could not apply is logged with its course
-key and event id and kept for replay.
+An openedx-events receiver never raises into the code that sent the event; a payload it could not apply is logged
+with its course key and event id and kept for replay.
 """
 import logging
 
 from openedx_grade_freeze import api
-from openedx_grade_freeze.credentials import ledger
+from openedx_grade_freeze.credentials import certificate_dates, ledger, snapshot_agreement
 from openedx_grade_freeze.schedules import record_failed_event, snapshot_from_catalog_info
 
 log = logging.getLogger(__name__)
@@ -44,3 +45,20 @@ def retire_learner(sender, user=None, **kwargs):  # pylint: disable=unused-argum
         return
     # Raising is deliberate: the retirement pipeline retries a failed step, and a half-retired learner is worse.
     api.retire_learner(user.id, user.username)
+
+
+# -- The features' own announcements (schedules.COURSE_END_CHANGED, snapshots.signals), heard by Credentials --------
+
+def queue_certificate_date(sender, change=None, **kwargs):  # pylint: disable=unused-argument
+    """Queue the course's certificate available date for Credentials (``COURSE_END_CHANGED``)."""
+    certificate_dates.on_course_end_changed(change)
+
+
+def agree_with_credentials(sender, run_id=None, **kwargs):  # pylint: disable=unused-argument
+    """Queue the re-send of a completed snapshot's grades Credentials does not hold (``SNAPSHOT_COMPLETED``)."""
+    snapshot_agreement.queue_agreement(run_id)
+
+
+def resend_refrozen_grade(sender, frozen_grade=None, at=None, **kwargs):  # pylint: disable=unused-argument
+    """Re-send a re-frozen learner's grade to Credentials (``LEARNER_REFROZEN``); True when it was."""
+    return snapshot_agreement.resend_refrozen(frozen_grade, at)

@@ -8,7 +8,6 @@ from datetime import datetime, timezone
 from django.db import transaction
 
 from openedx_grade_freeze import overrides, tracking
-from openedx_grade_freeze.credentials.config import forwarding_enabled
 from openedx_grade_freeze.dates import isoformat
 from openedx_grade_freeze.exceptions import InvalidFreezeConfigurationError
 from openedx_grade_freeze.keys import to_course_key
@@ -21,7 +20,8 @@ from openedx_grade_freeze.models import (
     SnapshotAuditEntry,
 )
 from openedx_grade_freeze.platform import grades as platform_grades
-from openedx_grade_freeze.snapshots import agreement, runs
+from openedx_grade_freeze.snapshots import runs
+from openedx_grade_freeze.snapshots.signals import LEARNER_REFROZEN
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,8 @@ class Unfreeze:
 
 @dataclass(frozen=True)
 class Refreeze:
-    """One learner's frozen grade before and after it was re-taken (as dicts), and whether it was re-sent."""
+    """One learner's frozen grade before and after it was re-taken (as dicts), and whether it was re-sent (never in a
+    dry run)."""
 
     course_key: object
     user_id: int
@@ -126,9 +127,8 @@ def refreeze_learner(course_key, user_id, *, reason, user=None, dry_run=False):
     fresh.refrozen = True
     after = _values(fresh)
     before = _values(current)
-    resend = forwarding_enabled(course_key.org)
     if dry_run:
-        return Refreeze(course_key, user_id, snapshot.pk, before, after, resend)
+        return Refreeze(course_key, user_id, snapshot.pk, before, after, resent=False)
     with transaction.atomic():
         if current is not None:
             fresh.pk = current.pk
@@ -144,15 +144,16 @@ def refreeze_learner(course_key, user_id, *, reason, user=None, dry_run=False):
             FreezeRun.objects.filter(pk=snapshot.pk).update(
                 learners=counts.learners, frozen=counts.frozen, no_grade=counts.no_grade, failed=counts.failed,
             )
-        if resend:
-            agreement.send_frozen_grade(fresh, now)
+        # The Credentials integration listens, and re-sends the grade where it forwards the org.
+        responses = LEARNER_REFROZEN.send(sender=FrozenGrade, frozen_grade=fresh, at=now)
+        resent = any(response is True for _, response in responses)
     tracking.emit(tracking.LEARNER_REFROZEN, {
         "course_id": str(course_key), "user_id": user_id, "run_id": snapshot.pk, "before": before, "after": after,
         "reason": reason, "changed_by": getattr(user, "pk", None),
     })
     log.warning("Frozen grade of user %s in %s re-taken (%s -> %s): %s", user_id, course_key,
                 before and before["percent_grade"], after["percent_grade"], reason)
-    return Refreeze(course_key, user_id, snapshot.pk, before, after, resend)
+    return Refreeze(course_key, user_id, snapshot.pk, before, after, resent)
 
 
 def skip_learner(course_key, user_id, *, reason, user=None):

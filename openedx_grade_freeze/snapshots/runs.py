@@ -14,8 +14,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 
+from openedx_grade_freeze import broker_handoff as handoff
 from openedx_grade_freeze import policy, tracking
-from openedx_grade_freeze.credentials import handoff
 from openedx_grade_freeze.dates import isoformat
 from openedx_grade_freeze.keys import to_course_key
 from openedx_grade_freeze.models import (
@@ -36,7 +36,8 @@ from openedx_grade_freeze.models import (
 )
 from openedx_grade_freeze.platform import enrollments as platform_enrollments
 from openedx_grade_freeze.platform import grades as platform_grades
-from openedx_grade_freeze.snapshots import agreement, bulk_insert
+from openedx_grade_freeze.snapshots import bulk_insert
+from openedx_grade_freeze.snapshots.signals import SNAPSHOT_COMPLETED
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +157,7 @@ RESUMED_BY = "the periodic snapshot task (it resumes runs without progress)"
 
 
 def _queue(task, *args, countdown=None):
-    """Queue a task without waiting on the broker (``credentials.handoff``); a lost publish is resumed later."""
+    """Queue a task without waiting on the broker (``broker_handoff``); a lost publish is resumed later."""
     handoff.publish(task, [(args, countdown)], f"{task.name}{args}", RESUMED_BY)
 
 
@@ -429,7 +430,13 @@ def _announce_completion(run):
         "skipped": run.skipped,
         "trigger": run.trigger,
     })
-    _queue(agreement.agree_with_credentials_task, run.pk)
+    _send_completed(run.pk, run.course_key)
+
+
+def _send_completed(run_id, course_key):
+    for receiver, error in SNAPSHOT_COMPLETED.send_robust(sender=FreezeRun, run_id=run_id, course_key=course_key):
+        if isinstance(error, Exception):
+            log.error("Freeze run %s: %s failed on its completion: %r", run_id, receiver, error)  # traceback: Django
 
 
 def resume_run(run_id):
@@ -499,11 +506,12 @@ def freeze_due_courses(now=None):
         resolved_at__isnull=True, skipped=False, next_attempt_at__lte=now, run__status=RUN_RUNNING
     ).values_list("run_id", flat=True).distinct():
         _queue(retry_failures_task, run_id)
-    # A current snapshot whose agreement with Credentials never ran (its task was lost): queue it again.
-    for run_id in FreezeRun.objects.filter(
+    # A current snapshot not agreed with yet, long after it completed (the agreement's task was lost): its
+    # completion is announced again, so what listens (the Credentials agreement) does its work.
+    for run_id, course_key in FreezeRun.objects.filter(
         status=RUN_COMPLETE, retired="", agreed_at__isnull=True, completed_at__lte=stale
-    ).values_list("pk", flat=True):
-        _queue(agreement.agree_with_credentials_task, run_id)
+    ).values_list("pk", "course_key"):
+        _send_completed(run_id, course_key)
     return started
 
 

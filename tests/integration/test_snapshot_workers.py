@@ -12,7 +12,7 @@ from django.db.models import Count
 
 from openedx_grade_freeze.models import CHUNK_DONE, RUN_COMPLETE, RUN_RUNNING, FreezeChunk, FreezeRun, FrozenGrade
 from openedx_grade_freeze.snapshots import runs
-from tests.integration.test_celery_workers import Workers, fixture_broker  # noqa: F401  pylint: disable=unused-import
+from tests.integration.workers import Workers
 from tests.snapshot_support import enroll, past_freeze_date, store_grades
 
 COURSE = "course-v1:Org+Workers+Snapshot"

@@ -14,12 +14,7 @@ from openedx_grade_freeze import tasks
 from openedx_grade_freeze.models import UpcomingFreezeNotice
 from tests.events import publish
 from tests.host.celery_app import app as celery_app
-from tests.integration.test_celery_workers import (  # noqa: F401 (fixture_broker: the fixture, used by name)
-    QUEUE,
-    RUN_ID,
-    Workers,
-    fixture_broker,
-)
+from tests.integration.workers import QUEUE, RUN_ID, Workers
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -15,8 +15,13 @@ Shared plumbing for the edx-platform stand-ins (not an upstream module).
   imported: ``"upstream"`` (default, today's master) or ``"pr38862"`` (open PR #38862's signatures for
   ``PersistentSubsectionGrade.update_or_create_grade``/``bulk_create_grades``) or ``"filter-patch"`` (the
   upstream patch of docs/how-tos/propose_the_filter_upstream.rst, for two of its points: see
-  ``lms.djangoapps.grades.persistence_filter``). Set it with the environment
-  variable ``GRADE_FREEZE_STANDIN_VARIANT`` before the stand-ins are imported, or call ``use_variant(name)``.
+  ``lms.djangoapps.grades.persistence_filter``), or a supported release, ``"teak"``, ``"ulmo"`` or ``"verawood"``
+  (that release's code shape, as recorded in ``tests/data/platform_signatures.json``: no Grades REST API v2). Set it
+  with the environment variable ``GRADE_FREEZE_STANDIN_VARIANT`` before the stand-ins are imported (each
+  ``make test-releases`` run sets it to its release), or call ``use_variant(name)``.
+* ``RECENT_GRADES_SHAPE``: which signature ``grades.models_api.get_recently_modified_grades`` has (``RECENT_GRADES``
+  lists the shapes found upstream); the environment variable ``GRADE_FREEZE_STANDIN_RECENT_GRADES`` or
+  ``use_recent_grades_shape(shape)`` chooses it, as for the variant.
 * ``reset_all()``: clears every store (and request cache) in every stand-in module; call it between tests.
 """
 import functools
@@ -31,10 +36,25 @@ WRITE_LOG = []
 _RESET_HOOKS = []
 _TICK = itertools.count()
 
-VARIANTS = ('upstream', 'pr38862', 'filter-patch')
+#: The supported releases the stand-ins can take the shape of (tests/data/platform_signatures.json, ``versions``).
+RELEASES = ('teak', 'ulmo', 'verawood')
+VARIANTS = ('upstream', 'pr38862', 'filter-patch') + RELEASES
 PLATFORM_VARIANT = os.environ.get('GRADE_FREEZE_STANDIN_VARIANT', 'upstream')
 if PLATFORM_VARIANT not in VARIANTS:
     raise ValueError(f'GRADE_FREEZE_STANDIN_VARIANT must be one of {VARIANTS}, not {PLATFORM_VARIANT!r}')
+
+#: The signatures of ``get_recently_modified_grades`` found upstream (tests/data/platform_signatures.json,
+#: ``recently_modified_grades_shapes``): no learner filter, one learner (``user=None``), a list (``users=None``).
+RECENT_GRADES = ('course-keys-dates', 'user', 'users')
+RECENT_GRADES_SHAPE = os.environ.get('GRADE_FREEZE_STANDIN_RECENT_GRADES', 'users')
+if RECENT_GRADES_SHAPE not in RECENT_GRADES:
+    raise ValueError(f'GRADE_FREEZE_STANDIN_RECENT_GRADES must be one of {RECENT_GRADES}, not {RECENT_GRADES_SHAPE!r}')
+
+
+def _forget_standin_modules():
+    for module_name in list(sys.modules):
+        if module_name.split('.')[0] in ('lms', 'openedx', 'common'):
+            del sys.modules[module_name]
 
 
 def use_variant(name):
@@ -43,9 +63,21 @@ def use_variant(name):
     if name not in VARIANTS:
         raise ValueError(f'unknown stand-in variant {name!r}; one of {VARIANTS}')
     PLATFORM_VARIANT = name
-    for module_name in list(sys.modules):
-        if module_name.split('.')[0] in ('lms', 'openedx', 'common'):
-            del sys.modules[module_name]
+    _forget_standin_modules()
+
+
+def use_recent_grades_shape(shape):
+    """Give ``get_recently_modified_grades`` the signature ``shape`` (see ``RECENT_GRADES``); forgets the modules."""
+    global RECENT_GRADES_SHAPE  # pylint: disable=global-statement
+    if shape not in RECENT_GRADES:
+        raise ValueError(f'unknown get_recently_modified_grades shape {shape!r}; one of {RECENT_GRADES}')
+    RECENT_GRADES_SHAPE = shape
+    _forget_standin_modules()
+
+
+def has_grades_api_v2():
+    """Whether the mimicked edx-platform has the Grades REST API v2 (newest upstream only, not the releases)."""
+    return PLATFORM_VARIANT not in RELEASES
 
 
 def utcnow():

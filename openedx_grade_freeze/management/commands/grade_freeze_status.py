@@ -1,5 +1,5 @@
 """
-Show each course's freeze: end, freeze date, frozen or not and the layer that decided, snapshot, Credentials.
+Show each course's freeze: end, freeze date, phase and the layer that decided, snapshot, Credentials.
 
 Examples::
 
@@ -7,28 +7,30 @@ Examples::
     ./manage.py lms grade_freeze_status --frozen
     ./manage.py lms grade_freeze_status --upcoming 14
 
-Counts: learners in the snapshot, frozen with a stored grade, frozen as "no grade" (enrolled, never graded),
-failed (not frozen yet, retried with backoff), frozen grades re-sent to Credentials; then the course's Credentials
-grade deliveries pending and failed.
+The phase is open, undated (no freeze date yet), frozen, off or error (the policy could not be evaluated). Counts:
+learners in the snapshot, frozen with a stored grade, frozen as "no grade" (enrolled, never graded), failed (not
+frozen yet, retried with backoff), frozen grades re-sent to Credentials; then the course's Credentials deliveries
+(grades and certificate dates) not sent yet and failed.
 """
 from django.core.management.base import BaseCommand, CommandError
 
+from openedx_grade_freeze import api
 from openedx_grade_freeze.dates import isoformat
 from openedx_grade_freeze.management.commands._snapshot_options import course_key_or_error
-from openedx_grade_freeze.snapshots import status
 
 COLUMNS = (
-    "COURSE", "END", "FREEZE DATE", "FROZEN", "DECIDED BY", "SNAPSHOT", "LEARNERS", "GRADED", "NO GRADE",
+    "COURSE", "END", "FREEZE DATE", "PHASE", "DECIDED BY", "SNAPSHOT", "LEARNERS", "GRADED", "NO GRADE",
     "FAILED", "RE-SENT", "CREDENTIALS PENDING", "CREDENTIALS FAILED",
 )
 
 
 def _row(course):
+    snapshot = course.snapshot
     return (
-        str(course.course_key), isoformat(course.end) or "-", isoformat(course.freeze_date) or "-",
-        "yes" if course.frozen else "no", course.decided_by, course.snapshot, str(course.learners),
-        str(course.frozen_learners), str(course.no_grade), str(course.failed), str(course.resent),
-        str(course.deliveries_pending), str(course.deliveries_failed),
+        str(course.course_key), isoformat(course.state.course_end) or "-", isoformat(course.freeze_date) or "-",
+        course.phase, course.decided_by, snapshot.label, str(snapshot.learners), str(snapshot.frozen),
+        str(snapshot.no_grade), str(snapshot.failed), str(snapshot.resent),
+        str(course.credentials.pending), str(course.credentials.failed),
     )
 
 
@@ -48,8 +50,10 @@ class Command(BaseCommand):
             raise CommandError(f"--upcoming must be 0 days or more, not {options['upcoming']}")
         keys = [course_key_or_error(value) for value in options["course_keys"]]
         try:
-            courses = status.course_statuses(keys or None, options["frozen"], options["upcoming"])
-        except status.UnknownCourseError as error:
+            courses = api.list_courses(
+                keys or None, frozen=True if options["frozen"] else None, upcoming_days=options["upcoming"],
+            )
+        except api.UnknownCourseError as error:
             raise CommandError(str(error)) from error
         if not courses:
             self.stdout.write("No course matches.")

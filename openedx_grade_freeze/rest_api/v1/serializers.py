@@ -3,6 +3,8 @@ What the REST API sends and accepts.
 """
 from rest_framework import serializers
 
+from openedx_grade_freeze.api import PHASES
+
 
 class RefusedUpdatesSerializer(serializers.Serializer):  # pylint: disable=abstract-method
     """Refused grade updates on one write path."""
@@ -10,6 +12,12 @@ class RefusedUpdatesSerializer(serializers.Serializer):  # pylint: disable=abstr
     source = serializers.CharField(help_text="The edx-platform write path the freeze refused.")
     total = serializers.IntegerField()
     last_reported = serializers.DateTimeField(allow_null=True)
+
+
+PHASE_HELP = (
+    "open (grades can change until the freeze date), undated (no freeze date yet), frozen, off (the freeze is off for "
+    "the course) or error (the policy could not be evaluated: GRADE_FREEZE_ON_ERROR decided)."
+)
 
 
 class SnapshotSerializer(serializers.Serializer):  # pylint: disable=abstract-method
@@ -25,21 +33,21 @@ class SnapshotSerializer(serializers.Serializer):  # pylint: disable=abstract-me
 
 
 class CourseFreezeStatusSerializer(serializers.Serializer):  # pylint: disable=abstract-method
-    """A course's freeze state and its consequences (decided by ``GRADE_FREEZE_ON_ERROR`` when the policy fails)."""
+    """A course's status: its phase, freeze state and consequences (``GRADE_FREEZE_ON_ERROR`` decides when the policy
+    fails)."""
 
     course_id = serializers.CharField(source="course_key")
-    frozen = serializers.BooleanField(source="state.frozen")
-    enabled = serializers.BooleanField(source="state.enabled")
-    freeze_date = serializers.DateTimeField(source="state.freeze_date", allow_null=True)
+    phase = serializers.ChoiceField(choices=PHASES, help_text=PHASE_HELP)
+    frozen = serializers.BooleanField()
+    enabled = serializers.BooleanField()
+    freeze_date = serializers.DateTimeField(allow_null=True)
     days_until_freeze = serializers.IntegerField(allow_null=True)
     course_start = serializers.DateTimeField(allow_null=True)
     course_end = serializers.DateTimeField(source="state.course_end", allow_null=True)
     offset_days = serializers.IntegerField(source="state.offset_days", allow_null=True)
     explicit_freeze_date = serializers.BooleanField(source="state.explicit_freeze_date")
     self_paced = serializers.BooleanField(source="state.self_paced")
-    deciding_layer = serializers.CharField(
-        source="state.source", help_text="Which configuration layer decided, and how."
-    )
+    deciding_layer = serializers.CharField(source="decided_by", help_text="Which configuration layer decided, and how.")
     configuration_error = serializers.CharField(
         allow_blank=True, help_text="What kept the plugin's policy from deciding (empty when nothing did)."
     )
@@ -49,8 +57,11 @@ class CourseFreezeStatusSerializer(serializers.Serializer):  # pylint: disable=a
     )
     refused_updates_total = serializers.IntegerField(source="refused_total")
     refused_updates = RefusedUpdatesSerializer(many=True)
-    credentials_deliveries_pending = serializers.IntegerField(source="deliveries_pending")
-    credentials_deliveries_failed = serializers.IntegerField(source="deliveries_failed")
+    credentials_deliveries_pending = serializers.IntegerField(
+        source="credentials.pending",
+        help_text="The course's Credentials deliveries (grades and certificate dates) pending, waiting or paused.",
+    )
+    credentials_deliveries_failed = serializers.IntegerField(source="credentials.failed")
     snapshot = SnapshotSerializer()
 
 
@@ -58,14 +69,17 @@ class CourseListEntrySerializer(serializers.Serializer):  # pylint: disable=abst
     """One course in the list."""
 
     course_id = serializers.CharField(source="course_key")
-    frozen = serializers.BooleanField(source="state.frozen")
-    enabled = serializers.BooleanField(source="state.enabled")
-    freeze_date = serializers.DateTimeField(source="state.freeze_date", allow_null=True)
+    phase = serializers.ChoiceField(choices=PHASES, help_text=PHASE_HELP)
+    frozen = serializers.BooleanField()
+    enabled = serializers.BooleanField()
+    freeze_date = serializers.DateTimeField(allow_null=True)
     course_end = serializers.DateTimeField(source="state.course_end", allow_null=True)
-    deciding_layer = serializers.CharField(source="state.source")
+    deciding_layer = serializers.CharField(source="decided_by")
     configuration_error = serializers.CharField(allow_blank=True)
     on_error = serializers.CharField(source="state.on_error", allow_null=True)
-    snapshot = serializers.CharField(help_text="The final-grade snapshot: which run and how far.")
+    snapshot = serializers.CharField(
+        source="snapshot.label", help_text="The final-grade snapshot: which run and how far."
+    )
 
 
 class CourseListQuerySerializer(serializers.Serializer):  # pylint: disable=abstract-method

@@ -65,10 +65,10 @@ class CourseFreezeStatusView(_CourseView):
     def get(self, request, course_id):  # pylint: disable=unused-argument
         """The freeze status of one course (global staff, and the course's staff and instructors)."""
         try:
-            report = api.get_course_report(self.course_key)
+            course_status = api.get_course_status(self.course_key)
         except api.UnknownCourseError as error:
             raise NotFound(str(error)) from error
-        data = serializers.CourseFreezeStatusSerializer(report).data
+        data = serializers.CourseFreezeStatusSerializer(course_status).data
         data["status_page_url"] = request.build_absolute_uri(
             reverse("openedx_grade_freeze:course_status_page", args=[str(self.course_key)])
         )
@@ -76,7 +76,8 @@ class CourseFreezeStatusView(_CourseView):
 
 
 class CourseListView(_GradeFreezeView, ListAPIView):
-    """``GET courses/``: every course the plugin has a schedule for, with its state (global staff)."""
+    """``GET courses/``: every course the plugin knows, with its status (global staff); the facts of a page's courses
+    are read for that page only."""
 
     permission_classes = (permissions.IsGlobalStaff,)
     pagination_class = DefaultPagination
@@ -87,11 +88,6 @@ class CourseListView(_GradeFreezeView, ListAPIView):
         query = serializers.CourseListQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         return api.list_courses(**{name: query.validated_data.get(name) for name in ("frozen", "upcoming_days", "org")})
-
-    def paginate_queryset(self, queryset):
-        """One page of courses, each with its snapshot label (read for this page only)."""
-        page = super().paginate_queryset(queryset)
-        return None if page is None else api.with_snapshot_labels(page)
 
     @documented(operation_id="grade_freeze_course_list", parameters=[serializers.CourseListQuerySerializer])
     def get(self, request, *args, **kwargs):

@@ -1,7 +1,8 @@
 """
 Stand-in for ``lms.djangoapps.grades.models_api`` (read at ``e57a655d77b6…``): the functions
 ``api.override_subsection_grade`` uses, ``get_recently_modified_grades`` (a sorted list here, a QuerySet
-upstream) and ``clear_user_course_grades`` (no transaction here).
+upstream; in the signature ``standin_support.RECENT_GRADES_SHAPE`` chooses) and ``clear_user_course_grades`` (no
+transaction here).
 """
 from opaque_keys.edx.keys import CourseKey, UsageKey
 
@@ -26,7 +27,7 @@ def clear_prefetched_course_and_subsection_grades(course_key):
     _PersistentCourseGrade.clear_prefetched_data(course_key)
 
 
-def get_recently_modified_grades(course_keys, start_date, end_date, users=None):
+def _recently_modified_grades(course_keys, start_date, end_date, users):
     """The stored course grades matching the filters (each optional; ``end_date`` inclusive), ordered by modified."""
     course_ids = {str(key) for key in course_keys or ()}
     user_ids = {user.id for user in users or ()}
@@ -38,6 +39,22 @@ def get_recently_modified_grades(course_keys, start_date, end_date, users=None):
         and (not user_ids or grade.user_id in user_ids)
     ]
     return sorted(grades, key=lambda grade: grade.modified)
+
+
+# Upstream's signature differs between copies (tests/data/platform_signatures.json): the stand-in takes the one
+# ``standin_support.RECENT_GRADES_SHAPE`` names, so a call in another shape fails with TypeError as upstream's would.
+if standin_support.RECENT_GRADES_SHAPE == 'course-keys-dates':
+    def get_recently_modified_grades(course_keys, start_date, end_date):
+        """The stored course grades matching the filters, ordered by modified (no learner filter)."""
+        return _recently_modified_grades(course_keys, start_date, end_date, None)
+elif standin_support.RECENT_GRADES_SHAPE == 'user':
+    def get_recently_modified_grades(course_keys, start_date, end_date, user=None):
+        """The stored course grades matching the filters, ordered by modified (one learner, or all)."""
+        return _recently_modified_grades(course_keys, start_date, end_date, None if user is None else [user])
+else:
+    def get_recently_modified_grades(course_keys, start_date, end_date, users=None):
+        """The stored course grades matching the filters, ordered by modified (a list of learners, or all)."""
+        return _recently_modified_grades(course_keys, start_date, end_date, users)
 
 
 def update_or_create_override(grade, **kwargs):

@@ -1,7 +1,8 @@
 """
 Credentials agrees with the snapshot: each frozen grade Credentials does not hold is put in the ledger and re-sent.
 
-See docs/decisions/0012-credentials-agrees-with-the-snapshot.rst.
+Run when the snapshots announce a completed run (``SNAPSHOT_COMPLETED``) or a re-frozen learner
+(``LEARNER_REFROZEN``). See docs/decisions/0012-credentials-agrees-with-the-snapshot.rst.
 """
 import logging
 from datetime import datetime, timezone
@@ -10,6 +11,7 @@ from celery import shared_task
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from openedx_grade_freeze import broker_handoff as handoff
 from openedx_grade_freeze.credentials import outbox
 from openedx_grade_freeze.credentials.config import forwarding_enabled
 from openedx_grade_freeze.models import (
@@ -60,10 +62,9 @@ def _ledger_values(frozen, now):
 
 
 def send_frozen_grades(frozen_grades, now=None):
-    """Make the ledger hold these frozen grades (of one course run) and mark their deliveries pending, in one
-    transaction, a few queries whatever their number; returns the deliveries' ids, for the caller to queue after
-    commit. Each is sent even if Credentials was last sent a later modification time: the snapshot decides, and
-    Credentials keeps whatever arrives last."""
+    """Make the ledger hold these frozen grades (of one course run) and submit their deliveries, in one transaction
+    and a few queries whatever their number; returns the deliveries' ids. Each is sent even if Credentials was last
+    sent a later modification time: the snapshot decides, and Credentials keeps whatever arrives last."""
     if not frozen_grades:
         return []
     now = now or datetime.now(timezone.utc)
@@ -91,15 +92,12 @@ def send_frozen_grades(frozen_grades, now=None):
             for frozen in missing:
                 CourseGradeRecord.objects.update_or_create(
                     user_id=frozen.user_id, course_key=course_key, defaults=_ledger_values(frozen, now))
-        return outbox.mark_grades_pending(course_key, list(by_user), forget_sent=True)
+        return outbox.submit_grades(course_key, list(by_user), forget_sent=True)
 
 
 def send_frozen_grade(frozen, now=None):
-    """Re-send one frozen grade (``send_frozen_grades``), queued after the caller's transaction commits."""
-    with transaction.atomic():
-        delivery_ids = send_frozen_grades([frozen], now)
-        transaction.on_commit(lambda: outbox.queue_deliveries(delivery_ids))
-    return delivery_ids[0]
+    """Re-send one frozen grade (``send_frozen_grades``); returns its delivery's id."""
+    return send_frozen_grades([frozen], now)[0]
 
 
 def _differing(run, page):
@@ -144,14 +142,26 @@ def agree_with_credentials(run_id):
             break
         differing = _differing(run, page)
         if differing:
-            with transaction.atomic():
-                delivery_ids = send_frozen_grades(list(frozen_grades.filter(user_id__in=differing)))
-                transaction.on_commit(lambda ids=delivery_ids: outbox.queue_deliveries(ids))
-            resent += len(delivery_ids)
+            resent += len(send_frozen_grades(list(frozen_grades.filter(user_id__in=differing))))
         after = page[-1].user_id
     FreezeRun.objects.filter(pk=run_id).update(resent=F("resent") + resent, agreed_at=datetime.now(timezone.utc))
     log.info("Freeze run %s of %s: %s frozen grades re-sent to Credentials.", run_id, run.course_key, resent)
     return resent
+
+
+def queue_agreement(run_id):
+    """Queue the agreement of a completed run without waiting on the broker; a lost publish is queued again by the
+    periodic snapshot task, which announces again a current snapshot not agreed with (``FreezeRun.agreed_at``)."""
+    handoff.publish(agree_with_credentials_task, [((run_id,), None)], f"the Credentials agreement of run {run_id}",
+                    "the periodic snapshot task")
+
+
+def resend_refrozen(frozen, at):
+    """Re-send one re-frozen grade where the org's grades are forwarded, in the caller's transaction; True if so."""
+    if not forwarding_enabled(frozen.course_key.org):
+        return False
+    send_frozen_grade(frozen, at)
+    return True
 
 
 @shared_task(name="openedx_grade_freeze.tasks.agree_with_credentials", ignore_result=True)

@@ -1,0 +1,70 @@
+"""
+The plugin's tables, one module per feature (schedules, overrides, refused updates, Credentials forwarding,
+final-grade snapshots, advance warnings). Every model and constant is importable from here as well.
+"""
+from openedx_grade_freeze.models.blocked import BlockedGradeUpdates  # noqa: F401
+from openedx_grade_freeze.models.credentials import (  # noqa: F401
+    DELIVERY_CERTIFICATE_DATE,
+    DELIVERY_FAILED,
+    DELIVERY_GRADE,
+    DELIVERY_KIND_CHOICES,
+    DELIVERY_PAUSED,
+    DELIVERY_PENDING,
+    DELIVERY_REJECTED,
+    DELIVERY_SENT,
+    DELIVERY_SKIPPED,
+    DELIVERY_STATUS_CHOICES,
+    DELIVERY_SUBJECT_FIELDS,
+    DELIVERY_UNSENT,
+    DELIVERY_WAITING,
+    CourseGradeRecord,
+    CredentialsDelivery,
+    CredentialsPause,
+    FrozenGradeDrift,
+    RefusedGradeValue,
+    UnrecordedGradeEvent,
+)
+from openedx_grade_freeze.models.overrides import (  # noqa: F401
+    FORCE_CHOICES,
+    CourseFreezeOverride,
+    FreezeConfigChange,
+    FreezeOverride,
+    OrgFreezeOverride,
+)
+from openedx_grade_freeze.models.schedules import (  # noqa: F401
+    PACING_CHOICES,
+    PACING_INSTRUCTOR,
+    PACING_SELF,
+    SCHEDULE_SOURCE_CHOICES,
+    SOURCE_EVENT,
+    SOURCE_EVENT_BUS,
+    SOURCE_FORCED,
+    SOURCE_PERIODIC,
+    SOURCE_SYNC,
+    CourseEndDateChange,
+    CourseFreezeOverview,
+    CourseSchedule,
+    FailedScheduleEvent,
+    PeriodicCheckpoint,
+)
+from openedx_grade_freeze.models.snapshots import (  # noqa: F401
+    CHUNK_DONE,
+    CHUNK_PENDING,
+    CHUNK_STATUS_CHOICES,
+    RETIRED_CHOICES,
+    RETIRED_SUPERSEDED,
+    RETIRED_UNFROZEN,
+    RUN_COMPLETE,
+    RUN_PENDING,
+    RUN_RUNNING,
+    RUN_STATUS_CHOICES,
+    TRIGGER_CHOICES,
+    TRIGGER_COMMAND,
+    TRIGGER_PERIODIC,
+    FreezeChunk,
+    FreezeFailure,
+    FreezeRun,
+    FrozenGrade,
+    SnapshotAuditEntry,
+)
+from openedx_grade_freeze.models.upcoming import UpcomingFreezeNotice  # noqa: F401
