@@ -18,11 +18,11 @@ from eventtracking import tracker
 from openedx_grade_freeze import broker_handoff as handoff
 from openedx_grade_freeze.models import RUN_COMPLETE, RUN_PENDING, FreezeChunk, FreezeFailure, FreezeRun, FrozenGrade
 from openedx_grade_freeze.snapshots import runs
+from tests.broker_support import HungRedis, broker, hold_the_broker_thread, refused_port
 from tests.credentials_server import GRADES_PATH, serving
 from tests.forwarding import forwarding_to
 from tests.platform_store.models import StoredCourseGrade
 from tests.snapshot_support import enroll, make_users, on_commit, past_freeze_date, store_grades
-from tests.test_broker_handoff import HungRedis, broker, hold_the_broker_thread, refused_port
 
 UTC = timezone.utc
 LEARNERS, CHUNK = 20, 10
