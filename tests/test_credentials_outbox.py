@@ -135,8 +135,9 @@ def _callers_of(*names):
 
 
 def test_submit_is_the_one_way_to_record_and_queue_a_delivery():
-    assert _callers_of("mark_pending", "queue_delivery") == {"credentials/outbox.py"}
+    assert _callers_of("mark_pending", "queue_delivery", "mark_grades_pending", "queue_deliveries") == {
+        "credentials/outbox.py"}
     # Recording a grade, a certificate date, upstream's send, the snapshot agreement, a replay, the admin's re-send.
     writers = {"credentials/ledger.py", "credentials/certificate_dates.py", "credentials/upstream_sender.py",
                "credentials/snapshot_agreement.py", "credentials/replay.py", "admin/credentials.py"}
-    assert writers <= _callers_of("submit")
+    assert writers <= _callers_of("submit", "submit_grades")

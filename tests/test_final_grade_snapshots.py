@@ -71,7 +71,9 @@ def test_a_10000_learner_course_freezes_completely_and_a_second_run_changes_noth
     assert request.action == runs.STARTED
     assert (run.status, run.retired, run.open_course_key) == (RUN_COMPLETE, "", None)
     assert (run.learners, run.frozen, run.no_grade, run.failed, run.skipped) == (10000, 9500, 500, 0, 0)
-    assert FreezeChunk.objects.filter(run=run).count() == 10
+    # Planning reads indexes only, so inactive enrollments count towards chunk boundaries: an eleventh chunk.
+    assert list(FreezeChunk.objects.filter(run=run).order_by("index").values_list("learners", flat=True)) == (
+        [1000] * 10 + [0])
     assert not FreezeChunk.objects.filter(run=run).exclude(status=CHUNK_DONE).exists()
     assert FrozenGrade.objects.filter(run=run).count() == 10000
     ada = FrozenGrade.objects.get(run=run, user_id=1234)
@@ -246,3 +248,27 @@ def test_an_empty_course_completes_with_no_learners(lms):
     run = FreezeRun.objects.get(pk=freeze().run_id)
 
     assert (run.status, run.learners) == (RUN_COMPLETE, 0)
+
+
+def test_the_periodic_task_leaves_a_run_in_progress_alone_until_it_is_stale(lms, settings, monkeypatch):
+    settings.GRADE_FREEZE_SNAPSHOT_CHUNK_SIZE = 10
+    settings.GRADE_FREEZE_SNAPSHOT_STALE_SECONDS = 600
+    past_freeze_date(COURSE)
+    enroll(COURSE, range(1, 31))
+    with monkeypatch.context() as patch:
+        patch.setattr(runs, "_queue", lambda *args, **kwargs: None)  # its chunk tasks are still in the queue
+        run_id = runs.freeze_course(COURSE, trigger=TRIGGER_COMMAND).run_id
+        runs.plan_run(run_id)
+
+    with on_commit():  # tasks run at once here: a chunk queued again would be frozen now
+        started = runs.freeze_due_courses()
+
+    assert started == []
+    assert FreezeChunk.objects.filter(run_id=run_id, status=CHUNK_PENDING).count() == 3
+    assert FreezeRun.objects.get(pk=run_id).status == RUN_RUNNING
+
+    with on_commit():  # ten minutes without progress: now its pending chunks are queued again
+        runs.freeze_due_courses(now=datetime.now(UTC) + timedelta(seconds=601))
+
+    run = FreezeRun.objects.get(pk=run_id)
+    assert (run.status, run.learners) == (RUN_COMPLETE, 30)

@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from opaque_keys.edx.keys import CourseKey
 
 from openedx_grade_freeze.credentials import ledger
+from openedx_grade_freeze.credentials import snapshot_agreement as agreement
 from openedx_grade_freeze.dates import isoformat
 from openedx_grade_freeze.models import (
     RETIRED_UNFROZEN,
@@ -77,7 +78,9 @@ def run_command(name, *args, **options):
     return out.getvalue()
 
 
-def test_credentials_ends_up_holding_exactly_the_snapshot(lms, credentials):
+@pytest.mark.parametrize("page_size", [1000, 2])  # one page, and pages that split the learners who differ
+def test_credentials_ends_up_holding_exactly_the_snapshot(lms, credentials, monkeypatch, page_size):
+    monkeypatch.setattr(agreement, "PAGE_SIZE", page_size)
     schedule = past_freeze_date(COURSE)
     ada, bob, cy, dee, eve = make_users(["ada", "bob", "cy", "dee", "eve"])
     enroll(COURSE, [user.pk for user in (ada, bob, cy, dee, eve)])
@@ -106,6 +109,45 @@ def test_credentials_ends_up_holding_exactly_the_snapshot(lms, credentials):
             passed_timestamp=None, last_modified=datetime.now(UTC),
         )) == ledger.DRIFT
     assert held(credentials, bob) == 0.6
+    assert agreement.agree_with_credentials(run.pk) == 0  # it agrees now: nothing is sent again
+    assert len(credentials.requests_to(GRADES_PATH)) - posts_before == 3
+
+
+def sent_time(server, user):
+    return server.get_grade(user.username, COURSE)["lms_last_updated_at"]
+
+
+def test_re_sent_grades_carry_the_stored_grades_own_modification_time(lms, credentials):
+    schedule = past_freeze_date(COURSE)
+    ada, bob, cy = make_users(["ada", "bob", "cy"])
+    enroll(COURSE, [ada.pk, bob.pk, cy.pk])
+    send_before_freeze(bob, 0.9, "A", schedule)  # then a late write the veto missed stored 0.6
+    send_before_freeze(cy, 0.5, "C", schedule)  # his stored grade was deleted since
+    ada_modified, bob_modified = schedule.end - timedelta(days=3), schedule.end + timedelta(hours=2)
+    store_grades(COURSE, {ada.pk: (0.7, "B", True)}, modified=ada_modified)
+    store_grades(COURSE, {bob.pk: (0.6, "C", True)}, modified=bob_modified)
+
+    run_command("freeze_final_grades", COURSE)
+
+    run = FreezeRun.objects.get(course_key=COURSE)
+    assert run.resent == 3
+    assert (held(credentials, ada), sent_time(credentials, ada)) == (0.7, ada_modified)
+    assert (held(credentials, bob), sent_time(credentials, bob)) == (0.6, bob_modified)
+    # Without a stored grade there is no modification time: "no grade" is as of the moment it was frozen.
+    assert (held(credentials, cy), sent_time(credentials, cy)) == (
+        0.0, FrozenGrade.objects.get(run=run, user_id=cy.pk).frozen_at)
+    assert CourseGradeRecord.objects.get(user_id=ada.pk).last_modified == ada_modified
+
+    # An exception granted later: the LMS's grade is re-taken, with the time it was modified there.
+    corrected = datetime.now(UTC) - timedelta(hours=1)
+    StoredCourseGrade.objects.filter(user_id=ada.pk).update(percent_grade=0.75, modified=corrected)
+    run_command("refreeze_learner", COURSE, str(ada.pk), reason="Late correction, ticket 12")
+    assert (held(credentials, ada), sent_time(credentials, ada)) == (0.75, corrected)
+
+    # Re-taken without a newer modification (a direct fix in the LMS database): still re-sent, with that time.
+    StoredCourseGrade.objects.filter(user_id=bob.pk).update(percent_grade=0.65)
+    run_command("refreeze_learner", COURSE, str(bob.pk), reason="Database fix, ticket 13")
+    assert (held(credentials, bob), sent_time(credentials, bob)) == (0.65, bob_modified)
 
 
 def test_unfreeze_needs_a_reason_and_confirmation_keeps_history_and_the_periodic_run_leaves_the_course(

@@ -1,6 +1,7 @@
 """
-The Credentials outbox: one delivery per subject, and the one way in, ``submit``, which records that a subject
-changed and queues its send after commit. A send posts the newest value (``sending``) under a lease (``leases``).
+The Credentials outbox: one delivery per subject, and the one way in, ``submit`` (``submit_grades`` for many
+learners at once), which records that a subject changed and queues its send after commit. A send posts the newest
+value (``sending``) under a lease (``leases``).
 
 See docs/decisions/0005-credentials-outbox-and-ordering.rst.
 """
@@ -10,7 +11,8 @@ from celery import shared_task
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 
-from openedx_grade_freeze.credentials import handoff, leases, sending
+from openedx_grade_freeze import broker_handoff as handoff
+from openedx_grade_freeze.credentials import leases, sending
 from openedx_grade_freeze.credentials.sending import (  # noqa: F401  (the outcomes callers compare with)
     OUTCOME_BUSY,
     OUTCOME_FAILED,
@@ -84,26 +86,52 @@ def mark_pending(subject):
     return delivery.values_list("pk", flat=True).get()
 
 
+def submit_grades(course_key, user_ids, forget_sent=False):
+    """``submit`` for the grades of many learners of one course run, in a few queries and one hand-off after
+    commit; returns the delivery ids. With ``forget_sent`` each is sent even if it is not newer than what was last
+    sent to Credentials."""
+    delivery_ids = mark_grades_pending(course_key, user_ids, forget_sent)
+    transaction.on_commit(lambda: queue_deliveries(delivery_ids))
+    return delivery_ids
+
+
+def mark_grades_pending(course_key, user_ids, forget_sent=False):
+    """``mark_pending`` for the grades of many learners of one course run, in a few queries; returns the ids."""
+    now = leases.now()
+    changes = {
+        "status": DELIVERY_PENDING, "generation": F("generation") + 1, "attempts": 0, "next_attempt_at": now,
+        "last_error": "", "modified": now, **({"sent_last_modified": None} if forget_sent else {}),
+    }
+    deliveries = CredentialsDelivery.objects.filter(
+        kind=DELIVERY_GRADE, course_key=course_key, certificate_type="", user_id__in=user_ids)
+    deliveries.update(**changes)
+    existing = set(deliveries.values_list("user_id", flat=True))
+    missing = [user_id for user_id in user_ids if user_id not in existing]
+    try:
+        with transaction.atomic():
+            CredentialsDelivery.objects.bulk_create([
+                CredentialsDelivery(**grade_subject(user_id, course_key), generation=1, next_attempt_at=now)
+                for user_id in missing
+            ])
+    except IntegrityError:
+        # Another worker created some of them a moment ago (the unique constraint): one at a time, then.
+        for user_id in missing:
+            mark_pending(grade_subject(user_id, course_key))
+        if forget_sent:
+            deliveries.update(sent_last_modified=None)
+    return list(deliveries.order_by("user_id").values_list("pk", flat=True))
+
+
 def queue_delivery(delivery_id, countdown=None):
     """Queue the send task without waiting on the broker; if it is unreachable the periodic drain sends the row."""
-    # Resolved here: in another thread celery's current app would be its unconfigured fallback.
-    task = send_credentials_delivery._get_current_object()  # pylint: disable=protected-access
+    handoff.publish(send_credentials_delivery, [((delivery_id,), countdown)], f"Credentials delivery {delivery_id}")
 
-    def publish():
-        task.apply_async((delivery_id,), countdown=countdown, retry=False)
 
-    try:
-        eager = task.app.conf.task_always_eager
-    except Exception:  # pylint: disable=broad-except
-        eager = False
-    if eager:  # no broker involved: run it here, as celery would
-        try:
-            publish()
-        except Exception:  # pylint: disable=broad-except
-            log.warning("Credentials delivery %s failed to run; the periodic drain will send it.", delivery_id,
-                        exc_info=True)
-        return
-    handoff.hand_off(publish, f"Credentials delivery {delivery_id}")
+def queue_deliveries(delivery_ids):
+    """Queue the send tasks of many deliveries with one hand-off (they never crowd other publishes out)."""
+    if delivery_ids:
+        handoff.publish(send_credentials_delivery, [((delivery_id,), None) for delivery_id in delivery_ids],
+                        f"{len(delivery_ids)} Credentials deliveries (first {delivery_ids[0]})")
 
 
 def queue_again(requeues):

@@ -8,9 +8,10 @@ import logging
 from datetime import datetime, timezone
 
 from celery import shared_task
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from openedx_grade_freeze import broker_handoff as handoff
 from openedx_grade_freeze.credentials import outbox
 from openedx_grade_freeze.credentials.config import forwarding_enabled
 from openedx_grade_freeze.models import (
@@ -50,65 +51,109 @@ def needs_sending(frozen, delivery, record):
     return not (pending and record is not None)  # a pending send of the same grade is on its way
 
 
-def send_frozen_grade(frozen, now=None):
-    """Make the ledger hold this frozen grade and queue its delivery (in the caller's transaction, if any)."""
+def _ledger_values(frozen, now):
+    """The ledger row of a frozen grade: as the LMS stored it, dated with the stored grade's own ``modified`` (for
+    "no grade", when the snapshot found none), not the time of the re-send."""
+    return {
+        "percent_grade": frozen.percent_grade, "letter_grade": frozen.letter_grade, "passed": frozen.passed,
+        "passed_timestamp": frozen.passed_timestamp, "last_modified": frozen.grade_modified or frozen.frozen_at,
+        "source_event_id": f"freeze-run-{frozen.run_id}", "source_event_time": now,
+    }
+
+
+def send_frozen_grades(frozen_grades, now=None):
+    """Make the ledger hold these frozen grades (of one course run) and submit their deliveries, in one transaction
+    and a few queries whatever their number; returns the deliveries' ids. Each is sent even if Credentials was last
+    sent a later modification time: the snapshot decides, and Credentials keeps whatever arrives last."""
+    if not frozen_grades:
+        return []
     now = now or datetime.now(timezone.utc)
+    course_key = frozen_grades[0].course_key
+    by_user = {frozen.user_id: frozen for frozen in frozen_grades}
     with transaction.atomic():
-        # The grade is re-asserted now: the outbox sends only what is newer than what Credentials stored, and
-        # Credentials keeps whatever arrives last.
-        CourseGradeRecord.objects.update_or_create(
-            user_id=frozen.user_id, course_key=frozen.course_key,
-            defaults={
-                "percent_grade": frozen.percent_grade, "letter_grade": frozen.letter_grade, "passed": frozen.passed,
-                "passed_timestamp": frozen.passed_timestamp, "last_modified": now,
-                "source_event_id": f"freeze-run-{frozen.run_id}", "source_event_time": now,
-            },
-        )
-        outbox.submit(outbox.grade_subject(frozen.user_id, frozen.course_key))
+        records = CourseGradeRecord.objects.select_for_update().filter(course_key=course_key, user_id__in=by_user)
+        existing = {record.user_id: record for record in records}
+        for user_id, record in existing.items():
+            for name, value in _ledger_values(by_user[user_id], now).items():
+                setattr(record, name, value)
+        names = list(_ledger_values(frozen_grades[0], now)) + ["modified"]
+        for record in existing.values():
+            record.modified = now
+        CourseGradeRecord.objects.bulk_update(existing.values(), names, batch_size=200)
+        missing = [frozen for user_id, frozen in by_user.items() if user_id not in existing]
+        try:
+            with transaction.atomic():
+                CourseGradeRecord.objects.bulk_create([
+                    CourseGradeRecord(user_id=frozen.user_id, course_key=course_key, **_ledger_values(frozen, now))
+                    for frozen in missing
+                ])
+        except IntegrityError:
+            # A grade event recorded one of them a moment ago (the unique constraint): one at a time, then.
+            for frozen in missing:
+                CourseGradeRecord.objects.update_or_create(
+                    user_id=frozen.user_id, course_key=course_key, defaults=_ledger_values(frozen, now))
+        return outbox.submit_grades(course_key, list(by_user), forget_sent=True)
+
+
+def send_frozen_grade(frozen, now=None):
+    """Re-send one frozen grade (``send_frozen_grades``); returns its delivery's id."""
+    return send_frozen_grades([frozen], now)[0]
+
+
+def _differing(run, page):
+    """The user ids of a page of frozen grades (``user_id, has_grade, percent_grade, letter_grade`` rows) that
+    Credentials does not hold: three queries, whatever the page holds."""
+    user_ids = [frozen.user_id for frozen in page]
+    deliveries = {
+        delivery.user_id: delivery
+        for delivery in CredentialsDelivery.objects.filter(
+            kind=DELIVERY_GRADE, course_key=run.course_key, certificate_type="", user_id__in=user_ids
+        ).values_list("user_id", "status", "sent_payload", named=True)
+    }
+    records = {
+        record.user_id: record
+        for record in CourseGradeRecord.objects.filter(course_key=run.course_key, user_id__in=user_ids)
+        .values_list("user_id", "percent_grade", "letter_grade", named=True)
+    }
+    return [frozen.user_id for frozen in page
+            if needs_sending(frozen, deliveries.get(frozen.user_id), records.get(frozen.user_id))]
 
 
 def agree_with_credentials(run_id):
-    """Re-send every frozen grade of a complete, current run that Credentials does not hold; returns how many."""
+    """Re-send every frozen grade of a complete, current run that Credentials does not hold; returns how many.
+
+    Pages of ``PAGE_SIZE`` learners, compared as plain rows; only the learners that differ are read in full, re-sent
+    together in one transaction per page and queued with one hand-off per page.
+    """
     run = FreezeRun.objects.filter(pk=run_id, status=RUN_COMPLETE, retired="").first()
     if run is None:
         return 0
     if not forwarding_enabled(run.course_key.org):
         log.info("Freeze run %s: forwarding to Credentials is off for org %s; nothing re-sent.",
                  run_id, run.course_key.org)
+        FreezeRun.objects.filter(pk=run_id).update(agreed_at=datetime.now(timezone.utc))
         return 0
     resent, after = 0, -1
+    frozen_grades = FrozenGrade.objects.filter(run=run)
     while True:
-        page = list(FrozenGrade.objects.filter(run=run, user_id__gt=after).order_by("user_id")[:PAGE_SIZE])
+        page = list(frozen_grades.filter(user_id__gt=after).order_by("user_id").values_list(
+            "user_id", "has_grade", "percent_grade", "letter_grade", named=True)[:PAGE_SIZE])
         if not page:
             break
-        user_ids = [frozen.user_id for frozen in page]
-        deliveries = {
-            delivery.user_id: delivery
-            for delivery in CredentialsDelivery.objects.filter(
-                kind=DELIVERY_GRADE, course_key=run.course_key, certificate_type="", user_id__in=user_ids
-            )
-        }
-        records = {
-            record.user_id: record
-            for record in CourseGradeRecord.objects.filter(course_key=run.course_key, user_id__in=user_ids)
-        }
-        for frozen in page:
-            if needs_sending(frozen, deliveries.get(frozen.user_id), records.get(frozen.user_id)):
-                send_frozen_grade(frozen)
-                resent += 1
+        differing = _differing(run, page)
+        if differing:
+            resent += len(send_frozen_grades(list(frozen_grades.filter(user_id__in=differing))))
         after = page[-1].user_id
-    FreezeRun.objects.filter(pk=run_id).update(resent=F("resent") + resent)
+    FreezeRun.objects.filter(pk=run_id).update(resent=F("resent") + resent, agreed_at=datetime.now(timezone.utc))
     log.info("Freeze run %s of %s: %s frozen grades re-sent to Credentials.", run_id, run.course_key, resent)
     return resent
 
 
 def queue_agreement(run_id):
-    """Queue the agreement of a completed run; a broker error is logged (the run's grades stay in the snapshot)."""
-    try:
-        agree_with_credentials_task.apply_async((run_id,), retry=False)
-    except Exception:  # pylint: disable=broad-except
-        log.warning("Could not queue the Credentials agreement of freeze run %s; run agree_with_credentials for it.",
-                    run_id, exc_info=True)
+    """Queue the agreement of a completed run without waiting on the broker; a lost publish is queued again by the
+    periodic snapshot task, which announces again a current snapshot not agreed with (``FreezeRun.agreed_at``)."""
+    handoff.publish(agree_with_credentials_task, [((run_id,), None)], f"the Credentials agreement of run {run_id}",
+                    "the periodic snapshot task")
 
 
 def resend_refrozen(frozen, at):

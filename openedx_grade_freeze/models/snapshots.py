@@ -44,6 +44,11 @@ class FreezeRun(TimeStampedModel):
         max_length=255, null=True, blank=True, unique=True, default=None,
         help_text="The course key while the run is pending or running, else empty: two runs never overlap.",
     )
+    current_course_key = models.CharField(
+        max_length=255, null=True, blank=True, unique=True, default=None,
+        help_text="The course key from the run's start until it is retired, else empty: a course has one open run "
+                  "or one current snapshot, never both.",
+    )
     status = models.CharField(max_length=16, choices=RUN_STATUS_CHOICES, default=RUN_PENDING)
     retired = models.CharField(max_length=16, choices=RETIRED_CHOICES, blank=True, default="")
     retired_at = models.DateTimeField(null=True, blank=True)
@@ -60,6 +65,9 @@ class FreezeRun(TimeStampedModel):
     failed = models.PositiveIntegerField(default=0, help_text="Learners not frozen yet; retried with backoff.")
     skipped = models.PositiveIntegerField(default=0)
     resent = models.PositiveIntegerField(default=0, help_text="Frozen grades re-sent to Credentials to agree.")
+    agreed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When Credentials was last made to agree with the snapshot; empty: not yet.",
+    )
     planned_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 

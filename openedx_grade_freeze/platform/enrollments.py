@@ -8,17 +8,25 @@ from openedx_grade_freeze.platform.modules import import_platform_module
 _STUDENT_MODELS = "common.djangoapps.student.models"
 
 
-def _enrollments(course_key):
+def _course_enrollments(course_key):
     models = import_platform_module(_STUDENT_MODELS)
     if models is None:
         raise PlatformUnavailableError("edx-platform's student models are not importable: not running in the LMS.")
-    return models.CourseEnrollment.objects.filter(course_id=to_course_key(course_key), is_active=True)
+    return models.CourseEnrollment.objects.filter(course_id=to_course_key(course_key))
 
 
-def enrolled_user_ids_after(course_key, after_user_id, limit):
-    """Up to ``limit`` ids of actively enrolled users above ``after_user_id``, ascending; raises outside the LMS."""
+def _enrollments(course_key):
+    return _course_enrollments(course_key).filter(is_active=True)
+
+
+def enrollment_user_ids_after(course_key, after_user_id, limit):
+    """Up to ``limit`` ids of users enrolled in the course, actively or not, above ``after_user_id``, ascending.
+
+    Upstream's unique (user_id, course_id) index answers it alone, reading ``limit`` entries of the course and
+    those of other courses between them: no table row (``is_active`` would need each one). Raises outside the LMS.
+    """
     return list(
-        _enrollments(course_key).filter(user_id__gt=after_user_id)
+        _course_enrollments(course_key).filter(user_id__gt=after_user_id)
         .order_by("user_id").values_list("user_id", flat=True)[:limit]
     )
 

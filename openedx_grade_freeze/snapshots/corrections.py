@@ -75,7 +75,8 @@ def unfreeze_course(course_key, *, reason, user=None):
     existing = CourseFreezeOverride.objects.filter(course_key=course_key).first()
     with transaction.atomic():
         FreezeRun.objects.filter(pk__in=plan.runs).update(
-            retired=RETIRED_UNFROZEN, retired_at=now, retired_reason=reason, open_course_key=None, modified=now,
+            retired=RETIRED_UNFROZEN, retired_at=now, retired_reason=reason, open_course_key=None,
+            current_course_key=None, modified=now,
         )
         # An override turning the freeze off, so the periodic task leaves the course alone; its other values stay.
         try:

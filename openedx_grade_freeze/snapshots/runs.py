@@ -11,9 +11,10 @@ from datetime import datetime, timedelta, timezone
 
 from celery import shared_task
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 
+from openedx_grade_freeze import broker_handoff as handoff
 from openedx_grade_freeze import policy, tracking
 from openedx_grade_freeze.dates import isoformat
 from openedx_grade_freeze.keys import to_course_key
@@ -35,6 +36,7 @@ from openedx_grade_freeze.models import (
 )
 from openedx_grade_freeze.platform import enrollments as platform_enrollments
 from openedx_grade_freeze.platform import grades as platform_grades
+from openedx_grade_freeze.snapshots import bulk_insert
 from openedx_grade_freeze.snapshots.signals import SNAPSHOT_COMPLETED
 
 log = logging.getLogger(__name__)
@@ -95,6 +97,11 @@ def open_run(course_key):
     return FreezeRun.objects.filter(open_course_key=str(to_course_key(course_key))).first()
 
 
+def _run_holding(course_key):
+    """The run that holds the course's key (its open run or its current snapshot), or None."""
+    return FreezeRun.objects.filter(current_course_key=str(course_key)).first()
+
+
 def freeze_course(course_key, trigger=TRIGGER_PERIODIC, user=None, dry_run=False, at=None):
     """Start (or resume) the freeze run of a course past its freeze date; a frozen course is left as it is."""
     course_key = to_course_key(course_key)
@@ -118,16 +125,21 @@ def freeze_course(course_key, trigger=TRIGGER_PERIODIC, user=None, dry_run=False
     try:
         with transaction.atomic():
             run = FreezeRun.objects.create(
-                course_key=course_key, open_course_key=str(course_key), trigger=trigger, started_by=user,
+                course_key=course_key, open_course_key=str(course_key), current_course_key=str(course_key),
+                trigger=trigger, started_by=user,
                 freeze_date=state.freeze_date, chunk_size=chunk_size(),
             )
             run_id = run.pk
             transaction.on_commit(lambda: _queue(plan_freeze_run, run_id))
     except IntegrityError:
-        # Another process opened a run for this course a moment ago: runs never overlap, so resume that one.
-        run = open_run(course_key)
+        # Another run holds the course: one opened a moment ago (runs never overlap), or one that completed since
+        # the checks above (a course has one current snapshot). Resume the first; leave the second as it is.
+        run = _run_holding(course_key)
         if run is None:
             raise
+        if run.status == RUN_COMPLETE:
+            return FreezeRequest(course_key, ALREADY_FROZEN, run.pk,
+                                 f"already frozen by run {run.pk} ({run.learners} learners)")
         resume_run(run.pk)
         return FreezeRequest(course_key, RESUMED, run.pk, f"run {run.pk} is {run.status}: resumed")
     log.info("Started freeze run %s of %s (freeze date %s, %s).", run.pk, course_key,
@@ -140,52 +152,101 @@ def chunk_size():
     return max(1, int(settings.GRADE_FREEZE_SNAPSHOT_CHUNK_SIZE))
 
 
+# Who does the work of a task whose publish was lost: the database says what is left.
+RESUMED_BY = "the periodic snapshot task (it resumes runs without progress)"
+
+
 def _queue(task, *args, countdown=None):
-    """Queue a task; with the broker down the database still says what is left, and the periodic task resumes it."""
-    try:
-        task.apply_async(args, countdown=countdown, retry=False)
-    except Exception:  # pylint: disable=broad-except
-        log.warning("Could not queue %s%s; the periodic task will resume it.", task.name, args, exc_info=True)
+    """Queue a task without waiting on the broker (``broker_handoff``); a lost publish is resumed later."""
+    handoff.publish(task, [(args, countdown)], f"{task.name}{args}", RESUMED_BY)
 
 
 def _merged_ids(course_key, after, limit):
-    """The next ``limit`` learner ids above ``after``: enrolled or with a stored grade, ascending."""
-    enrolled = platform_enrollments.enrolled_user_ids_after(course_key, after, limit)
+    """The next ``limit`` ids above ``after`` of users with an enrollment (active or not) or a stored grade.
+
+    Each read is an index range of ``limit`` entries at most (no table row); counting inactive enrollments only
+    makes some chunks smaller than ``limit`` learners.
+    """
+    enrolled = platform_enrollments.enrollment_user_ids_after(course_key, after, limit)
     graded = platform_grades.graded_user_ids_after(course_key, after, limit)
     return sorted(set(enrolled) | set(graded))[:limit]
 
 
+# Chunks planned, committed and queued at a time: workers freeze the first ones while the rest are planned.
+PLAN_BATCH = 20
+
+
 def plan_run(run_id):
-    """Split a pending run's learners into chunks by user id and queue them; returns how many chunks."""
+    """Split an open run's learners into chunks by user id, a batch at a time, each queued once committed.
+
+    Planning goes on from the run's last chunk, so a resumed or duplicate planning task continues (or, finding the
+    batch it planned taken, stops): the unique (run, index) decides. The last chunk reaches ``MAX_USER_ID``;
+    ``planned_at`` says planning is over, and a run completes only then. Returns how many chunks this call planned.
+    """
+    planned = 0
+    while True:
+        batch, done = _plan_batch(run_id)
+        if batch is None:
+            return planned
+        planned += len(batch)
+        if done:
+            run = FreezeRun.objects.get(pk=run_id)
+            log.info("Freeze run %s of %s planned: %s chunks of up to %s learners.",
+                     run_id, run.course_key, FreezeChunk.objects.filter(run_id=run_id).count(), run.chunk_size)
+            return planned
+
+
+def _plan_batch(run_id):
+    """Plan, commit and queue the run's next ``PLAN_BATCH`` chunks: (the chunks, whether planning is over), or
+    (None, True) when there is nothing to plan (no open run, planning over, or another task planned them)."""
     with transaction.atomic():
-        run = FreezeRun.objects.select_for_update().filter(pk=run_id, status=RUN_PENDING, retired="").first()
+        run = FreezeRun.objects.filter(
+            pk=run_id, status__in=(RUN_PENDING, RUN_RUNNING), planned_at__isnull=True, retired=""
+        ).first()
         if run is None:
-            return 0
-        chunks, after = [], 0
-        while True:
+            return None, True
+        last = FreezeChunk.objects.filter(run_id=run_id).order_by("-index").first()
+        after, index = (0, 0) if last is None else (last.last_user_id, last.index + 1)
+        batch = []
+        while after < MAX_USER_ID and len(batch) < PLAN_BATCH:
             ids = _merged_ids(run.course_key, after, run.chunk_size)
             if not ids:
                 break
-            chunks.append(FreezeChunk(run=run, index=len(chunks), first_user_id=ids[0], last_user_id=ids[-1]))
+            batch.append(FreezeChunk(run=run, index=index + len(batch), first_user_id=ids[0], last_user_id=ids[-1]))
             after = ids[-1]
-        if chunks:
-            chunks[-1].last_user_id = MAX_USER_ID
-        FreezeChunk.objects.bulk_create(chunks)
-        run.status = RUN_RUNNING
-        run.planned_at = _now()
-        run.save(update_fields=["status", "planned_at", "modified"])
-        transaction.on_commit(lambda: _queue_chunks(run_id))
-    log.info("Freeze run %s of %s planned: %s chunks of up to %s learners.",
-             run_id, run.course_key, len(chunks), run.chunk_size)
-    return len(chunks)
+        done = len(batch) < PLAN_BATCH
+        if done and batch:
+            batch[-1].last_user_id = MAX_USER_ID  # a learner enrolled after planning is still frozen
+        elif done and last is not None and last.last_user_id < MAX_USER_ID:
+            # The previous batch ended at the last learner: a chunk for those who enrol later.
+            batch.append(FreezeChunk(run=run, index=index, first_user_id=last.last_user_id + 1,
+                                     last_user_id=MAX_USER_ID))
+        try:
+            with transaction.atomic():
+                FreezeChunk.objects.bulk_create(batch)
+        except IntegrityError:
+            return None, True  # another planning task took this batch; it goes on from there
+        now = _now()
+        changes = {"status": RUN_RUNNING, "modified": now, **({"planned_at": now} if done else {})}
+        FreezeRun.objects.filter(pk=run_id).update(**changes)
+        indexes = [chunk.index for chunk in batch]
+        transaction.on_commit(lambda: _queue_chunks(run_id, indexes, done))
+    return batch, done
 
 
-def _queue_chunks(run_id):
-    pending = list(FreezeChunk.objects.filter(run_id=run_id, status=CHUNK_PENDING).values_list("pk", flat=True))
-    for chunk_id in pending:
-        _queue(freeze_chunk_task, chunk_id)
+def _queue_chunks(run_id, indexes=None, complete=True):
+    """Queue the run's pending chunks (those of ``indexes`` only, if given); with none pending, try to complete it."""
+    pending = FreezeChunk.objects.filter(run_id=run_id, status=CHUNK_PENDING)
+    if indexes is not None:
+        pending = pending.filter(index__in=indexes)
+    pending = list(pending.order_by("index").values_list("pk", flat=True))
     if not pending:
-        complete_if_done(run_id)
+        if complete:
+            complete_if_done(run_id)
+        return
+    # One hand-off for all of them: a run's chunks never crowd other publishes out of the hand-off's queue.
+    handoff.publish(freeze_chunk_task, [((chunk_id,), None) for chunk_id in pending],
+                    f"the {len(pending)} pending chunks of freeze run {run_id}", RESUMED_BY)
 
 
 def grade_values(grade):
@@ -210,33 +271,6 @@ def frozen_grade(run, user_id, grade, now):
     return FrozenGrade(run=run, course_key=run.course_key, user_id=user_id, frozen_at=now, **grade_values(grade))
 
 
-_INSERTED = ("run", "course_key", "user_id", "has_grade", "percent_grade", "letter_grade", "passed",
-             "passed_timestamp", "grade_modified", "frozen_at", "refrozen")
-
-
-def _insert_frozen_grades(run, values_by_user, now):
-    """One multi-row INSERT of frozen grades.
-
-    Not ``bulk_create``: preparing each field of each model instance took three quarters of a chunk's time
-    (profiled on MariaDB); the values here are plain numbers, strings and datetimes adapted once.
-    """
-    if not values_by_user:
-        return
-    ops, quote = connection.ops, connection.ops.quote_name
-    columns = ", ".join(quote(FrozenGrade._meta.get_field(name).column) for name in _INSERTED)
-    sql = (f"INSERT INTO {quote(FrozenGrade._meta.db_table)} ({columns}) "
-           f"VALUES ({', '.join(['%s'] * len(_INSERTED))})")
-    frozen_at, course_key = ops.adapt_datetimefield_value(now), str(run.course_key)
-    rows = [
-        (run.pk, course_key, user_id, values["has_grade"], values["percent_grade"], values["letter_grade"],
-         values["passed"], ops.adapt_datetimefield_value(values["passed_timestamp"]),
-         ops.adapt_datetimefield_value(values["grade_modified"]), frozen_at, False)
-        for user_id, values in values_by_user
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
-
-
 def _freeze_learners(run, user_ids, grades, now):
     """Insert the frozen grades of ``user_ids`` (one bulk insert); returns {user_id: reason} of those that failed."""
     values, failed = [], {}
@@ -245,7 +279,7 @@ def _freeze_learners(run, user_ids, grades, now):
             values.append((user_id, grade_values(grades.get(user_id))))
         except LearnerNotFrozen as error:
             failed[user_id] = str(error)
-    _insert_frozen_grades(run, values, now)
+    bulk_insert.insert_frozen_grades(run, values, now)
     return failed
 
 
@@ -259,10 +293,12 @@ def freeze_chunk(chunk_id):
     """Freeze one chunk's learners in one transaction: all of them or, if interrupted, none; True if it did."""
     now = _now()
     with transaction.atomic():
-        chunk = FreezeChunk.objects.select_for_update().select_related("run").filter(pk=chunk_id).first()
+        # Only the chunk is locked: locking its run too (a join FOR UPDATE locks both on MySQL) made every chunk of
+        # a run wait for the one before, however many workers there were.
+        chunk = FreezeChunk.objects.select_for_update().filter(pk=chunk_id).first()
         if chunk is None or chunk.status == CHUNK_DONE:
             return False
-        run = chunk.run
+        run = FreezeRun.objects.get(pk=chunk.run_id)
         if run.status != RUN_RUNNING or run.retired:
             return False
         first, last = chunk.first_user_id, chunk.last_user_id
@@ -355,8 +391,9 @@ def count_run(run_id):
 
 
 def complete_if_done(run_id):
-    """Complete the run once every chunk is done and every learner frozen or skipped; True if it completed now."""
-    if FreezeChunk.objects.filter(run_id=run_id, status=CHUNK_PENDING).exists():
+    """Complete the run once planned, every chunk done and every learner frozen or skipped; True if it did now."""
+    if (not FreezeRun.objects.filter(pk=run_id, planned_at__isnull=False).exists()
+            or FreezeChunk.objects.filter(run_id=run_id, status=CHUNK_PENDING).exists()):
         return False
     counts = count_run(run_id)
     counted = {"learners": counts.learners, "frozen": counts.frozen, "no_grade": counts.no_grade,
@@ -393,20 +430,26 @@ def _announce_completion(run):
         "skipped": run.skipped,
         "trigger": run.trigger,
     })
-    for receiver, error in SNAPSHOT_COMPLETED.send_robust(sender=FreezeRun, run_id=run.pk, course_key=run.course_key):
+    _send_completed(run.pk, run.course_key)
+
+
+def _send_completed(run_id, course_key):
+    for receiver, error in SNAPSHOT_COMPLETED.send_robust(sender=FreezeRun, run_id=run_id, course_key=course_key):
         if isinstance(error, Exception):
-            log.error("Freeze run %s: %s failed on its completion: %r", run.pk, receiver, error)  # traceback: Django
+            log.error("Freeze run %s: %s failed on its completion: %r", run_id, receiver, error)  # traceback: Django
 
 
 def resume_run(run_id):
-    """Queue what is left of an open run: its planning, or its pending chunks (a duplicate does nothing)."""
+    """Queue what is left of an open run: its planning and its pending chunks (a duplicate does nothing)."""
     run = FreezeRun.objects.filter(pk=run_id).first()
     if run is None or run.retired:
         return
     if run.status == RUN_PENDING:
         _queue(plan_freeze_run, run_id)
     elif run.status == RUN_RUNNING:
-        _queue_chunks(run_id)
+        if run.planned_at is None:
+            _queue(plan_freeze_run, run_id)  # planning was cut short: it goes on from the last chunk
+        _queue_chunks(run_id, complete=run.planned_at is not None)
 
 
 def retire_superseded(now=None):
@@ -419,7 +462,7 @@ def retire_superseded(now=None):
             continue
         reason = (f"No longer past its freeze date (now {isoformat(state.freeze_date) or 'none'}; {state.source}).")
         if FreezeRun.objects.filter(pk=run.pk, retired="").update(
-            retired=RETIRED_SUPERSEDED, retired_at=now, retired_reason=reason, modified=now
+            retired=RETIRED_SUPERSEDED, retired_at=now, retired_reason=reason, current_course_key=None, modified=now
         ):
             SnapshotAuditEntry.objects.create(course_key=run.course_key, action=SnapshotAuditEntry.ACTION_SUPERSEDED,
                                               run=run, reason=reason)
@@ -433,7 +476,9 @@ def courses_past_freeze_date(now=None):
     now = now or _now()
     candidates = set(CourseSchedule.objects.filter(end__lte=now).values_list("course_key", flat=True))
     candidates |= set(CourseFreezeOverride.objects.filter(freeze_date__lte=now).values_list("course_key", flat=True))
-    taken = set(FreezeRun.objects.filter(status=RUN_COMPLETE, retired="").values_list("course_key", flat=True))
+    # A course with an open run is left to the staleness check below, which re-queues only a run without progress.
+    taken = set(FreezeRun.objects.filter(Q(status=RUN_COMPLETE, retired="") | Q(open_course_key__isnull=False))
+                .values_list("course_key", flat=True))
     due = []
     for course_key in sorted(candidates - taken, key=str):
         try:
@@ -461,6 +506,12 @@ def freeze_due_courses(now=None):
         resolved_at__isnull=True, skipped=False, next_attempt_at__lte=now, run__status=RUN_RUNNING
     ).values_list("run_id", flat=True).distinct():
         _queue(retry_failures_task, run_id)
+    # A current snapshot not agreed with yet, long after it completed (the agreement's task was lost): its
+    # completion is announced again, so what listens (the Credentials agreement) does its work.
+    for run_id, course_key in FreezeRun.objects.filter(
+        status=RUN_COMPLETE, retired="", agreed_at__isnull=True, completed_at__lte=stale
+    ).values_list("pk", "course_key"):
+        _send_completed(run_id, course_key)
     return started
 
 

@@ -6,7 +6,8 @@ Receivers are connected through the plugin's ``signals_config`` (``apps.py``), n
 from django.dispatch import Signal
 
 # A freeze run completed and is the course's current snapshot. Sent after commit, with ``run_id`` and
-# ``course_key``; a receiver's error is logged, not raised.
+# ``course_key``; a receiver's error is logged, not raised. Sent again by the periodic snapshot task while the run's
+# ``agreed_at`` stays empty long after it completed (what listened did not finish).
 SNAPSHOT_COMPLETED = Signal()
 
 # One learner's frozen grade was re-taken by an operator. Sent inside the change's transaction, with

@@ -23,15 +23,22 @@ def configured(**values):
     key first when the app is configured from Django settings, so setting only one of them does nothing there.
     """
     conf = app.conf
-    saved = {key: conf.get(key) for name in values for key in (name, f"CELERY_{name.upper()}")}
+    changes = conf.changes
+    names = [key for name in values for key in (name, f"CELERY_{name.upper()}")]
+    keys = [conf._key(name) for name in names]  # pylint: disable=protected-access
+    saved = {key: changes[key] for key in keys if key in changes}
     for name, value in values.items():
         conf[name] = conf[f"CELERY_{name.upper()}"] = value
     _reset_pools()
     try:
         yield conf
     finally:
-        for key, value in saved.items():
-            conf[key] = value
+        # A key set only for the block is removed, not set to None: None would hide the setting's own value.
+        for key in keys:
+            if key in saved:
+                changes[key] = saved[key]
+            else:
+                changes.pop(key, None)
         _reset_pools()
 
 

@@ -16,7 +16,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from openedx_grade_freeze import policy, status
+from openedx_grade_freeze import broker_handoff, policy, status
 from openedx_grade_freeze.exceptions import PlatformUnavailableError, UnknownCourseError
 from openedx_grade_freeze.management.commands._snapshot_options import (
     add_operator_argument,
@@ -26,6 +26,10 @@ from openedx_grade_freeze.management.commands._snapshot_options import (
 from openedx_grade_freeze.models import RUN_COMPLETE, TRIGGER_COMMAND, FreezeRun
 from openedx_grade_freeze.platform import grades as platform_grades
 from openedx_grade_freeze.snapshots import runs
+
+# How long the command gives the broker to take the runs' first tasks before it exits: they are published from a
+# background thread that ends with the process. Short, so a refused or hung broker costs the command no more.
+PUBLISH_WAIT_SECONDS = 0.05
 
 
 class Command(BaseCommand):
@@ -66,6 +70,9 @@ class Command(BaseCommand):
             self.stdout.write(f"{key}: {request.detail}")
             if request.run_id is not None and request.action in (runs.STARTED, runs.RESUMED):
                 started.append(request.run_id)
+        if started and not options["dry_run"] and not broker_handoff.publisher.wait_idle(PUBLISH_WAIT_SECONDS):
+            self.stdout.write(f"The broker has not taken the runs' tasks within {PUBLISH_WAIT_SECONDS} s; if they are "
+                              "lost, the periodic snapshot task resumes the runs (grade_freeze_status shows them).")
         if options["wait"] is not None and started and not options["dry_run"]:
             self._wait(started, options["wait"])
         for run in FreezeRun.objects.filter(pk__in=started, status=RUN_COMPLETE).order_by("pk"):
