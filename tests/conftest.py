@@ -10,6 +10,7 @@ from django.core.cache import cache
 from eventtracking import tracker
 from eventtracking.backends.tests import InMemoryBackend
 
+from openedx_grade_freeze import rate_limits
 from openedx_grade_freeze.policy import policy_cache
 from tests.credentials_server import serving
 from tests.forwarding import CLIENT_ID, CLIENT_SECRET, RUN, SHORT_DELAYS, DelayedSends, forwarding_to
@@ -27,12 +28,14 @@ def tracking_events():
 
 @pytest.fixture(autouse=True)
 def fresh_caches():
-    """Each test starts with an empty Django cache and policy cache."""
+    """Each test starts with an empty Django cache, policy cache and in-process "once per interval" memory."""
     cache.clear()
     policy_cache.clear()
+    rate_limits.forget_local()
     yield
     cache.clear()
     policy_cache.clear()
+    rate_limits.forget_local()
 
 
 def events_named(events, name):

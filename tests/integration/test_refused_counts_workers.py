@@ -1,7 +1,7 @@
 """
 Refusals counted in a web process reach the database through the flush a real celery worker runs, with the shared
 cache on Redis as in production: a count the database could not store where it was counted waits in the shared cache,
-not in the web process's memory, where no flush would ever find it.
+not in the web process's memory, where no flush would ever find it; the worker's flush writes the refused list.
 """
 import time
 from datetime import datetime, timedelta, timezone
@@ -13,7 +13,7 @@ from django.test import override_settings
 
 from openedx_grade_freeze import tasks
 from openedx_grade_freeze.filters import GradePersistenceRequested
-from openedx_grade_freeze.models import BlockedGradeUpdates
+from openedx_grade_freeze.models import BlockedGradeUpdates, LearnerRefusals
 from tests.events import publish
 from tests.integration.workers import RUN_ID, Workers
 
@@ -61,6 +61,11 @@ def total():
     return sum(BlockedGradeUpdates.objects.filter(course_key=COURSE).values_list("total", flat=True))
 
 
+def listed():
+    """The course's refused list: ``{(user_id, source): count}``."""
+    return {(row.user_id, row.source): row.count for row in LearnerRefusals.objects.filter(course_key=COURSE)}
+
+
 def flush_in_a_worker_until(condition, timeout=60):
     """Ask the worker to flush, as celery beat does every minute, until ``condition()`` holds or ``timeout`` passes."""
     deadline = time.monotonic() + timeout
@@ -86,9 +91,10 @@ def test_a_count_the_database_could_not_store_is_reported_by_the_workers_flush(b
             assert total() == 1
             workers.wait_ready()
             # This web process never refuses again and never flushes: celery beat runs the flush in a worker.
-            flush_in_a_worker_until(lambda: total() == 21)
+            flush_in_a_worker_until(lambda: total() == 21 and listed())
             assert total() == 21
+            assert listed() == {(7, "tasks"): 21}  # the worker's flush wrote the refused list too
             flush_in_a_worker_until(lambda: total() != 21, timeout=3)
-            assert total() == 21  # and nothing is counted twice
+            assert total() == 21 and listed() == {(7, "tasks"): 21}  # and nothing is counted twice
     finally:
         workers.stop()
