@@ -6,7 +6,7 @@ import os
 import sys
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from eventtracking import tracker
 from eventtracking.backends.tests import InMemoryBackend
 
@@ -24,6 +24,29 @@ def tracking_events():
     backends["grade_freeze_test"] = backend
     yield backend.events
     backends.pop("grade_freeze_test", None)
+
+
+class FailingCache:
+    """A cache backend that is down: every call raises."""
+
+    def __getattr__(self, name):
+        def fail(*args, **kwargs):
+            raise ConnectionError("cache backend unreachable")
+        return fail
+
+
+@pytest.fixture(name="cache_down")
+def fixture_cache_down():
+    """The shared cache is down for everything in this thread (the policy's version checks too); calling the fixture's
+    value brings it back."""
+    working = caches["default"]
+    caches["default"] = FailingCache()
+
+    def back():
+        caches["default"] = working
+
+    yield back
+    back()
 
 
 @pytest.fixture(autouse=True)

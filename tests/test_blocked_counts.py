@@ -8,7 +8,6 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from django.core.cache import caches
 from django.db import connection
 from django.test import override_settings
 
@@ -31,28 +30,6 @@ def frozen_course(db):
     publish(FROZEN, NOW - timedelta(days=60), time=NOW - timedelta(days=60))
     yield
     blocked.local_counts.clear()
-
-
-class FailingCache:
-    """A cache backend that is down: every call raises."""
-
-    def __getattr__(self, name):
-        def fail(*args, **kwargs):
-            raise ConnectionError("cache backend unreachable")
-        return fail
-
-
-@pytest.fixture(name="cache_down")
-def fixture_cache_down():
-    """The shared cache is down for everything in this thread (the policy's version checks too), until given back."""
-    working = caches["default"]
-    caches["default"] = FailingCache()
-
-    def back():
-        caches["default"] = working
-
-    yield back
-    back()
 
 
 def refuse(times):

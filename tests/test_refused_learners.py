@@ -8,7 +8,6 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from django.core.cache import caches
 from django.db import OperationalError, connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -17,10 +16,7 @@ from opaque_keys.edx.keys import CourseKey
 from openedx_grade_freeze import api, blocked, pending_refusals
 from openedx_grade_freeze.filters import GradePersistenceRequested
 from openedx_grade_freeze.models import BlockedGradeUpdates, LearnerRefusals
-from openedx_grade_freeze.platform import wiring
 from tests.events import publish
-from tests.test_blocked_counts import FailingCache
-from tests.test_platform_wiring import COURSE, LEARNER, WRITES, make_course
 
 FROZEN = "course-v1:WhoX+Frozen+2025"
 OTHER = "course-v1:WhoX+Other+2025"
@@ -101,20 +97,6 @@ def test_a_write_point_that_names_no_learner_counts_in_the_total_only():
     assert sum(BlockedGradeUpdates.objects.values_list("total", flat=True)) == 5
 
 
-@pytest.mark.parametrize("source, write, stored_value, new_value, value_of", WRITES)
-def test_each_write_point_names_the_learner_it_refused(
-    platform, source, write, stored_value, new_value, value_of,  # pylint: disable=unused-argument
-):
-    from lms.djangoapps.grades import models  # pylint: disable=import-outside-toplevel
-
-    make_course(platform, ended_days_ago=40)
-    wiring.activate()
-    write(models, new_value)
-    blocked.flush_blocked_counts()
-    assert [(entry.user_id, entry.source, entry.count) for entry in api.get_course_status(COURSE).refused_learners] \
-        == [(LEARNER, source, 1)]
-
-
 def refuse_learner_rows(execute, sql, params, many, context):
     """The database refuses every write to the refused list (a full disk, a read-only replica)."""
     if LearnerRefusals._meta.db_table in sql and sql.lstrip().upper().startswith(("INSERT", "UPDATE")):
@@ -134,19 +116,6 @@ def test_counts_the_database_refuses_wait_in_the_cache_for_the_next_flush(caplog
 
     blocked.flush_blocked_counts()
     assert rows() == {(1001, PATHS[0]): 7, (1002, PATHS[1]): 3}
-
-
-@pytest.fixture(name="cache_down")
-def fixture_cache_down():
-    """The shared cache is down for everything in this thread until ``back()``."""
-    working = caches["default"]
-    caches["default"] = FailingCache()
-
-    def back():
-        caches["default"] = working
-
-    yield back
-    back()
 
 
 def test_counts_made_while_the_cache_is_down_reach_the_list_once_it_is_back(cache_down):
