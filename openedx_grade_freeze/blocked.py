@@ -43,11 +43,16 @@ def _interval():
 local_counts = LocalCounts()
 
 
+# The largest user id the refused list can hold (``LearnerRefusals.user_id``, a positive big integer).
+_MAX_USER_ID = 2**63 - 1
+
+
 def _learner_id(user_id):
-    """The refused learner's user id when the write point named one (an int, or a string of ASCII digits)."""
+    """The refused learner's user id when the write point named one (an int, or a string of ASCII digits) that the
+    refused list can hold; None otherwise (the refusal then counts in the course's total only)."""
     if isinstance(user_id, str) and user_id.isascii() and user_id.isdigit():
         user_id = int(user_id)
-    if isinstance(user_id, int) and not isinstance(user_id, bool) and user_id > 0:
+    if isinstance(user_id, int) and not isinstance(user_id, bool) and 0 < user_id <= _MAX_USER_ID:
         return user_id
     return None
 

@@ -35,18 +35,26 @@ class FailingCache:
         return fail
 
 
+class CacheSwitch:
+    """Takes the shared cache down for everything in this thread (the policy's version checks too), and back up."""
+
+    def __init__(self):
+        self.working = caches["default"]
+
+    def down(self):
+        caches["default"] = FailingCache()
+
+    def up(self):
+        caches["default"] = self.working
+
+
 @pytest.fixture(name="cache_down")
 def fixture_cache_down():
-    """The shared cache is down for everything in this thread (the policy's version checks too); calling the fixture's
-    value brings it back."""
-    working = caches["default"]
-    caches["default"] = FailingCache()
-
-    def back():
-        caches["default"] = working
-
-    yield back
-    back()
+    """The shared cache is down (a ``CacheSwitch``: ``up()`` brings it back); up again after the test."""
+    switch = CacheSwitch()
+    switch.down()
+    yield switch
+    switch.up()
 
 
 @pytest.fixture(autouse=True)

@@ -92,9 +92,11 @@ def test_a_write_point_that_names_no_learner_counts_in_the_total_only():
     with override_settings(GRADE_FREEZE_BLOCKED_EVENT_INTERVAL_SECONDS=0):
         refuse(user_id=None, source="rest_api.v2.services.record_subsection_grade_overrides", times=3)
         refuse(user_id="1002", times=2)  # a user id given as digits is the same learner
+        refuse(user_id=2**63, times=1)  # beyond what the list's column holds
+        refuse(user_id="١١", times=1)  # not ASCII digits
         blocked.flush_blocked_counts()
     assert rows() == {(1002, PATHS[0]): 2}
-    assert sum(BlockedGradeUpdates.objects.values_list("total", flat=True)) == 5
+    assert sum(BlockedGradeUpdates.objects.values_list("total", flat=True)) == 7
 
 
 def refuse_learner_rows(execute, sql, params, many, context):
@@ -122,7 +124,7 @@ def test_counts_made_while_the_cache_is_down_reach_the_list_once_it_is_back(cach
     refuse(times=4)
     refuse(user_id=1002, times=2)
     assert rows() == {(1001, PATHS[0]): 1}  # the first was stored at once; the process holds the others
-    cache_down()  # back: the next refusal hands this process's counts to the cache, for any process's flush
+    cache_down.up()  # back: the next refusal hands this process's counts to the cache, for any process's flush
     refuse(user_id=1003)
     assert not blocked.local_counts
     blocked.flush_blocked_counts()
@@ -137,7 +139,7 @@ def test_while_the_cache_is_down_a_process_keeps_a_bounded_number_of_learners(ca
     # The first refusal was stored at once; the process holds the others, for at most three learners.
     assert rows() == {(2001, PATHS[0]): 1}
     assert "further learners are counted in the course's total only" in caplog.text
-    cache_down()
+    cache_down.up()
     blocked.flush_blocked_counts()
     assert rows() == {(2001, PATHS[0]): 2, (2002, PATHS[0]): 2, (2003, PATHS[0]): 2}
     assert sum(BlockedGradeUpdates.objects.values_list("total", flat=True)) == 10
@@ -176,3 +178,69 @@ def test_a_learner_retired_before_the_flush_is_not_listed():
     blocked.flush_blocked_counts()
     assert rows() == {(1002, PATHS[0]): 2}
     assert [entry.user_id for entry in api.get_course_status(CourseKey.from_string(FROZEN)).refused_learners] == [1002]
+
+
+def test_with_the_cache_and_the_database_down_counts_wait_in_memory_until_either_is_back(cache_down, caplog):
+    with connection.execute_wrapper(refuse_learner_rows), caplog.at_level(logging.ERROR):
+        refuse(times=3)  # the first is due for a report at once: the database refuses it
+        assert rows() == {}
+        assert blocked.local_counts  # nowhere else to keep it
+    cache_down.up()  # the cache is back first: the next refusal hands this process's counts to it
+    refuse(user_id=1002)
+    assert not blocked.local_counts
+    blocked.flush_blocked_counts()
+    assert rows() == {(1001, PATHS[0]): 3, (1002, PATHS[0]): 1}
+
+
+def test_retiring_a_learner_while_the_cache_is_down_removes_their_rows_and_says_what_may_come_back(
+    cache_down, caplog,
+):
+    cache_down.up()
+    refuse(times=2)
+    refuse(user_id=1002)
+    blocked.flush_blocked_counts()
+    cache_down.down()
+    with caplog.at_level(logging.WARNING):
+        assert blocked.forget_learner(1001) == 1
+    assert rows() == {(1002, PATHS[0]): 1}
+    assert "may be listed again" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_refusals_during_flushes_are_counted_once():
+    stop = threading.Event()
+    errors = []
+
+    def refusing(user_ids):
+        try:
+            for _ in range(25):
+                for user_id in user_ids:
+                    for source in PATHS:
+                        refuse(FROZEN, user_id, source)
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    def flushing():
+        try:
+            while not stop.is_set():
+                blocked.flush_blocked_counts()
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    flusher = threading.Thread(target=flushing)
+    refusers = [threading.Thread(target=refusing, args=(LEARNERS[part::3],)) for part in range(3)]
+    flusher.start()
+    for thread in refusers:
+        thread.start()
+    for thread in refusers:
+        thread.join()
+    stop.set()
+    flusher.join()
+    blocked.flush_blocked_counts()
+
+    assert errors == []
+    assert rows() == {(user_id, source): 25 for user_id in LEARNERS for source in PATHS}
