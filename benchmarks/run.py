@@ -129,7 +129,8 @@ def refusal_statements(learners=100, rounds=50):
     with CaptureQueriesContext(connection) as flushing:
         blocked.flush_blocked_counts()
     rows = LearnerRefusals.objects.filter(course_key=course).count()
-    return learners * len(paths) * rounds, len(refusing.captured_queries), len(writes), len(flushing.captured_queries), rows
+    refusals = learners * len(paths) * rounds
+    return refusals, len(refusing.captured_queries), len(writes), len(flushing.captured_queries), rows
 
 
 def main():
