@@ -186,3 +186,15 @@ def test_a_learner_no_longer_in_the_user_table_is_listed_by_user_id():
     body = logged_in(team_member(FROZEN, "teacher")).get(api_url(FROZEN)).json()
     assert [(e["user_id"], e["username"]) for e in body["results"]] == [(424242, "")]
     assert ">424242</td>" in logged_in(team_member(FROZEN, "teacher2")).get(page_url(FROZEN)).content.decode()
+
+
+def test_operators_find_a_learners_refusals_in_django_admin():
+    refuse(31, PATHS[0])
+    refuse(32, PATHS[1])
+    blocked.flush_blocked_counts()
+    admin = logged_in(UserFactory(username="root", is_staff=True, is_superuser=True))
+    page = admin.get("/admin/openedx_grade_freeze/learnerrefusals/?q=31").content.decode()
+    assert FROZEN in page and PATHS[0] in page and PATHS[1] not in page
+    assert admin.get("/admin/openedx_grade_freeze/learnerrefusals/add/").status_code == 403  # a record, not a form
+    by_course = admin.get(f"/admin/openedx_grade_freeze/learnerrefusals/?q={FROZEN}").content.decode()
+    assert PATHS[0] in by_course and PATHS[1] in by_course  # a course id is no user id: searched by course only
