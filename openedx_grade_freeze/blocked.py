@@ -213,15 +213,29 @@ def flush_blocked_counts():
 
 def _flush_queued(interval):
     """Store what the queued pairs hold; pairs with counts left (a total within its interval, more learners) are
-    queued again."""
+    queued again, and so are the pairs not reached when the cache fails on the way."""
     reported, learners_left = 0, _FLUSH_MOST_LEARNERS
-    for pair, freeze_date in pending_refusals.take_pairs(_FLUSH_MOST_PAIRS).items():
+    pairs = list(pending_refusals.take_pairs(_FLUSH_MOST_PAIRS).items())
+    for done, (pair, freeze_date) in enumerate(pairs):
         pending = Pending(freeze_date=freeze_date)
-        if pending_refusals.has_total(pair) and pending_refusals.claim_report(pair, interval):
-            pending.total = pending_refusals.take_total(pair, freeze_date)
-        if learners_left:
-            pending.learners = pending_refusals.take_learners(pair, learners_left)
-            learners_left -= len(pending.learners)
+        try:
+            if pending_refusals.has_total(pair) and pending_refusals.claim_report(pair, interval):
+                pending.total = pending_refusals.take_total(pair, freeze_date)
+            if learners_left:
+                pending.learners = pending_refusals.take_learners(pair, learners_left)
+                learners_left -= len(pending.learners)
+        except Exception as error:  # pylint: disable=broad-except
+            _cache_failed()
+            # What was taken is stored; the pairs not done are queued again (the cache allowing).
+            pending.learners = getattr(error, "tallies", {})
+            if pending:
+                _report(pair, None, pending)
+            for later, later_freeze_date in pairs[done:]:
+                try:
+                    pending_refusals.requeue_pair(later, later_freeze_date)
+                except Exception:  # pylint: disable=broad-except
+                    break  # the next refusal of such a course queues it again
+            return reported + pending.total
         if pending:
             _report(pair, None, pending)
             reported += pending.total

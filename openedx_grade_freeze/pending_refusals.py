@@ -115,7 +115,10 @@ def take_total(pair, freeze_date):
     """Move the pair's total out of the cache; refusals counted meanwhile stay, and the pair stays queued."""
     taken, left = counter_take(_key("count", *pair))
     if left > 0:
-        _PAIRS.put((*pair, freeze_date))
+        try:
+            _PAIRS.put((*pair, freeze_date))
+        except Exception:  # pylint: disable=broad-except
+            pass  # what is left is taken by the pair's next report
     return taken
 
 
@@ -152,18 +155,38 @@ def take_learners(pair, most):
     lasts = {user_id: _key("last", *pair, user_id) for user_id in firsts}
     retired = {user_id: _key("retired", user_id) for user_id in firsts}
     found = cache.get_many([*counters.values(), *lasts.values(), *retired.values()])
-    tallies = {}
-    for user_id, first in firsts.items():
-        taken = found.get(counters[user_id]) or 0
-        if taken <= 0:
-            continue
-        left = cache.decr(counters[user_id], taken)
-        cache.touch(counters[user_id], LEARNER_SECONDS)
-        if left > 0:
-            queue.put((user_id, found.get(lasts[user_id]) or first))
-        if retired[user_id] not in found:
-            tallies[user_id] = LearnerTally(taken, first, max(found.get(lasts[user_id]) or first, first))
+    tallies, untaken = {}, list(firsts.items())
+    try:
+        while untaken:
+            user_id, first = untaken[0]
+            taken = found.get(counters[user_id]) or 0
+            try:
+                left = cache.decr(counters[user_id], taken) if taken > 0 else 0
+            except ValueError:
+                taken = left = 0  # the counter expired a moment ago, with what it held
+            untaken.pop(0)
+            if taken > 0 and retired[user_id] not in found:
+                tallies[user_id] = LearnerTally(taken, first, max(found.get(lasts[user_id]) or first, first))
+            if taken > 0:
+                cache.touch(counters[user_id], LEARNER_SECONDS)
+            if left > 0:
+                queue.put((user_id, found.get(lasts[user_id]) or first))
+    except Exception as error:
+        for user_id, first in untaken:  # queued again, the cache allowing
+            try:
+                queue.put((user_id, first))
+            except Exception:  # pylint: disable=broad-except
+                break
+        raise PartialTake(tallies) from error
     return tallies
+
+
+class PartialTake(Exception):
+    """The cache failed while learners' counts were being taken: ``tallies`` holds those taken before."""
+
+    def __init__(self, tallies):
+        super().__init__(f"the cache failed after {len(tallies)} learners' counts were taken")
+        self.tallies = tallies
 
 
 def put_back(pair, pending):

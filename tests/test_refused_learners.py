@@ -8,6 +8,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from django.core.cache import caches
 from django.db import OperationalError, connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -244,3 +245,37 @@ def test_refusals_during_flushes_are_counted_once():
 
     assert errors == []
     assert rows() == {(user_id, source): 25 for user_id in LEARNERS for source in PATHS}
+
+
+class CacheFailingAtTheThirdDecrement:
+    """The shared cache, failing once it is asked to decrement a third time (it went away mid-flush)."""
+
+    def __init__(self, working):
+        self.working = working
+        self.decrements = 0
+
+    def __getattr__(self, name):
+        return getattr(self.working, name)
+
+    def decr(self, *args, **kwargs):
+        self.decrements += 1
+        if self.decrements >= 3:
+            raise ConnectionError("cache backend unreachable")
+        return self.working.decr(*args, **kwargs)
+
+
+def test_a_cache_failing_mid_flush_loses_nothing(caplog):
+    for user_id in range(1001, 1006):
+        refuse(user_id=user_id, times=2)
+    working = caches["default"]
+    caches["default"] = CacheFailingAtTheThirdDecrement(working)
+    try:
+        with caplog.at_level(logging.WARNING):
+            blocked.flush_blocked_counts()
+    finally:
+        caches["default"] = working
+    assert rows() == {(1001, PATHS[0]): 2, (1002, PATHS[0]): 2}  # taken before the cache failed, and stored
+    assert "The cache failed while counting refused grade updates" in caplog.text
+
+    blocked.flush_blocked_counts()
+    assert rows() == {(user_id, PATHS[0]): 2 for user_id in range(1001, 1006)}
