@@ -74,6 +74,13 @@ def test_ten_thousand_refusals_of_a_hundred_learners_give_one_row_per_learner_an
     assert sum(rows().values()) == 10000  # a second flush adds nothing
 
 
+def test_once_its_write_path_reported_a_refusal_makes_no_query(django_assert_num_queries):
+    refuse()  # the course's first refusal on this path reports its total at once
+    with django_assert_num_queries(0):
+        for user_id in LEARNERS:  # each learner's first refusal, too
+            refuse(user_id=user_id, times=3)
+
+
 def test_first_and_last_refusal_times_are_kept():
     before = datetime.now(timezone.utc)
     refuse(times=3)
