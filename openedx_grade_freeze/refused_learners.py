@@ -83,21 +83,15 @@ class RefusedLearners:
         """How many entries (learner and write path) there are."""
         return self._rows().count()
 
-    def __len__(self):
-        return self.count()
-
     def learner_count(self):
         """How many different learners were refused."""
         return self._rows().values("user_id").distinct().count()
 
-    def total(self):
-        """How many refusals the entries count, in all."""
-        return sum(self._rows().values_list("count", flat=True).iterator())
-
-    def __getitem__(self, index):
-        if not isinstance(index, slice):
-            return self[index:index + 1][0]
-        return _entries(self._rows().order_by("user_id", "source")[index])
+    def __getitem__(self, page):
+        """The entries of a slice (a page), as a list."""
+        if not isinstance(page, slice):
+            raise TypeError("RefusedLearners are read a slice (a page) at a time")
+        return _entries(self._rows().order_by("user_id", "source")[page])
 
     def most_recent(self, number):
         """The ``number`` entries refused last."""
