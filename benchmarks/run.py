@@ -1,11 +1,13 @@
 #!/usr/bin/env python
 """
 Benchmarks of the freeze check on the grade-write hot path, as ratios against one primary-key query in the same run,
-and of the Credentials outbox drain against upstream's one-request-per-grade shape (``drain.py``).
+the database statements refusals cost (none per refusal: they are counted in the cache and listed by the flush), and
+the Credentials outbox drain against upstream's one-request-per-grade shape (``drain.py``).
 
 Run with ``make benchmark``. Uses the host project on a throwaway SQLite database.
 """
 import gc
+import itertools
 import os
 import sys
 import tempfile
@@ -100,6 +102,37 @@ def first_sighting_cost(number=200):
     return len(queries.captured_queries), micros
 
 
+def refusal_statements(learners=100, rounds=50):
+    """Database statements of ``learners`` x 2 write paths x ``rounds`` refusals, and of the flush that lists them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from openedx_grade_freeze import blocked
+    from openedx_grade_freeze.filters import GradePersistenceRequested
+    from openedx_grade_freeze.models import LearnerRefusals
+    from tests.events import publish
+
+    course = "course-v1:BenchX+Refused+2025"
+    paths = ("PersistentSubsectionGrade.update_or_create_grade", "CourseGradeFactory.update")
+    publish(course, datetime.now(timezone.utc) - timedelta(days=60), time=datetime.now(timezone.utc))
+    blocked.flush_blocked_counts()  # what the measurements above counted
+    with CaptureQueriesContext(connection) as refusing:
+        for _ in range(rounds):
+            for user_id in range(1, learners + 1):
+                for source in paths:
+                    try:
+                        GradePersistenceRequested.run_filter(course, user_id=user_id, source=source)
+                    except GradePersistenceRequested.PreventGradePersistence:
+                        pass
+    writes = [query for query in refusing.captured_queries
+              if query["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+    with CaptureQueriesContext(connection) as flushing:
+        blocked.flush_blocked_counts()
+    rows = LearnerRefusals.objects.filter(course_key=course).count()
+    refusals = learners * len(paths) * rounds
+    return refusals, len(refusing.captured_queries), len(writes), len(flushing.captured_queries), rows
+
+
 def main():
     setup_django()
     from openedx_grade_freeze import api
@@ -130,6 +163,14 @@ def main():
         except GradePersistenceRequested.PreventGradePersistence:
             pass
 
+    new_learners = itertools.count(1000)
+
+    def vetoed_filter_new_learner():
+        try:
+            GradePersistenceRequested.run_filter(frozen_course, user_id=next(new_learners), source="benchmark")
+        except GradePersistenceRequested.PreventGradePersistence:
+            pass
+
     def cold_check():
         policy_cache.clear()
         api.are_grades_frozen(open_course)
@@ -141,6 +182,7 @@ def main():
         ("api.are_grades_frozen, warm", best_per_call(warm_check, 20000)),
         ("GradePersistenceRequested.run_filter, allowed", best_per_call(warm_filter, 5000)),
         ("GradePersistenceRequested.run_filter, vetoed", best_per_call(vetoed_filter, 5000)),
+        ("run_filter, vetoed, a learner's first refusal", best_per_call(vetoed_filter_new_learner, 5000)),
         ("api.are_grades_frozen, cold (cache emptied)", best_per_call(cold_check, 500)),
     ]
     first_queries, first_micros = first_sighting_cost()
@@ -157,8 +199,18 @@ def main():
     for name, micros in rows:
         print(f"{name:50} {micros:10.2f} {micros / baseline:11.3f}")
     print()
+    vetoed_filter()  # the cold check above emptied the policy cache
+    with CaptureQueriesContext(connection) as vetoed_queries:
+        for _ in range(1000):
+            vetoed_filter()
     print(f"queries per warm check (1,000 checks):            {len(warm_queries.captured_queries) / 1000:g}")
+    print(f"queries per warm refusal (1,000 refusals):         {len(vetoed_queries.captured_queries) / 1000:g}")
     print(f"queries per first sighting (baseline: 1):          {first_queries}")
+    refusals, statements, writes, flush_statements, listed = refusal_statements()
+    print(f"refusals of 100 learners on 2 write paths:         {refusals:,}: {statements} statements, {writes} writes "
+          f"({writes / refusals:.4f} a refusal: the first report of each path)")
+    print(f"the flush that lists them:                         {flush_statements} statements for {listed} rows "
+          f"(one per learner and path)")
     used, held = cache_memory_per_100k()
     print(f"policy cache memory per 100,000 courses:           {used / 2**20:.1f} MiB "
           f"({used / held:.0f} bytes a course)")

@@ -1,12 +1,13 @@
 """
 The public Python API of openedx-grade-freeze: other plugins and edx-platform code call only these.
 """
-from openedx_grade_freeze import overrides, policy, retirement, schedule_sync, schedules, status
+from openedx_grade_freeze import blocked, overrides, policy, retirement, schedule_sync, schedules, status
 from openedx_grade_freeze.credentials import ledger
 from openedx_grade_freeze.exceptions import InvalidCourseKeyError, InvalidFreezeConfigurationError, UnknownCourseError
 from openedx_grade_freeze.keys import to_course_key
 from openedx_grade_freeze.platform import course_roles
 from openedx_grade_freeze.policy import FreezeState
+from openedx_grade_freeze.refused_learners import RefusedLearner, RefusedLearners
 from openedx_grade_freeze.schedules import EndDateChange, ScheduleSnapshot
 from openedx_grade_freeze.snapshots.summary import SnapshotSummary
 from openedx_grade_freeze.status import PHASES, CourseStatus, CredentialsCounts, RefusedUpdates
@@ -19,6 +20,8 @@ __all__ = [
     "FreezeState",
     "InvalidCourseKeyError",
     "InvalidFreezeConfigurationError",
+    "RefusedLearner",
+    "RefusedLearners",
     "RefusedUpdates",
     "ScheduleSnapshot",
     "SnapshotSummary",
@@ -100,6 +103,8 @@ def can_read_course_status(user, course_key):
 
 
 def retire_learner(user_id, username, email=""):
-    """Forget a retired learner's username and email wherever the plugin kept them (user ids and grades stay)."""
+    """Forget a retired learner's username and email wherever the plugin kept them (user ids and grades stay), and
+    remove them from the lists of refused learners."""
     ledger.forget_answers(user_id)
     retirement.forget_learner(user_id, username, email)
+    blocked.forget_learner(user_id)

@@ -2,15 +2,15 @@
 A course's status: its phase now and the facts about it, in one place. The status page, the instructor dashboard
 section, the REST API, ``grade_freeze_status``, the upcoming-freeze warning and the admin overview all read it.
 
-The phase is decided by ``phase_of`` alone. Each fact (start date, refused updates, snapshot, Credentials counts) is a
-property of ``CourseStatus``, read on first use: a list reads only what it shows, and a new per-course fact is one
-property added here.
+The phase is decided by ``phase_of`` alone. Each fact (start date, refused updates and learners, snapshot, Credentials
+counts) is a property of ``CourseStatus``, read on first use: a list reads only what it shows, and a new per-course
+fact is one property added here.
 """
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
 
-from openedx_grade_freeze import policy
+from openedx_grade_freeze import policy, refused_learners
 from openedx_grade_freeze.credentials import outbox
 from openedx_grade_freeze.dates import as_utc, days_until
 from openedx_grade_freeze.exceptions import PlatformReadError, UnknownCourseError
@@ -154,6 +154,11 @@ class CourseStatus:
     def refused_total(self):
         """Every refused update of the course, on every write path."""
         return sum(item.total for item in self.refused_updates)
+
+    @cached_property
+    def refused_learners(self):
+        """Whose grade updates the freeze refused, per learner and write path (``RefusedLearners``, read lazily)."""
+        return refused_learners.RefusedLearners(self.course_key)
 
     @cached_property
     def snapshot(self):

@@ -6,10 +6,11 @@ import os
 import sys
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from eventtracking import tracker
 from eventtracking.backends.tests import InMemoryBackend
 
+from openedx_grade_freeze import rate_limits
 from openedx_grade_freeze.policy import policy_cache
 from tests.credentials_server import serving
 from tests.forwarding import CLIENT_ID, CLIENT_SECRET, RUN, SHORT_DELAYS, DelayedSends, forwarding_to
@@ -25,14 +26,47 @@ def tracking_events():
     backends.pop("grade_freeze_test", None)
 
 
+class FailingCache:
+    """A cache backend that is down: every call raises."""
+
+    def __getattr__(self, name):
+        def fail(*args, **kwargs):
+            raise ConnectionError("cache backend unreachable")
+        return fail
+
+
+class CacheSwitch:
+    """Takes the shared cache down for everything in this thread (the policy's version checks too), and back up."""
+
+    def __init__(self):
+        self.working = caches["default"]
+
+    def down(self):
+        caches["default"] = FailingCache()
+
+    def up(self):
+        caches["default"] = self.working
+
+
+@pytest.fixture(name="cache_down")
+def fixture_cache_down():
+    """The shared cache is down (a ``CacheSwitch``: ``up()`` brings it back); up again after the test."""
+    switch = CacheSwitch()
+    switch.down()
+    yield switch
+    switch.up()
+
+
 @pytest.fixture(autouse=True)
 def fresh_caches():
-    """Each test starts with an empty Django cache and policy cache."""
+    """Each test starts with an empty Django cache, policy cache and in-process "once per interval" memory."""
     cache.clear()
     policy_cache.clear()
+    rate_limits.forget_local()
     yield
     cache.clear()
     policy_cache.clear()
+    rate_limits.forget_local()
 
 
 def events_named(events, name):

@@ -15,6 +15,7 @@ import pytest
 from django.test import override_settings
 from opaque_keys.edx.keys import CourseKey, UsageKey
 
+from openedx_grade_freeze import api, blocked
 from openedx_grade_freeze.platform import modules, wiring
 from openedx_grade_freeze.policy import policy_cache
 from openedx_grade_freeze.tracking import UPDATE_BLOCKED
@@ -274,6 +275,9 @@ def test_a_frozen_course_write_is_not_persisted_returns_the_stored_grade_and_is_
     assert (event["course_id"], event["user_id"], event["source"], event["blocked_count"]) == (
         COURSE, LEARNER, source, 1
     )
+    blocked.flush_blocked_counts()  # the refused list names the learner the write point was called for
+    assert [(entry.user_id, entry.source, entry.count) for entry in api.get_course_status(COURSE).refused_learners] \
+        == [(LEARNER, source, 1)]
 
 
 def test_a_frozen_write_with_nothing_stored_returns_none_and_never_raises(platform, tracking_events):

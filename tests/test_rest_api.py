@@ -392,6 +392,7 @@ def test_the_openapi_description_validates_and_names_every_route(client):
         "/api/grade_freeze/v1/courses/",
         "/api/grade_freeze/v1/courses/{course_id}/",
         "/api/grade_freeze/v1/courses/{course_id}/override",
+        "/api/grade_freeze/v1/courses/{course_id}/refused/",
         "/api/grade_freeze/v1/orgs/{org}/override",
     }
     course = spec["paths"]["/api/grade_freeze/v1/courses/{course_id}/"]["get"]
@@ -401,6 +402,8 @@ def test_the_openapi_description_validates_and_names_every_route(client):
     assert {"frozen", "upcoming_days", "org", "page"} <= {
         parameter["name"] for parameter in spec["paths"]["/api/grade_freeze/v1/courses/"]["get"]["parameters"]
     }
+    refused = spec["paths"]["/api/grade_freeze/v1/courses/{course_id}/refused/"]["get"]
+    assert {"course_id", "page", "page_size"} <= {parameter["name"] for parameter in refused["parameters"]}
 
 
 # -- final-grade snapshots ---------------------------------------------------------------------------------------

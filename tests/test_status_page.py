@@ -11,7 +11,8 @@ import pytest
 from django.test import Client
 from opaque_keys.edx.keys import CourseKey
 
-from openedx_grade_freeze import api, tasks
+from openedx_grade_freeze import api, blocked, tasks
+from openedx_grade_freeze.filters import GradePersistenceRequested
 from openedx_grade_freeze.models import BlockedGradeUpdates, CredentialsDelivery
 from tests.events import publish
 from tests.factories import UserFactory
@@ -200,8 +201,29 @@ def test_the_page_in_chromium(live_server, browser, lms, settings):
     state = browser.find_element(By.CSS_SELECTOR, "[role=status]")
     assert state.get_attribute("data-state") == "frozen" and "Grades are frozen" in state.text
     assert _contrast(browser, "[role=status] p") >= 4.5
-    rows = browser.find_elements(By.CSS_SELECTOR, "table tbody tr")
+    rows = browser.find_elements(By.CSS_SELECTOR, "#refused-updates tbody tr")
     assert [row.text.split()[:2] for row in rows] == [["gradebook_bulk_update", "3"], ["grades.tasks", "12"]]
+
+    # Learners whose changes were refused since (two of them rescored, one overridden in the Gradebook).
+    for username, source, times in (
+        ("ada", "PersistentSubsectionGrade.update_or_create_grade", 4),
+        ("grace", "PersistentSubsectionGrade.update_or_create_grade", 2),
+        ("alan", "rest_api.v1.gradebook_views.bulk_update", 1),
+    ):
+        learner = UserFactory(username=username)
+        for _ in range(times):
+            with pytest.raises(GradePersistenceRequested.PreventGradePersistence):
+                GradePersistenceRequested.run_filter(COURSE, user_id=learner.pk, source=source)
+    blocked.flush_blocked_counts()
+    browser.get(live_server.url + page_url())
+    learners = browser.find_elements(By.CSS_SELECTOR, "#refused-learners tbody tr")
+    assert [row.text.split()[:3] for row in learners] == [
+        ["alan", "rest_api.v1.gradebook_views.bulk_update", "1"],
+        ["grace", "PersistentSubsectionGrade.update_or_create_grade", "2"],
+        ["ada", "PersistentSubsectionGrade.update_or_create_grade", "4"],
+    ]
+    link = browser.find_element(By.LINK_TEXT, "the CSV file")
+    assert link.get_attribute("href") == f"{live_server.url}/api/grade_freeze/status/{COURSE}/refused.csv"
 
     height = browser.execute_script("return document.documentElement.scrollHeight")
     browser.set_window_size(1024, height + 120)

@@ -15,6 +15,7 @@ from openedx_grade_freeze.models import (
     CourseSchedule,
     FailedScheduleEvent,
     FreezeConfigChange,
+    LearnerRefusals,
     OrgFreezeOverride,
 )
 
@@ -76,6 +77,14 @@ class BlockedGradeUpdatesAdmin(ReadOnlyAdmin):
 
     list_display = ("course_key", "source", "total", "last_reported")
     search_fields = ("course_key",)
+
+
+@admin.register(LearnerRefusals)
+class LearnerRefusalsAdmin(ReadOnlyAdmin):
+    """Whose grade updates the freeze refused: per course, learner and write path."""
+
+    list_display = ("course_key", "user_id", "source", "count", "first_refused", "last_refused")
+    search_fields = ("course_key", "=user_id")
 
 
 class _OverrideForm(forms.ModelForm):

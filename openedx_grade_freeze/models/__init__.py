@@ -2,7 +2,7 @@
 The plugin's tables, one module per feature (schedules, overrides, refused updates, Credentials forwarding,
 final-grade snapshots, advance warnings). Every model and constant is importable from here as well.
 """
-from openedx_grade_freeze.models.blocked import BlockedGradeUpdates  # noqa: F401
+from openedx_grade_freeze.models.blocked import BlockedGradeUpdates, LearnerRefusals  # noqa: F401
 from openedx_grade_freeze.models.credentials import (  # noqa: F401
     DELIVERY_CERTIFICATE_DATE,
     DELIVERY_FAILED,

@@ -3,7 +3,8 @@
 The scripted demo: the plugin in the host project (loaded through its entry points), on an embedded SQLite database.
 
 Studio publishes a course, then re-publishes it with a later end date; the tracking-log lines and the schedule table
-are printed. Then a course past its freeze date has a grade write vetoed, and a course override reopens it.
+are printed. Then a course past its freeze date has grade writes vetoed, the refused learners are listed, and a course
+override reopens it.
 """
 import json
 import os
@@ -41,7 +42,7 @@ def main():
     from django.conf import settings
     from django.core.management import call_command
 
-    from openedx_grade_freeze import api
+    from openedx_grade_freeze import api, tasks
     from openedx_grade_freeze.filters import GradePersistenceRequested
     from openedx_grade_freeze.models import CourseEndDateChange, CourseSchedule
     from tests.events import publish
@@ -75,6 +76,18 @@ def main():
         except GradePersistenceRequested.PreventGradePersistence as veto:
             verdict = f"VETOED: {veto}"
         print(f"{course_id}: frozen={state.frozen} freeze_date={state.freeze_date} ({state.source}) -> {verdict}")
+
+    heading(f"More writes for {ended} are refused; the periodic flush lists whose they were")
+    for user_id, times in ((42, 3), (43, 2)):
+        for _ in range(times):
+            try:
+                GradePersistenceRequested.run_filter(ended, user_id=user_id, source="demo")
+            except GradePersistenceRequested.PreventGradePersistence:
+                pass
+    tasks.flush_blocked_counts_task()  # what celery beat runs every minute
+    for entry in api.get_course_status(ended).refused_learners:
+        print(f"user {entry.user_id} ({entry.username or 'not in this database'}), {entry.source}: "
+              f"{entry.count} refused, first {entry.first_refused:%H:%M:%S}, last {entry.last_refused:%H:%M:%S}")
 
     heading(f"A course team reopens {ended} for appeals with an explicit freeze date")
     api.set_course_override(ended, freeze_date=now + timedelta(days=7), reason="Proctoring appeals (demo)")

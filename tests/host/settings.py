@@ -68,7 +68,12 @@ elif _DB == "sqlite":
 else:
     raise ValueError(f"GRADE_FREEZE_TEST_DB must be sqlite or mysql, not {_DB!r}")
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "grade-freeze-host"}}
+# As an LMS's memcached or Redis, the cache holds what it is given: local memory's default of 300 entries would evict
+# the refusal counts of a few hundred learners (which is what a cache eviction does: counts are lost, never the freeze).
+CACHES = {"default": {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "grade-freeze-host",
+    "OPTIONS": {"MAX_ENTRIES": 1000000},
+}}
 
 INSTALLED_APPS = [
     "django.contrib.admin",

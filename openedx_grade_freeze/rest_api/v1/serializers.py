@@ -15,6 +15,17 @@ class RefusedUpdatesSerializer(serializers.Serializer):  # pylint: disable=abstr
     last_reported = serializers.DateTimeField(allow_null=True)
 
 
+class RefusedLearnerSerializer(serializers.Serializer):  # pylint: disable=abstract-method
+    """How many of one learner's grade updates the freeze refused on one write path, and when."""
+
+    user_id = serializers.IntegerField()
+    username = serializers.CharField(allow_blank=True, help_text="Empty when the user no longer exists.")
+    source = serializers.CharField(help_text="The edx-platform write path the freeze refused.")
+    count = serializers.IntegerField(help_text="How many of the learner's updates it refused there.")
+    first_refused = serializers.DateTimeField()
+    last_refused = serializers.DateTimeField()
+
+
 PHASE_HELP = (
     "open (grades can change until the freeze date), undated (no freeze date yet), frozen, off (the freeze is off for "
     "the course) or error (the policy could not be evaluated: GRADE_FREEZE_ON_ERROR decided)."
@@ -58,6 +69,10 @@ class CourseFreezeStatusSerializer(serializers.Serializer):  # pylint: disable=a
     )
     refused_updates_total = serializers.IntegerField(source="refused_total")
     refused_updates = RefusedUpdatesSerializer(many=True)
+    refused_learners = serializers.IntegerField(
+        source="refused_learners.learner_count",
+        help_text="How many learners' grade updates the freeze refused (the list: refused_learners_url).",
+    )
     credentials_deliveries_pending = serializers.IntegerField(
         source="credentials.pending",
         help_text="The course's Credentials deliveries (grades and certificate dates) pending, waiting or paused.",

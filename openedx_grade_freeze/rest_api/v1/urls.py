@@ -10,6 +10,7 @@ from openedx_grade_freeze.rest_api.v1 import views
 urlpatterns = [
     path("courses/", views.CourseListView.as_view(), name="course_list"),
     path("courses/<path:course_id>/override", views.CourseOverrideView.as_view(), name="course_override"),
+    path("courses/<path:course_id>/refused/", views.CourseRefusedLearnersView.as_view(), name="course_refused"),
     path("courses/<path:course_id>/", views.CourseFreezeStatusView.as_view(), name="course_status"),
     path("orgs/<str:org>/override", views.OrgOverrideView.as_view(), name="org_override"),
 ]

@@ -78,6 +78,9 @@ class CourseFreezeStatusView(_CourseView):
         data["status_page_url"] = request.build_absolute_uri(
             reverse("openedx_grade_freeze:course_status_page", args=[str(self.course_key)])
         )
+        data["refused_learners_url"] = request.build_absolute_uri(
+            reverse("openedx_grade_freeze:course_refused", args=[str(self.course_key)])
+        )
         return Response(data)
 
 
@@ -98,6 +101,27 @@ class CourseListView(_GradeFreezeView, ListAPIView):
     @documented(operation_id="grade_freeze_course_list", parameters=[serializers.CourseListQuerySerializer])
     def get(self, request, *args, **kwargs):
         """Courses filtered by ``frozen``, by a freeze within ``upcoming_days`` days, and by ``org``."""
+        return super().get(request, *args, **kwargs)
+
+
+class CourseRefusedLearnersView(_CourseView, ListAPIView):
+    """``GET courses/{course_id}/refused/``: whose grade updates the freeze refused, per learner and write path, by
+    user id (global staff, and the course's staff and instructors)."""
+
+    permission_classes = (permissions.CanReadCourseStatus,)
+    pagination_class = DefaultPagination
+    serializer_class = serializers.RefusedLearnerSerializer
+
+    def get_queryset(self):
+        """The course's refused learners, read a page at a time; 404 for a course no one knows."""
+        try:
+            return api.get_course_status(self.course_key).refused_learners
+        except api.UnknownCourseError as error:
+            raise NotFound(str(error)) from error
+
+    @documented(operation_id="grade_freeze_course_refused_learners", parameters=[_COURSE_ID])
+    def get(self, request, *args, **kwargs):
+        """The learners whose grade updates the freeze refused in the course, with counts and first and last times."""
         return super().get(request, *args, **kwargs)
 
 
