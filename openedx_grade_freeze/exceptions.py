@@ -22,3 +22,11 @@ class PlatformUnavailableError(RuntimeError):
 
 class PlatformReadError(RuntimeError):
     """edx-platform could not answer a read (for example a course overview that failed to load its content)."""
+
+
+class UnknownUserError(LookupError):
+    """No user has the id or username given."""
+
+
+class NotALearnerError(ValueError):
+    """The user is not, and never was, a learner of the course (not enrolled, no stored grade, not in its snapshot)."""
