@@ -100,7 +100,8 @@ def unfreeze_course(course_key, *, reason, user=None):
     return plan
 
 
-def _values(frozen):
+def frozen_values(frozen):
+    """A ``FrozenGrade``'s values as a dict (for audit rows and change records), or None."""
     if frozen is None:
         return None
     return {
@@ -128,8 +129,8 @@ def refreeze_learner(course_key, user_id, *, reason, user=None, dry_run=False):
     except runs.LearnerNotFrozen as error:
         raise SnapshotError(f"User {user_id}'s stored grade cannot be frozen: {error}") from error
     fresh.refrozen = True
-    after = _values(fresh)
-    before = _values(current)
+    after = frozen_values(fresh)
+    before = frozen_values(current)
     if dry_run:
         return Refreeze(course_key, user_id, snapshot.pk, before, after, resent=False)
     with transaction.atomic():
