@@ -1,6 +1,7 @@
 """
 The public Python API of openedx-grade-freeze: other plugins and edx-platform code call only these.
 """
+from openedx_grade_freeze import learners as learner_lookup
 from openedx_grade_freeze import overrides, policy, retirement, schedule_sync, schedules, status
 from openedx_grade_freeze.credentials import ledger
 from openedx_grade_freeze.exceptions import (
@@ -48,6 +49,7 @@ __all__ = [
     "close_learner_exception",
     "delete_course_override",
     "delete_org_override",
+    "find_user",
     "get_course_status",
     "get_freeze_state",
     "get_learner_exception",
@@ -122,6 +124,13 @@ def can_read_course_status(user, course_key):
     if not (user and user.is_authenticated and user.is_active):
         return False
     return bool(user.is_staff or course_roles.is_course_team(user, course_key))
+
+
+def find_user(value, by_id=False, username_only=False):
+    """The user ``value`` names: a user id when it is ASCII digits (always with ``by_id``) and that user exists,
+    else a username (always with ``username_only``); ``UnknownUserError`` when none."""
+    how = learner_lookup.BY_ID if by_id else learner_lookup.BY_USERNAME if username_only else learner_lookup.EITHER
+    return learner_lookup.find_user(value, how)
 
 
 def request_learner_exception(course_key, learner, *, reason, until=None, user):

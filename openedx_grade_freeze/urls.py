@@ -11,5 +11,6 @@ app_name = "openedx_grade_freeze"
 urlpatterns = [
     path("v1/", include(v1_urls.urlpatterns)),
     # The people-facing page lives beside the API: the plugin has one mount point in the LMS.
+    path("status/<path:course_id>/exceptions", views.request_exception, name="request_exception"),
     path("status/<path:course_id>/", views.course_status_page, name="course_status_page"),
 ]

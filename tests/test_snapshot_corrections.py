@@ -228,13 +228,15 @@ def test_grade_freeze_status_one_row_per_course(lms):
     lines = run_command("grade_freeze_status").splitlines()
 
     assert cells(lines[0]) == ["COURSE", "END", "FREEZE DATE", "PHASE", "DECIDED BY", "SNAPSHOT", "LEARNERS",
-                               "GRADED", "NO GRADE", "FAILED", "RE-SENT", "CREDENTIALS PENDING", "CREDENTIALS FAILED"]
+                               "GRADED", "NO GRADE", "FAILED", "RE-SENT", "CREDENTIALS PENDING", "CREDENTIALS FAILED",
+                               "EXCEPTIONS OPEN", "WAITING APPROVAL", "EXCEPTIONS CLOSED", "CHANGED", "NEWLY PASSED",
+                               "NO LONGER PASSED"]
     schedule = CourseSchedule.objects.get(course_key=COURSE)
     assert cells(lines[1]) == [
         COURSE, isoformat(schedule.end), isoformat(schedule.end + timedelta(days=30)), "frozen",
         "Django settings: course end + 30 days", f"complete (run {run.pk})", "3", "1", "2", "0", "0", "0", "0",
-    ]
-    assert cells(lines[2])[3:] == ["open", "Django settings: course end + 30 days", "none"] + ["0"] * 7
+    ] + ["0"] * 6
+    assert cells(lines[2])[3:] == ["open", "Django settings: course end + 30 days", "none"] + ["0"] * 13
     assert len(lines) == 3
     assert run_command("grade_freeze_status", "--frozen").splitlines() == lines[:2]
     assert cells(run_command("grade_freeze_status", "--upcoming", "14").splitlines()[1])[0] == later

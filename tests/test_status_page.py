@@ -12,7 +12,7 @@ from django.test import Client
 from opaque_keys.edx.keys import CourseKey
 
 from openedx_grade_freeze import api, tasks
-from openedx_grade_freeze.models import BlockedGradeUpdates, CredentialsDelivery
+from openedx_grade_freeze.models import BlockedGradeUpdates, CredentialsDelivery, LearnerException
 from tests.events import publish
 from tests.factories import UserFactory
 from tests.snapshot_support import enroll, on_commit, store_grades
@@ -176,10 +176,13 @@ def test_the_page_in_chromium(live_server, browser, lms, settings):
     }
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
 
-    # The exception link is reachable from the keyboard.
+    # The request form for a learner exception is reachable from the keyboard, and its fields are labelled.
     body = browser.find_element(By.TAG_NAME, "body")
     body.send_keys(Keys.TAB)
-    assert browser.switch_to.active_element.get_attribute("href") == "https://support.example.com/grade-freeze"
+    assert browser.switch_to.active_element.get_attribute("id") == "exception-user"
+    for field in ("exception-user", "exception-until", "exception-reason"):
+        assert browser.find_element(By.CSS_SELECTOR, f"label[for={field}]").text
+    assert browser.find_element(By.CSS_SELECTOR, 'a[href="https://support.example.com/grade-freeze"]')
 
     # After the freeze (Studio published an earlier end date), with refused updates and a failed delivery.
     publish_course(ended_days_ago=45)
@@ -200,8 +203,20 @@ def test_the_page_in_chromium(live_server, browser, lms, settings):
     state = browser.find_element(By.CSS_SELECTOR, "[role=status]")
     assert state.get_attribute("data-state") == "frozen" and "Grades are frozen" in state.text
     assert _contrast(browser, "[role=status] p") >= 4.5
-    rows = browser.find_elements(By.CSS_SELECTOR, "table tbody tr")
+    refused = browser.find_element(By.ID, "refused-heading").find_element(By.XPATH, "..")
+    rows = refused.find_elements(By.CSS_SELECTOR, "table tbody tr")
     assert [row.text.split()[:2] for row in rows] == [["gradebook_bulk_update", "3"], ["grades.tasks", "12"]]
+
+    # The course team asks for an exception for one learner, in the form.
+    ada = UserFactory(username="ada")
+    enroll(COURSE, [ada.pk])
+    browser.find_element(By.ID, "exception-user").send_keys("ada")
+    browser.find_element(By.ID, "exception-reason").send_keys("Appeal upheld, ticket 12")
+    browser.find_element(By.CSS_SELECTOR, "#learner-exceptions form button[type=submit]").click()
+    section = browser.find_element(By.ID, "learner-exceptions")
+    exception = LearnerException.objects.get(user_id=ada.pk)
+    assert f"Exception {exception.pk} requested" in section.text
+    assert "ada until " in section.text and f"(exception {exception.pk})" in section.text
 
     height = browser.execute_script("return document.documentElement.scrollHeight")
     browser.set_window_size(1024, height + 120)
