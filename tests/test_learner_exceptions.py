@@ -18,7 +18,6 @@ from opaque_keys.edx.keys import CourseKey
 
 from openedx_grade_freeze import api, tracking
 from openedx_grade_freeze.models import CourseSchedule, LearnerException, LearnerExceptionChange
-from tests.conftest import events_named
 from tests.factories import UserFactory
 from tests.snapshot_support import enroll, make_users, past_freeze_date, store_grades
 
@@ -396,3 +395,18 @@ def test_who_may_approve_without_global_staff(people):
     assert api.approve_learner_exception(record.id, user=people["approver"]).status == "open"
     with pytest.raises(api.LearnerExceptionNotAllowedError):
         api.grant_learner_exceptions(COURSE, [people["bob"]], reason="x", user=people["instructor"])
+
+
+def test_retiring_a_learner_removes_their_username_from_exception_reasons(people):
+    ada = people["ada"]
+    record = api.request_learner_exception(COURSE, ada, reason="ada asked for a regrade", user=people["instructor"])
+    api.close_learner_exception(record.id, reason="Withdrawn by ada, ticket 5", user=people["instructor"])
+
+    api.retire_learner(ada.pk, "ada")
+
+    exception = LearnerException.objects.get()
+    assert (exception.reason, exception.close_reason) == (
+        "[retired learner] asked for a regrade", "Withdrawn by [retired learner], ticket 5")
+    assert set(LearnerExceptionChange.objects.values_list("reason", flat=True)) == {
+        "[retired learner] asked for a regrade", "Withdrawn by [retired learner], ticket 5"}
+    assert exception.user_id == ada.pk  # by user id, as every other record of the learner
