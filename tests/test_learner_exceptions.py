@@ -410,3 +410,29 @@ def test_retiring_a_learner_removes_their_username_from_exception_reasons(people
     assert set(LearnerExceptionChange.objects.values_list("reason", flat=True)) == {
         "[retired learner] asked for a regrade", "Withdrawn by [retired learner], ticket 5"}
     assert exception.user_id == ada.pk  # by user id, as every other record of the learner
+
+
+def test_the_status_page_form_shows_each_refusal_on_the_form_and_redirects_when_sent(people):
+    page = f"/api/grade_freeze/status/{COURSE}/"
+    form = f"/api/grade_freeze/status/{COURSE}/exceptions"
+    teacher = logged_in(people["instructor"])
+
+    prefilled = teacher.get(page, {"user": "ada", "until": "2026-12-20", "reason": "Appeal"}).content.decode()
+    assert 'name="user" value="ada"' in prefilled and "Appeal</textarea>" in prefilled
+    for body, message in (
+        ({"user": "ghost", "reason": "x"}, "Unknown user: &#x27;ghost&#x27; is neither a user id nor a username."),
+        ({"user": "ada", "reason": "x", "until": "next week"}, "Give a date (2026-12-20) or a date and time"),
+        ({"user": "ada", "reason": ""}, "Say why"),
+        ({"user": "stranger", "reason": "x"}, "is not and never was a learner"),
+    ):
+        refused = teacher.post(form, body)
+        assert refused.status_code == 400 and message in refused.content.decode(), body
+    assert logged_in(people["ada"]).post(form, {"user": "bob", "reason": "x"}).status_code == 403
+    assert nothing_written()
+
+    sent = teacher.post(form, {"user": "ada", "until": "", "reason": "Appeal upheld"})
+    record = LearnerException.objects.get()
+    assert sent.status_code == 303 and sent["Location"] == f"{page}?requested={record.pk}#learner-exceptions"
+    assert (record.user_id, record.status, record.requested_by) == (people["ada"].pk, "requested",
+                                                                     people["instructor"])
+    assert f"Exception {record.pk} requested" in teacher.get(sent["Location"]).content.decode()

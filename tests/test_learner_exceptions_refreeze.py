@@ -217,3 +217,23 @@ def test_the_periodic_task_is_on_celery_beat_unless_its_interval_is_zero():
     off = type("Host", (), {"GRADE_FREEZE_EXCEPTIONS_CHECK_INTERVAL_SECONDS": 0})()
     plugin_settings(off)
     assert EXCEPTIONS_SCHEDULE_ENTRY not in off.CELERY_BEAT_SCHEDULE
+
+
+def test_a_grade_that_cannot_be_frozen_waits_and_is_re_taken_once_it_can(frozen_course, credentials):
+    ada, _, _ = frozen_course
+    (granted,) = api.grant_learner_exceptions(COURSE, [ada], reason="Appeal", until=now() + timedelta(days=5))
+    lms_changes(ada, 2.0, "?", passed=True)  # a corrupt stored grade
+    LearnerException.objects.update(closes_at=now() - timedelta(hours=1))
+
+    assert refreeze.close_and_refreeze() == (1, {granted.id: refreeze.WAITING})
+    exception = LearnerException.objects.get()
+    assert exception.refrozen_at is None and "The stored percent grade 2.0 is outside 0 to 1." in (
+        exception.refreeze_note)
+    assert exception.refreeze_after > now() + timedelta(seconds=200)  # tried again after the task's interval
+    assert frozen(ada) == (0.4, "", False, False) and held(credentials, ada) == (0.4, "")
+
+    lms_changes(ada, 0.6, "C", passed=True)  # fixed in the LMS
+    LearnerException.objects.update(refreeze_after=now() - timedelta(seconds=1))
+    with on_commit():
+        assert refreeze.refreeze_due() == {granted.id: refreeze.REFROZEN}
+    assert frozen(ada) == (0.6, "C", True, True) and held(credentials, ada) == (0.6, "C")

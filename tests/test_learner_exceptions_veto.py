@@ -298,3 +298,31 @@ def test_the_window_is_compared_with_the_clock_on_every_decision(platform, djang
     assert (course.frozen, course.open_exceptions, later.open_exceptions) == (True, 1, 0)
     assert refusal_message(after, A).endswith(
         f"For user {A}: learner exception {record.id}, closed at {record.closes_at.isoformat()}.")
+
+
+def test_exceptions_that_cannot_be_read_open_no_one_and_are_read_again_soon(platform, caplog, settings):
+    """A fault: the exceptions table cannot be read. The course is decided without them (frozen for everyone)."""
+    from django.db import connection
+
+    graded_course(platform)
+    settings.GRADE_FREEZE_POLICY_CACHE_SECONDS = 0  # "soon": the next decision
+    policy_cache.clear()
+
+    def refuse_exceptions(execute, sql, params, many, context):
+        if "learnerexception" in sql:
+            raise RuntimeError("table unreadable")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(refuse_exceptions):
+        state = api.get_freeze_state(COURSE, user_id=A)
+    assert (state.frozen, state.learner_rule) == (True, None)
+    assert "Could not read the learner exceptions of course-v1:OrgX+Except101+2024" in caplog.text
+    assert api.get_freeze_state(COURSE, user_id=A).frozen is False  # read again once it can be
+
+
+def test_a_window_is_described_for_the_moment_asked_about(platform):
+    graded_course(platform)
+    (record,) = api.get_course_status(COURSE).open_exceptions
+    before = api.get_freeze_state(COURSE, at=record.opens_at - timedelta(seconds=1), user_id=A)
+    assert (before.frozen, before.learner_rule) == (
+        True, f"learner exception {record.id}, opens at {record.opens_at.isoformat()}")
