@@ -132,12 +132,10 @@ def _describe_active(row):
 
 
 def _active_problem(course_key, user_id, at):
-    """Why the learner cannot get another exception now (one is requested or open), or None; closes an expired one."""
+    """Why the learner cannot get another exception now (one is requested or open), or None (also when the open one's
+    window has ended: it is closed when the new one is stored)."""
     row = LearnerException.objects.filter(active_key=_active_key(course_key, user_id)).first()
-    if row is not None and row.status == EXCEPTION_OPEN and as_utc(row.closes_at) <= at:
-        _close_expired_one(row.pk, at)
-        row = None
-    if row is None:
+    if row is None or (row.status == EXCEPTION_OPEN and as_utc(row.closes_at) <= at):
         return None
     return f"User {user_id} already has {_describe_active(row)} in {course_key}: close it first."
 
@@ -196,7 +194,13 @@ def _learner_id(learner):
 
 
 def _create(course_key, user_id, reason, closes_at, requested_by):
-    """Store a new request (the database keeps one requested or open exception per learner and course)."""
+    """Store a new request (the database keeps one requested or open exception per learner and course); an open one
+    whose window has ended is closed first, as the periodic task would."""
+    expired = LearnerException.objects.filter(
+        active_key=_active_key(course_key, user_id), status=EXCEPTION_OPEN, closes_at__lte=_now(),
+    ).values_list("pk", flat=True).first()
+    if expired is not None:
+        _close_expired_one(expired, _now())
     try:
         with transaction.atomic():
             row = LearnerException.objects.create(
