@@ -15,6 +15,7 @@ from openedx_grade_freeze import api, tasks
 from openedx_grade_freeze.models import BlockedGradeUpdates, CredentialsDelivery, LearnerException
 from tests.events import publish
 from tests.factories import UserFactory
+from tests.platform_store.models import StoredCourseGrade
 from tests.snapshot_support import enroll, on_commit, store_grades
 
 NOW = datetime.now(timezone.utc)
@@ -217,6 +218,24 @@ def test_the_page_in_chromium(live_server, browser, lms, settings):
     exception = LearnerException.objects.get(user_id=ada.pk)
     assert f"Exception {exception.pk} requested" in section.text
     assert "ada until " in section.text and f"(exception {exception.pk})" in section.text
+
+    # Another person approves it; an earlier exception of another learner ended and was re-frozen by itself.
+    bea = UserFactory(username="bea")
+    enroll(COURSE, [bea.pk])
+    store_grades(COURSE, {bea.pk: (0.45, "", False)})
+    api.approve_learner_exception(exception.pk, user=UserFactory(username="registrar", is_staff=True))
+    (earlier,) = api.grant_learner_exceptions(COURSE, [bea], reason="Late proctoring review",
+                                              until=NOW + timedelta(days=2))
+    StoredCourseGrade.objects.filter(user_id=bea.pk).update(percent_grade=0.62, letter_grade="C",
+                                                            passed_timestamp=NOW)
+    LearnerException.objects.filter(pk=earlier.id).update(closes_at=NOW - timedelta(hours=1))
+    with on_commit():
+        tasks.close_learner_exceptions_task.delay()
+    browser.get(live_server.url + page_url())
+    section = browser.find_element(By.ID, "learner-exceptions").text
+    assert "In force now" in section and "ada (user" in section and "registrar" in section
+    assert "1 closed exception: 1 learner whose grade changed, 1 newly passed, 0 no longer passed." in section
+    assert "bea (user" in section and "0.45 -" in section and "0.62 C (passed)" in section
 
     height = browser.execute_script("return document.documentElement.scrollHeight")
     browser.set_window_size(1024, height + 120)
