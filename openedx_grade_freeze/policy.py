@@ -150,14 +150,11 @@ class LearnerRules:
             window = self.window(user_id)
             if window is None:
                 return None
-        if window.opens_at <= at < window.closes_at:
-            key = window.exception_id
-        else:
-            key = (window.exception_id, at >= window.closes_at)
+        is_open = window.opens_at <= at < window.closes_at
+        key = window.exception_id if is_open else (window.exception_id, at >= window.closes_at)
         state = self._states.get(key)
         if state is None:
-            state = replace(course_state, frozen=key != window.exception_id, user_id=int(user_id),
-                            learner_rule=window.describe(at))
+            state = replace(course_state, frozen=not is_open, user_id=int(user_id), learner_rule=window.describe(at))
             self._states[key] = state
         return state
 

@@ -436,3 +436,27 @@ def test_the_status_page_form_shows_each_refusal_on_the_form_and_redirects_when_
     assert (record.user_id, record.status, record.requested_by) == (people["ada"].pk, "requested",
                                                                      people["instructor"])
     assert f"Exception {record.pk} requested" in teacher.get(sent["Location"]).content.decode()
+
+
+def test_opening_and_closing_tell_every_other_process_through_the_policy_version(people, settings):
+    from django.core.cache import cache  # pylint: disable=import-outside-toplevel
+
+    from openedx_grade_freeze.policy import _VERSION_CACHE_KEY, _PolicyCache  # pylint: disable=import-outside-toplevel
+
+    settings.GRADE_FREEZE_POLICY_CACHE_SECONDS = 0  # the other process checks the version on every decision
+    other_process = _PolicyCache()
+    record = api.request_learner_exception(COURSE, people["ada"], reason="Appeal", user=people["instructor"])
+    key = CourseKey.from_string(COURSE)
+    _, generation = other_process.get(key)
+    other_process.put(key, "the state it had cached", generation)
+    versions = [cache.get(_VERSION_CACHE_KEY)]
+
+    api.approve_learner_exception(record.id, user=people["approver"])
+    versions.append(cache.get(_VERSION_CACHE_KEY))
+    assert other_process.get(key)[0] is None  # it reads the course (and its exceptions) again
+    other_process.put(key, "the state it had cached", other_process.get(key)[1])
+    api.close_learner_exception(record.id, reason="Done", user=people["instructor"])
+    versions.append(cache.get(_VERSION_CACHE_KEY))
+
+    assert other_process.get(key)[0] is None
+    assert len(set(versions)) == 3
