@@ -1,8 +1,9 @@
 #!/usr/bin/env python
 """
-Benchmarks of the freeze check on the grade-write hot path, as ratios against one primary-key query in the same run,
-the database statements refusals cost (none per refusal: they are counted in the cache and listed by the flush), and
-the Credentials outbox drain against upstream's one-request-per-grade shape (``drain.py``).
+Benchmarks of the freeze check on the grade-write hot path, as ratios against one primary-key query in the same run
+(also in a course with 1,000 open learner exceptions, ``exceptions.py``), the database statements refusals cost
+(none per refusal: they are counted in the cache and listed by the flush), and the Credentials outbox drain against
+upstream's one-request-per-grade shape (``drain.py``).
 
 Run with ``make benchmark``. Uses the host project on a throwaway SQLite database.
 """
@@ -37,7 +38,7 @@ def setup_django():
     logging.getLogger("openedx_grade_freeze").setLevel(logging.WARNING)
     from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
+    call_command("migrate", run_syncdb=True, verbosity=0)  # with the stand-in enrollments table
 
 
 def best_per_call(func, number, repeat=5):
@@ -56,7 +57,7 @@ def cache_memory_per_100k():
     from django.test import override_settings
     from opaque_keys.edx.keys import CourseKey
 
-    from openedx_grade_freeze.policy import FreezeState, _PolicyCache
+    from openedx_grade_freeze.policy import CoursePolicy, FreezeState, _PolicyCache
 
     now = datetime.now(timezone.utc)
     keys = [CourseKey.from_string(f"course-v1:MemX+C{index}+2026") for index in range(100000)]
@@ -68,10 +69,10 @@ def cache_memory_per_100k():
         before = tracemalloc.get_traced_memory()[0]
         for key in keys:
             # As a real entry: a state of its own, with its own datetimes and source text.
-            cache.put(key, FreezeState(
+            cache.put(key, CoursePolicy(FreezeState(
                 course_key=key, frozen=False, enabled=True, freeze_date=now + timedelta(days=30),
                 course_end=now + timedelta(seconds=1), offset_days=30, source="Django settings: course end + 30 days",
-            ), generation)
+            )), generation)
         used = tracemalloc.get_traced_memory()[0] - before
         tracemalloc.stop()
     return used, len(cache)
@@ -214,6 +215,11 @@ def main():
     used, held = cache_memory_per_100k()
     print(f"policy cache memory per 100,000 courses:           {used / 2**20:.1f} MiB "
           f"({used / held:.0f} bytes a course)")
+    print()
+    from benchmarks import exceptions
+
+    for line in exceptions.measure(pk_query, warm_filter, vetoed_filter):
+        print(line)
     print()
     from benchmarks import drain
 

@@ -42,6 +42,9 @@ EARNED = Verb(id=constants.XAPI_VERB_EARNED, display=LanguageMap({constants.EN: 
 CLOSED = Verb(id="http://activitystrea.ms/schema/1.0/close", display=LanguageMap({constants.EN: "closed"}))
 OPENED = Verb(id="http://activitystrea.ms/schema/1.0/open", display=LanguageMap({constants.EN: "opened"}))
 SCHEDULED = Verb(id="http://activitystrea.ms/schema/1.0/schedule", display=LanguageMap({constants.EN: "scheduled"}))
+# An exception for one learner: requested for them, approved, closed (Activity Streams 1.0 verbs too).
+REQUESTED = Verb(id="http://activitystrea.ms/schema/1.0/request", display=LanguageMap({constants.EN: "requested"}))
+APPROVED = Verb(id="http://activitystrea.ms/schema/1.0/approve", display=LanguageMap({constants.EN: "approved"}))
 
 
 def extension_iri(field):
@@ -103,6 +106,11 @@ STATEMENTS = (
     Statement(tracking.LEARNER_REFROZEN, EARNED, actor="user_id", result=_frozen_grade),
     Statement(tracking.FREEZE_UPCOMING, SCHEDULED, extensions=(
         "freeze_date", "previous_freeze_date", "days_until_freeze", "course_end", "source")),
+    # A learner exception's statements are about the learner whose grades it opens (not the staff who acted).
+    Statement(tracking.EXCEPTION_REQUESTED, REQUESTED, actor="user_id", extensions=("exception_id", "closes_at")),
+    Statement(tracking.EXCEPTION_APPROVED, APPROVED, actor="user_id", extensions=(
+        "exception_id", "approval", "opens_at", "closes_at")),
+    Statement(tracking.EXCEPTION_CLOSED, CLOSED, actor="user_id", extensions=("exception_id", "how", "closes_at")),
 )
 
 

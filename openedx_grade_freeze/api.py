@@ -1,10 +1,23 @@
 """
 The public Python API of openedx-grade-freeze: other plugins and edx-platform code call only these.
 """
-from openedx_grade_freeze import blocked, overrides, policy, retirement, schedule_sync, schedules, status
+from openedx_grade_freeze import blocked
+from openedx_grade_freeze import learners as learner_lookup
+from openedx_grade_freeze import overrides, policy, retirement, schedule_sync, schedules, status
 from openedx_grade_freeze.credentials import ledger
-from openedx_grade_freeze.exceptions import InvalidCourseKeyError, InvalidFreezeConfigurationError, UnknownCourseError
+from openedx_grade_freeze.exceptions import (
+    InvalidCourseKeyError,
+    InvalidFreezeConfigurationError,
+    InvalidLearnerExceptionError,
+    LearnerExceptionNotAllowedError,
+    NotALearnerError,
+    UnknownCourseError,
+    UnknownLearnerExceptionError,
+    UnknownUserError,
+)
 from openedx_grade_freeze.keys import to_course_key
+from openedx_grade_freeze.learner_exceptions import workflow
+from openedx_grade_freeze.learner_exceptions.summary import ExceptionCounts, ExceptionRecord, ExceptionSummary
 from openedx_grade_freeze.platform import course_roles
 from openedx_grade_freeze.policy import FreezeState
 from openedx_grade_freeze.refused_learners import RefusedLearner, RefusedLearners
@@ -17,24 +30,38 @@ __all__ = [
     "CourseStatus",
     "CredentialsCounts",
     "EndDateChange",
+    "ExceptionCounts",
+    "ExceptionRecord",
+    "ExceptionSummary",
     "FreezeState",
     "InvalidCourseKeyError",
     "InvalidFreezeConfigurationError",
+    "InvalidLearnerExceptionError",
+    "LearnerExceptionNotAllowedError",
+    "NotALearnerError",
     "RefusedLearner",
     "RefusedLearners",
     "RefusedUpdates",
     "ScheduleSnapshot",
     "SnapshotSummary",
     "UnknownCourseError",
+    "UnknownLearnerExceptionError",
+    "UnknownUserError",
+    "approve_learner_exception",
     "are_grades_frozen",
     "can_read_course_status",
+    "close_learner_exception",
     "delete_course_override",
     "delete_org_override",
+    "find_user",
     "get_course_status",
     "get_freeze_state",
+    "get_learner_exception",
+    "grant_learner_exceptions",
     "list_courses",
     "record_course_schedule",
     "replace_course_schedule_from_platform",
+    "request_learner_exception",
     "retire_learner",
     "set_course_override",
     "set_org_override",
@@ -42,14 +69,15 @@ __all__ = [
 ]
 
 
-def get_freeze_state(course_key, at=None):
-    """The freeze state of a course (``CourseKey`` or string) now, or at ``at``; warm calls make no query."""
-    return policy.get_freeze_state(course_key, at=at)
+def get_freeze_state(course_key, at=None, user_id=None):
+    """The freeze state of a course (``CourseKey`` or string) now, or at ``at``, for one learner when ``user_id`` is
+    given (an open learner exception answers not frozen; ``learner_rule`` says so); warm calls make no query."""
+    return policy.get_freeze_state(course_key, at=at, user_id=user_id)
 
 
-def are_grades_frozen(course_key):
-    """True when the course's grades must no longer change."""
-    return policy.get_freeze_state(course_key).frozen
+def are_grades_frozen(course_key, user_id=None):
+    """True when the course's grades (one learner's, when ``user_id`` is given) must no longer change."""
+    return policy.get_freeze_state(course_key, user_id=user_id).frozen
 
 
 def record_course_schedule(snapshot):
@@ -100,6 +128,43 @@ def can_read_course_status(user, course_key):
     if not (user and user.is_authenticated and user.is_active):
         return False
     return bool(user.is_staff or course_roles.is_course_team(user, course_key))
+
+
+def find_user(value, by_id=False, username_only=False):
+    """The user ``value`` names: a user id when it is ASCII digits (always with ``by_id``) and that user exists,
+    else a username (always with ``username_only``); ``UnknownUserError`` when none."""
+    how = learner_lookup.BY_ID if by_id else learner_lookup.BY_USERNAME if username_only else learner_lookup.EITHER
+    return learner_lookup.find_user(value, how)
+
+
+def request_learner_exception(course_key, learner, *, reason, until=None, user):
+    """Ask for an exception for one learner (a user or user id): their grades in the course may change until
+    ``until`` (default: ``GRADE_FREEZE_EXCEPTION_DEFAULT_DAYS`` days) once another person approves it. ``user`` is
+    the requester (the course's staff or instructors, or global staff). Returns its ``ExceptionRecord``."""
+    status.require_known([course_key])
+    return workflow.request_exception(course_key, learner, reason=reason, until=until, user=user)
+
+
+def approve_learner_exception(exception_id, *, user, reason=""):
+    """Approve a requested exception (global staff or ``openedx_grade_freeze.approve_learnerexception``; never the
+    requester): it opens now. Returns its ``ExceptionRecord``."""
+    return workflow.approve_exception(exception_id, user=user, reason=reason)
+
+
+def close_learner_exception(exception_id, *, reason, user=None):
+    """Close an exception early (its learner's grade is then re-frozen) or revoke a request; returns its record."""
+    return workflow.close_exception(exception_id, reason=reason, user=user)
+
+
+def grant_learner_exceptions(course_key, learners, *, reason, until=None, user=None, dry_run=False):
+    """Open exceptions for several learners at once, without an approval step (operators); all or none."""
+    status.require_known([course_key])
+    return workflow.grant_exceptions(course_key, learners, reason=reason, until=until, user=user, dry_run=dry_run)
+
+
+def get_learner_exception(exception_id):
+    """One learner exception's ``ExceptionRecord``; ``UnknownLearnerExceptionError`` if there is none."""
+    return workflow.get_exception(exception_id)
 
 
 def retire_learner(user_id, username, email=""):

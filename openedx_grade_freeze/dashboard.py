@@ -73,8 +73,22 @@ class AddGradeFreezeSection(PipelineStep):
             "course_id": str(status.course_key),
             "template_path_prefix": TEMPLATE_PATH_PREFIX,
             "summary": summary_of(status),
+            "exceptions": exceptions_of(status),
             "phase": status.phase,
             "frozen": status.frozen,
             "freeze_date": status.freeze_date,
             "status_url": status_url,
         }
+
+
+def exceptions_of(status):
+    """One line on the course's learner exceptions: in force now, waiting for approval."""
+    in_force, waiting = len(status.open_exceptions), len(status.learner_exceptions.waiting_for_approval)
+    if not in_force and not waiting:
+        return "No learner has an exception to the freeze."
+    parts = []
+    if in_force:
+        parts.append(f"{in_force} learner{'s have' if in_force != 1 else ' has'} an exception in force")
+    if waiting:
+        parts.append(f"{waiting} request{'s wait' if waiting != 1 else ' waits'} for approval")
+    return "; ".join(parts) + "."

@@ -2,7 +2,7 @@
 Datetime helpers: everything the plugin stores and compares is tz-aware UTC.
 """
 import math
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 
 def as_utc(value):
@@ -24,3 +24,16 @@ def isoformat(value):
 def days_until(moment, now):
     """Days from ``now`` until ``moment``, a started day counting as one (never below 0)."""
     return max(math.ceil((moment - now).total_seconds() / 86400), 0)
+
+
+def parse_window_end(text):
+    """The end of a window typed by a person: a date means through the end of that day (UTC); a date and time
+    without an offset is UTC. ``ValueError`` when it is neither."""
+    text = (text or "").strip()
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), time.min, tzinfo=timezone.utc) + timedelta(days=1)
+        moment = datetime.fromisoformat(text)
+    except OverflowError as error:
+        raise ValueError(f"{text!r} is past the last date of the calendar") from error
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)

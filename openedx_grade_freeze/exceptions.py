@@ -1,7 +1,7 @@
 """
 Errors the plugin raises to its callers.
 """
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 
 class InvalidCourseKeyError(ValueError):
@@ -22,3 +22,23 @@ class PlatformUnavailableError(RuntimeError):
 
 class PlatformReadError(RuntimeError):
     """edx-platform could not answer a read (for example a course overview that failed to load its content)."""
+
+
+class UnknownUserError(LookupError):
+    """No user has the id or username given."""
+
+
+class NotALearnerError(ValueError):
+    """The user is not, and never was, a learner of the course (not enrolled, no stored grade, not in its snapshot)."""
+
+
+class InvalidLearnerExceptionError(ValidationError):
+    """A learner exception was refused: unknown course or learner, a bad window, no reason (messages per field)."""
+
+
+class LearnerExceptionNotAllowedError(PermissionDenied):
+    """The user may not request, approve or close this learner exception (self-approval, not course staff...)."""
+
+
+class UnknownLearnerExceptionError(LookupError):
+    """No learner exception has this id."""

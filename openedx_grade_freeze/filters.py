@@ -28,11 +28,12 @@ class GradePersistenceRequested(OpenEdxPublicFilter):
 
     class PreventGradePersistence(OpenEdxFilterException):
         """
-        Raised by a pipeline step to stop a grade write; carries the course key and its freeze date.
+        Raised by a pipeline step to stop a grade write; carries the course key, its freeze date and, for a veto
+        naming no learner, how many learners' grades may still change (open learner exceptions).
         """
 
-        def __init__(self, message, course_key=None, freeze_date=None):
-            super().__init__(message, course_key=course_key, freeze_date=freeze_date)
+        def __init__(self, message, course_key=None, freeze_date=None, open_exceptions=0):
+            super().__init__(message, course_key=course_key, freeze_date=freeze_date, open_exceptions=open_exceptions)
 
     @classmethod
     def run_filter(cls, course_key, user_id=None, source=None, action=ACTION_WRITE):

@@ -6,8 +6,13 @@ Layers, highest first: course override, org override, the site configuration of 
 ``GRADE_FREEZE_POLICY_CACHE_MAX_COURSES`` courses, least recently used out first); the decision itself compares the
 cached freeze date with the clock on every call, so crossing the freeze date needs no event.
 
+A decision can name a learner. The course's cache entry carries a per-learner part (``LearnerRules``: today each
+open learner exception's window), read with the course; while the course is frozen, a learner whose window is open
+at that moment is not. Windows too are compared with the clock on every call (ADR 0020).
+
 When the policy cannot be evaluated, ``GRADE_FREEZE_ON_ERROR`` decides: edx-platform's own rule by default.
 """
+import bisect
 import logging
 import threading
 import time
@@ -20,9 +25,16 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from openedx_grade_freeze.dates import as_utc
+from openedx_grade_freeze.dates import as_utc, isoformat
 from openedx_grade_freeze.keys import to_course_key
-from openedx_grade_freeze.models import PACING_SELF, CourseFreezeOverride, CourseSchedule, OrgFreezeOverride
+from openedx_grade_freeze.models import (
+    EXCEPTION_OPEN,
+    PACING_SELF,
+    CourseFreezeOverride,
+    CourseSchedule,
+    LearnerException,
+    OrgFreezeOverride,
+)
 from openedx_grade_freeze.platform import course_overviews
 from openedx_grade_freeze.rate_limits import first_in_interval
 from openedx_grade_freeze.site_settings import MAX_OFFSET_DAYS, SITE_CONFIGURATION_KEY, site_freeze_configuration
@@ -60,12 +72,118 @@ class FreezeState:
     # Set when the policy could not be evaluated: what went wrong, and which GRADE_FREEZE_ON_ERROR rule decided.
     error: str | None = None
     on_error: str | None = None
+    # The per-learner part of a decision that named a learner: who, and the learner's own rule when it decided
+    # instead of the course's state (an open exception, or one that ended), else None.
+    user_id: int | None = None
+    learner_rule: str | None = None
+    # For a decision naming no learner in a frozen course: how many learners' grades may change now all the same.
+    open_exceptions: int = 0
 
     def frozen_at(self, at):
         """Whether grades are frozen at ``at`` (tz-aware)."""
         if self.on_error == ON_ERROR_CLOSED:
             return True
         return bool(self.enabled and self.freeze_date is not None and at > self.freeze_date)
+
+
+@dataclass(frozen=True)
+class LearnerWindow:
+    """
+    One learner's open exception as the cache keeps it: their grades may change from ``opens_at`` until
+    ``closes_at`` although the course is frozen.
+    """
+
+    exception_id: int
+    opens_at: datetime
+    closes_at: datetime
+
+    def open_at(self, at):
+        """Whether the window is open at ``at``."""
+        return self.opens_at <= at < self.closes_at
+
+    def describe(self, at):
+        """What the window means at ``at``, for a decision and a refusal message."""
+        if at >= self.closes_at:
+            return f"learner exception {self.exception_id}, closed at {isoformat(self.closes_at)}"
+        if at < self.opens_at:
+            return f"learner exception {self.exception_id}, opens at {isoformat(self.opens_at)}"
+        return f"learner exception {self.exception_id}, open until {isoformat(self.closes_at)}"
+
+
+class LearnerRules:
+    """
+    The per-learner part of a course's cached policy: the window of each learner with an open exception.
+
+    A decision naming a learner consults it only while the course is frozen, with one dictionary lookup; a learner
+    without a rule is decided by the course's state. Further per-learner rules (a learner's own freeze date, issue
+    17) belong here, each deciding in ``decide``.
+    """
+
+    __slots__ = ("_windows", "_closes", "_latest_open", "_states")
+
+    def __init__(self, windows=None):
+        self._windows = dict(windows or {})    # user id -> LearnerWindow
+        self._closes = sorted(window.closes_at for window in self._windows.values())
+        self._latest_open = max((window.opens_at for window in self._windows.values()), default=None)
+        self._states = {}                       # a window's (or the course-wide count's) FreezeState, built once
+
+    def __bool__(self):
+        return bool(self._windows)
+
+    def __len__(self):
+        return len(self._windows)
+
+    def window(self, user_id):
+        """The learner's window, or None; ``user_id`` as an int or a string of ASCII digits."""
+        window = self._windows.get(user_id)
+        if window is None and isinstance(user_id, str) and user_id.isascii() and user_id.isdigit():
+            window = self._windows.get(int(user_id))
+        return window
+
+    def decide(self, course_state, user_id, at):
+        """The state of a learner of a frozen course at ``at``, or None when the course's own state decides.
+
+        On the hot path: one lookup, two comparisons, and the state built for that window the first time only.
+        """
+        window = self._windows.get(user_id)
+        if window is None:
+            window = self.window(user_id)
+            if window is None:
+                return None
+        is_open = window.opens_at <= at < window.closes_at
+        key = window.exception_id if is_open else (window.exception_id, at >= window.closes_at)
+        state = self._states.get(key)
+        if state is None:
+            state = replace(course_state, frozen=not is_open, user_id=int(user_id), learner_rule=window.describe(at))
+            self._states[key] = state
+        return state
+
+    def open_count(self, at):
+        """How many windows are open at ``at``."""
+        if self._latest_open is not None and at < self._latest_open:
+            return sum(1 for window in self._windows.values() if window.open_at(at))
+        return len(self._closes) - bisect.bisect_right(self._closes, at)
+
+    def course_wide(self, course_state, at):
+        """The state of a frozen course for a decision naming no learner at ``at``: it counts the open windows."""
+        count = self.open_count(at)
+        if not count:
+            return None
+        state = self._states.get(("course", count))
+        if state is None:
+            state = self._states[("course", count)] = replace(course_state, frozen=True, open_exceptions=count)
+        return state
+
+
+NO_LEARNER_RULES = LearnerRules()
+
+
+@dataclass(frozen=True)
+class CoursePolicy:
+    """What the cache keeps per course: its resolved ``FreezeState`` and its per-learner part."""
+
+    state: FreezeState
+    learners: LearnerRules = NO_LEARNER_RULES
 
 
 @dataclass(frozen=True)
@@ -294,24 +412,66 @@ class _PolicyCache:
 policy_cache = _PolicyCache()
 
 
-def get_freeze_state(course_key, at=None):
-    """The freeze state of a course now (or at ``at``), resolved from cache when warm."""
+def get_freeze_state(course_key, at=None, user_id=None):
+    """The freeze state of a course now (or at ``at``), for one learner when ``user_id`` is given; resolved from
+    cache when warm.
+
+    Naming a learner of a frozen course whose exception is open at ``at`` answers not frozen (``learner_rule`` says
+    why); naming no learner of a frozen course counts the learners it is open for (``open_exceptions``).
+    """
     course_key = to_course_key(course_key)  # an invalid key is refused here, before it reaches the cache
-    cached, generation = policy_cache.get(course_key)
-    if cached is None:
-        try:
-            cached = _load_state(course_key)
-            max_age = None
-        except Exception as error:  # pylint: disable=broad-except
-            cached = state_on_error(course_key, error)
-            # Read again soon: the error may be transient, and a fixed configuration should apply quickly.
-            max_age = settings.GRADE_FREEZE_POLICY_CACHE_SECONDS
-        policy_cache.put(course_key, cached, generation, max_age=max_age)
+    entry = _course_policy(course_key)
+    state = entry.state
     at = as_utc(at) if at is not None else datetime.now(timezone.utc)
-    frozen = cached.frozen_at(at)
-    if frozen == cached.frozen:
+    frozen = state.frozen_at(at)
+    if frozen and entry.learners:
+        if user_id is not None:
+            learner_state = entry.learners.decide(state, user_id, at)
+            if learner_state is not None:
+                return learner_state
+        else:
+            course_state = entry.learners.course_wide(state, at)
+            if course_state is not None:
+                return course_state
+    if frozen == state.frozen:
+        return state
+    return replace(state, frozen=frozen)
+
+
+def _course_policy(course_key):
+    """The course's ``CoursePolicy``: from the cache, else read (and cached)."""
+    cached, generation = policy_cache.get(course_key)
+    if cached is not None:
         return cached
-    return replace(cached, frozen=frozen)
+    try:
+        state = _load_state(course_key)
+        max_age = None
+    except Exception as error:  # pylint: disable=broad-except
+        state = state_on_error(course_key, error)
+        # Read again soon: the error may be transient, and a fixed configuration should apply quickly.
+        max_age = settings.GRADE_FREEZE_POLICY_CACHE_SECONDS
+    try:
+        learners = load_learner_rules(course_key)
+    except Exception:  # pylint: disable=broad-except
+        # Without its exceptions the course stays frozen for every learner: no one's grades open by error.
+        log.exception("Could not read the learner exceptions of %s; none applies until they can be read.", course_key)
+        learners = NO_LEARNER_RULES
+        max_age = settings.GRADE_FREEZE_POLICY_CACHE_SECONDS
+    entry = CoursePolicy(state, learners)
+    policy_cache.put(course_key, entry, generation, max_age=max_age)
+    return entry
+
+
+def load_learner_rules(course_key):
+    """The course's per-learner part, read from the database in one query: the windows of its open exceptions."""
+    rows = LearnerException.objects.filter(course_key=course_key, status=EXCEPTION_OPEN).order_by().values_list(
+        "user_id", "pk", "opens_at", "closes_at",
+    )
+    windows = {
+        user_id: LearnerWindow(pk, as_utc(opens_at), as_utc(closes_at))
+        for user_id, pk, opens_at, closes_at in rows if opens_at is not None
+    }
+    return LearnerRules(windows) if windows else NO_LEARNER_RULES
 
 
 def _load_state(course_key):

@@ -83,6 +83,19 @@ SETTINGS = (
     #   their retries. ``notify_credentials`` then goes through the outbox too, which skips grades Credentials already
     #   holds; use ``send_grades_to_credentials --force`` to re-send everything.
     Setting("GRADE_FREEZE_CREDENTIALS_REPLACE_UPSTREAM_SENDER", True, toggle=True, tutor=True),
+    # .. toggle_name: GRADE_FREEZE_EXCEPTIONS_REQUIRE_APPROVAL
+    # .. toggle_implementation: SettingToggle
+    # .. toggle_default: True
+    # .. toggle_description: A learner exception requested by a course's staff or instructor opens only once another
+    #   person approves it: global staff, or a user holding the ``openedx_grade_freeze.approve_learnerexception``
+    #   permission (grantable through a group), never the requester. Off, a request opens the exception at once
+    #   (audited as opened without approval). Exceptions granted by an operator (``grant_grade_exception``, Django
+    #   admin) need no approval either way.
+    # .. toggle_use_cases: open_edx
+    # .. toggle_creation_date: 2026-12-03
+    # .. toggle_warning: Off, any staff member or instructor of a frozen course can reopen one learner's grades for up
+    #   to ``GRADE_FREEZE_EXCEPTION_MAX_DAYS`` days on their own.
+    Setting("GRADE_FREEZE_EXCEPTIONS_REQUIRE_APPROVAL", True, toggle=True, tutor=True),
     # The freeze policy and its caches, schedules, refused updates.
     # .. setting_name: GRADE_FREEZE_OFFSET_DAYS
     # .. setting_default: 30
@@ -273,6 +286,25 @@ SETTINGS = (
     # .. setting_description: A run with no progress for this long (its tasks lost, its worker killed) is
     #   resumed by the periodic task; a task that turns up late afterwards does nothing.
     Setting("GRADE_FREEZE_SNAPSHOT_STALE_SECONDS", 600),
+    # Learner exceptions (docs/how-tos/grant_an_exception.rst).
+    # .. setting_name: GRADE_FREEZE_EXCEPTION_DEFAULT_DAYS
+    # .. setting_default: 7
+    # .. setting_description: How many days a learner exception lasts when its request names no end: counted from
+    #   its approval, or from the course's freeze date when the course is not frozen yet.
+    Setting("GRADE_FREEZE_EXCEPTION_DEFAULT_DAYS", 7, tutor=True),
+    # .. setting_name: GRADE_FREEZE_EXCEPTION_MAX_DAYS
+    # .. setting_default: 30
+    # .. setting_description: The longest window of a learner exception, in days (from now, or from the course's
+    #   freeze date when it is later). A request or grant ending later is refused.
+    Setting("GRADE_FREEZE_EXCEPTION_MAX_DAYS", 30, tutor=True),
+    # .. setting_name: GRADE_FREEZE_EXCEPTIONS_CHECK_INTERVAL_SECONDS
+    # .. setting_default: 300
+    # .. setting_description: Interval of the ``grade-freeze-learner-exceptions`` entry added to the celery beat
+    #   schedule: it closes the learner exceptions whose window ended and re-freezes each learner's grade into the
+    #   course's snapshot (and so sends it to Credentials), including those closed early. The veto needs no task: it
+    #   compares each window with the clock on every decision. 0 or None adds no entry (then run
+    #   ``openedx_grade_freeze.tasks.close_learner_exceptions`` from your own scheduler).
+    Setting("GRADE_FREEZE_EXCEPTIONS_CHECK_INTERVAL_SECONDS", 300),
     # Course teams: the advance warning and the status page.
     # .. setting_name: GRADE_FREEZE_UPCOMING_WARNING_DAYS
     # .. setting_default: 7
@@ -287,9 +319,9 @@ SETTINGS = (
     Setting("GRADE_FREEZE_UPCOMING_CHECK_INTERVAL_SECONDS", 3600),
     # .. setting_name: GRADE_FREEZE_EXCEPTION_HELP_URL
     # .. setting_default: None
-    # .. setting_description: Where course teams ask for a freeze exception (a support form or mailto: link),
-    #   shown on the course's freeze status page. None shows the generic advice (contact the platform's
-    #   support team).
+    # .. setting_description: Where course teams get help with the grade freeze (a support form or mailto: link),
+    #   shown on the course's freeze status page beside the learner exception request. None shows the generic
+    #   advice (contact the platform's support team).
     Setting("GRADE_FREEZE_EXCEPTION_HELP_URL", None, tutor=True),
 )
 

@@ -3,8 +3,8 @@ A course's status: its phase now and the facts about it, in one place. The statu
 section, the REST API, ``grade_freeze_status``, the upcoming-freeze warning and the admin overview all read it.
 
 The phase is decided by ``phase_of`` alone. Each fact (start date, refused updates and learners, snapshot, Credentials
-counts) is a property of ``CourseStatus``, read on first use: a list reads only what it shows, and a new per-course
-fact is one property added here.
+counts, learner exceptions) is a property of ``CourseStatus``, read on first use: a list reads only what it shows,
+and a new per-course fact is one property added here.
 """
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -15,6 +15,7 @@ from openedx_grade_freeze.credentials import outbox
 from openedx_grade_freeze.dates import as_utc, days_until
 from openedx_grade_freeze.exceptions import PlatformReadError, UnknownCourseError
 from openedx_grade_freeze.keys import to_course_key
+from openedx_grade_freeze.learner_exceptions.summary import ExceptionSummary
 from openedx_grade_freeze.models import BlockedGradeUpdates, CourseSchedule, FreezeRun
 from openedx_grade_freeze.platform import course_overviews
 from openedx_grade_freeze.snapshots.summary import SnapshotSummary
@@ -169,6 +170,16 @@ class CourseStatus:
     def credentials(self):
         """The course's Credentials deliveries not sent yet and failed (``CredentialsCounts``)."""
         return CredentialsCounts(*outbox.course_counts(self.course_key))
+
+    @cached_property
+    def learner_exceptions(self):
+        """The course's learner exceptions (requested or open, closed) and what they changed (``ExceptionSummary``)."""
+        return ExceptionSummary.of(self.course_key)
+
+    @property
+    def open_exceptions(self):
+        """The learner exceptions in force now: their learners' grades may change while the course is frozen."""
+        return self.learner_exceptions.open_at(self.generated_at)
 
 
 def _now(at):

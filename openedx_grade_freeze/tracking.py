@@ -14,10 +14,13 @@ COURSE_FROZEN = "edx.grades.freeze.course_frozen"
 UNFROZEN = "edx.grades.freeze.unfrozen"
 LEARNER_REFROZEN = "edx.grades.freeze.learner_refrozen"
 FREEZE_UPCOMING = "edx.grades.freeze.upcoming"
+EXCEPTION_REQUESTED = "edx.grades.freeze.exception_requested"
+EXCEPTION_APPROVED = "edx.grades.freeze.exception_approved"
+EXCEPTION_CLOSED = "edx.grades.freeze.exception_closed"
 
 # Every event name above: each has an xAPI statement (``analytics``) and is allowed through event-routing-backends.
 EVENT_NAMES = (COURSE_END_CHANGED, CONFIG_CHANGED, UPDATE_BLOCKED, COURSE_FROZEN, UNFROZEN, LEARNER_REFROZEN,
-               FREEZE_UPCOMING)
+               FREEZE_UPCOMING, EXCEPTION_REQUESTED, EXCEPTION_APPROVED, EXCEPTION_CLOSED)
 
 
 def emit(name, data):

@@ -12,5 +12,6 @@ urlpatterns = [
     path("v1/", include(v1_urls.urlpatterns)),
     # The people-facing page lives beside the API: the plugin has one mount point in the LMS.
     path("status/<path:course_id>/refused.csv", views.refused_learners_csv, name="refused_learners_csv"),
+    path("status/<path:course_id>/exceptions", views.request_exception, name="request_exception"),
     path("status/<path:course_id>/", views.course_status_page, name="course_status_page"),
 ]

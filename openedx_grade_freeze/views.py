@@ -1,6 +1,6 @@
 """
-The course freeze status page, and its list of refused learners as CSV: what the freeze means for one course, for its
-staff, instructors and global staff.
+The course freeze status page: what the freeze means for one course, for its staff, instructors and global staff;
+its form to request an exception for one learner, and its list of refused learners as CSV.
 """
 import csv
 import re
@@ -9,12 +9,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
 
 from openedx_grade_freeze import api
-from openedx_grade_freeze.dates import isoformat
+from openedx_grade_freeze.dates import isoformat, parse_window_end
 
 # The timeline's drawing area, in SVG user units (the SVG scales to the page width).
 _WIDTH, _LEFT, _RIGHT = 640, 40, 600
@@ -59,39 +60,34 @@ def _timeline(status):
     return points
 
 
-class _Refused(Exception):
-    """The caller may not read the course's status: answer with this page."""
-
-    def __init__(self, response):
-        super().__init__()
-        self.response = response
+# The fields of the request form (the dashboard section's form fills them in with a GET).
+_FORM_FIELDS = ("user", "until", "reason")
 
 
-def _readable_status(request, course_id):
-    """The course's status, for a caller allowed to read it: 404 for an invalid or unknown course, 403 otherwise."""
+def _readable_course(request, course_id):
+    """The course key, or the answer to give instead (404 for an invalid or unknown course, 403 for outsiders)."""
     try:
         course_key = api.to_course_key(course_id)
     except api.InvalidCourseKeyError as error:
         raise Http404(str(error)) from error
     if not api.can_read_course_status(request.user, course_key):
-        raise _Refused(render(request, "openedx_grade_freeze/forbidden.html", {"course_id": str(course_key)},
-                              status=403))
+        return None, render(request, "openedx_grade_freeze/forbidden.html", {"course_id": str(course_key)},
+                            status=403)
+    return course_key, None
+
+
+def _status_or_404(course_key):
     try:
         return api.get_course_status(course_key)
     except api.UnknownCourseError as error:
         raise Http404(str(error)) from error
 
 
-@require_GET
-@login_required
-def course_status_page(request, course_id):
-    """``GET /api/grade_freeze/status/<course_id>/``: the freeze state, timeline and what to do about it."""
-    try:
-        status = _readable_status(request, course_id)
-    except _Refused as refused:
-        return refused.response
+def _page(request, course_key, form_values=None, form_errors=None, http_status=200):
+    status = _status_or_404(course_key)
     points = _timeline(status)
     freeze = next((point for point in points if point.key == "freeze"), None)
+    values = form_values if form_values is not None else {name: request.GET.get(name, "") for name in _FORM_FIELDS}
     return render(request, "openedx_grade_freeze/course_status.html", {
         "status": status,
         "state": status.state,  # the settings behind the status (on_error, explicit_freeze_date)
@@ -101,7 +97,56 @@ def course_status_page(request, course_id):
         "help_url": getattr(settings, "GRADE_FREEZE_EXCEPTION_HELP_URL", None),
         "refused_learner_count": status.refused_learners.learner_count(),
         "recent_refused_learners": status.refused_learners.most_recent(RECENT_REFUSED_LEARNERS),
-    })
+        "exceptions": status.learner_exceptions,
+        "form": values,
+        "form_errors": form_errors or {},
+        # Errors not about one field of the form (who may request, the course).
+        "form_general_errors": [message for field, messages in (form_errors or {}).items()
+                                if field not in _FORM_FIELDS for message in messages],
+        "requested": request.GET.get("requested", ""),
+    }, status=http_status)
+
+
+@require_GET
+@login_required
+def course_status_page(request, course_id):
+    """``GET /api/grade_freeze/status/<course_id>/``: the freeze state, timeline and what to do about it."""
+    course_key, refusal = _readable_course(request, course_id)
+    if refusal is not None:
+        return refusal
+    return _page(request, course_key)
+
+
+@require_POST
+@login_required
+def request_exception(request, course_id):
+    """``POST /api/grade_freeze/status/<course_id>/exceptions``: ask for an exception for one learner (the course's
+    staff and instructors, global staff), then show the page again; errors are shown on the form."""
+    course_key, refusal = _readable_course(request, course_id)
+    if refusal is not None:
+        return refusal
+    values = {name: request.POST.get(name, "").strip() for name in _FORM_FIELDS}
+    errors, http_status = {}, 400
+    try:
+        until = parse_window_end(values["until"]) if values["until"] else None
+    except ValueError:
+        errors["until"] = [f"Give a date (2026-12-20) or a date and time, not {values['until']!r}."]
+    try:
+        learner = api.find_user(values["user"])
+    except api.UnknownUserError as error:
+        errors["user"] = [str(error)]
+    if not errors:
+        try:
+            record = api.request_learner_exception(course_key, learner, reason=values["reason"], until=until,
+                                                   user=request.user)
+        except api.InvalidLearnerExceptionError as error:
+            errors = error.message_dict
+        except api.LearnerExceptionNotAllowedError as error:
+            errors, http_status = {"__all__": [str(error)]}, 403
+        else:
+            page = reverse("openedx_grade_freeze:course_status_page", args=[str(course_key)])
+            return HttpResponseRedirect(f"{page}?requested={record.id}#learner-exceptions", status=303)
+    return _page(request, course_key, values, errors, http_status)
 
 
 class _Lines:
@@ -134,10 +179,10 @@ def _csv_lines(status):
 @login_required
 def refused_learners_csv(request, course_id):
     """``GET /api/grade_freeze/status/<course_id>/refused.csv``: every learner the freeze refused, for a spreadsheet."""
-    try:
-        status = _readable_status(request, course_id)
-    except _Refused as refused:
-        return refused.response
+    course_key, refusal = _readable_course(request, course_id)
+    if refusal is not None:
+        return refusal
+    status = _status_or_404(course_key)
     response = StreamingHttpResponse(_csv_lines(status), content_type="text/csv; charset=utf-8")
     filename = re.sub(r"[^A-Za-z0-9.-]+", "_", str(status.course_key))
     response["Content-Disposition"] = f'attachment; filename="refused-learners-{filename}.csv"'

@@ -189,3 +189,29 @@ def test_an_about_to_freeze_window_beyond_a_century_is_refused_everywhere(course
         command_rows("--upcoming", days)
     admin = staff.get(reverse("admin:openedx_grade_freeze_coursefreezeoverview_changelist"), {"upcoming_days": days})
     assert admin.status_code == 302 and admin["Location"].endswith("?e=1")
+
+
+def test_every_surface_shows_the_same_learner_exceptions(courses, staff, lms):  # pylint: disable=unused-argument
+    """Issue 16: the exceptions of a course are one property of its status, shown alike everywhere."""
+    from tests.snapshot_support import enroll, make_users  # pylint: disable=import-outside-toplevel
+
+    course = courses["frozen"]
+    ada, bob, cy = make_users(["ada", "bob", "cy"])
+    enroll(course, [ada.pk, bob.pk, cy.pk])
+    requester = UserFactory(username="requester", is_staff=True)
+    api.grant_learner_exceptions(course, [ada, bob], reason="Appeals", until=NOW + timedelta(days=3))
+    api.request_learner_exception(course, cy, reason="Appeal", user=requester)
+
+    detail = staff.get(f"/api/grade_freeze/v1/courses/{course}/").json()
+    page = " ".join(staff.get(f"/api/grade_freeze/status/{course}/").content.decode().split())
+    row = command_rows(course)[course]
+    section = dashboard_section(course)
+
+    assert [item["username"] for item in detail["open_exceptions"]] == ["ada", "bob"]
+    assert [item["status"] for item in detail["learner_exceptions"]["current"]] == ["open", "open", "requested"]
+    assert set(re.findall(r'data-exception="(\d+)"', page)) == {str(item["id"]) for item in detail["open_exceptions"]}
+    assert "except the grades of the 2 learners with an exception in force" in page
+    assert "Waiting for approval" in page and "cy until" in page
+    assert (row["EXCEPTIONS OPEN"], row["WAITING APPROVAL"], row["EXCEPTIONS CLOSED"]) == ("2", "1", "0")
+    assert section["exceptions"] == "2 learners have an exception in force; 1 request waits for approval."
+    assert dashboard_section(courses["open"])["exceptions"] == "No learner has an exception to the freeze."

@@ -393,12 +393,18 @@ def test_the_openapi_description_validates_and_names_every_route(client):
         "/api/grade_freeze/v1/courses/{course_id}/",
         "/api/grade_freeze/v1/courses/{course_id}/override",
         "/api/grade_freeze/v1/courses/{course_id}/refused/",
+        "/api/grade_freeze/v1/courses/{course_id}/exceptions",
         "/api/grade_freeze/v1/orgs/{org}/override",
+        "/api/grade_freeze/v1/exceptions/{exception_id}/",
+        "/api/grade_freeze/v1/exceptions/{exception_id}/approve",
+        "/api/grade_freeze/v1/exceptions/{exception_id}/close",
     }
     course = spec["paths"]["/api/grade_freeze/v1/courses/{course_id}/"]["get"]
     schema_name = course["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
     assert "frozen" in spec["components"]["schemas"][schema_name]["properties"]
     assert set(spec["paths"]["/api/grade_freeze/v1/courses/{course_id}/override"]) == {"put", "delete"}
+    assert set(spec["paths"]["/api/grade_freeze/v1/courses/{course_id}/exceptions"]) == {"post"}
+    assert {"open_exceptions", "learner_exceptions"} <= set(spec["components"]["schemas"][schema_name]["properties"])
     assert {"frozen", "upcoming_days", "org", "page"} <= {
         parameter["name"] for parameter in spec["paths"]["/api/grade_freeze/v1/courses/"]["get"]["parameters"]
     }

@@ -29,6 +29,8 @@ from openedx_grade_freeze.models import (
     FreezeConfigChange,
     FreezeFailure,
     FreezeRun,
+    LearnerException,
+    LearnerExceptionChange,
     LearnerRefusals,
     OrgFreezeOverride,
     RefusedGradeValue,
@@ -197,6 +199,14 @@ FREE_TEXT = {
     ("FreezeConfigChange", "reason"),
     ("FreezeFailure", "reason"),
     ("FreezeRun", "retired_reason"),
+    ("LearnerException", "after"),
+    ("LearnerException", "before"),
+    ("LearnerException", "close_reason"),
+    ("LearnerException", "reason"),
+    ("LearnerException", "refreeze_note"),
+    ("LearnerExceptionChange", "after"),
+    ("LearnerExceptionChange", "before"),
+    ("LearnerExceptionChange", "reason"),
     ("OrgFreezeOverride", "reason"),
     ("RefusedGradeValue", "reason"),
     ("SnapshotAuditEntry", "after"),
@@ -225,6 +235,9 @@ NOT_FREE_TEXT = {
     ("FrozenGrade", "course_key"), ("FrozenGrade", "letter_grade"),
     ("FrozenGradeDrift", "course_key"), ("FrozenGradeDrift", "frozen_letter_grade"),
     ("FrozenGradeDrift", "letter_grade"), ("FrozenGradeDrift", "source_event_id"),
+    ("LearnerException", "active_key"), ("LearnerException", "closed_how"), ("LearnerException", "course_key"),
+    ("LearnerException", "status"),
+    ("LearnerExceptionChange", "action"), ("LearnerExceptionChange", "course_key"),
     ("LearnerRefusals", "course_key"), ("LearnerRefusals", "source"),
     ("OrgFreezeOverride", "org"),
     ("PeriodicCheckpoint", "name"),
@@ -266,6 +279,8 @@ def test_every_text_column_is_sorted_and_retirement_scrubs_the_free_text_ones():
 def a_row_of_each_model_with_free_text(learner):
     """One row of every model that has a free-text column, each such column holding ``TEXT``."""
     run = FreezeRun.objects.create(course_key=RUN)
+    exception = LearnerException.objects.create(course_key=RUN, user_id=learner.pk, reason=TEXT, closes_at=at(0))
+    existing = {FreezeRun: run, LearnerException: exception}
     required = {
         CourseFreezeOverride: {"course_key": RUN},
         OrgFreezeOverride: {"org": "Org"},
@@ -279,11 +294,14 @@ def a_row_of_each_model_with_free_text(learner):
         FreezeChunk: {"run": run, "index": 0, "first_user_id": 1, "last_user_id": learner.pk},
         FreezeFailure: {"run": run, "user_id": learner.pk},
         SnapshotAuditEntry: {"course_key": RUN, "action": SnapshotAuditEntry.ACTION_LEARNER_REFROZEN},
+        LearnerException: None,  # the exception above
+        LearnerExceptionChange: {"exception": exception, "course_key": RUN, "user_id": learner.pk,
+                                 "action": LearnerExceptionChange.ACTION_REQUESTED},
     }
     assert {model.__name__ for model, _ in retirement.free_text_columns()} == {model.__name__ for model in required}
     rows = []
     for model, fields in retirement.free_text_columns():
-        row = run if required[model] is None else model(**required[model])
+        row = existing[model] if required[model] is None else model(**required[model])
         for field in fields:
             setattr(row, field.attname, {"note": [TEXT]} if isinstance(field, models.JSONField) else TEXT)
         row.save()

@@ -270,13 +270,15 @@ def test_grade_freeze_status_one_row_per_course(lms):
     lines = run_command("grade_freeze_status").splitlines()
 
     assert cells(lines[0]) == ["COURSE", "END", "FREEZE DATE", "PHASE", "DECIDED BY", "SNAPSHOT", "LEARNERS",
-                               "GRADED", "NO GRADE", "FAILED", "RE-SENT", "CREDENTIALS PENDING", "CREDENTIALS FAILED"]
+                               "GRADED", "NO GRADE", "FAILED", "RE-SENT", "CREDENTIALS PENDING", "CREDENTIALS FAILED",
+                               "EXCEPTIONS OPEN", "WAITING APPROVAL", "EXCEPTIONS CLOSED", "CHANGED", "NEWLY PASSED",
+                               "NO LONGER PASSED"]
     schedule = CourseSchedule.objects.get(course_key=COURSE)
     assert cells(lines[1]) == [
         COURSE, isoformat(schedule.end), isoformat(schedule.end + timedelta(days=30)), "frozen",
         "Django settings: course end + 30 days", f"complete (run {run.pk})", "3", "1", "2", "0", "0", "0", "0",
-    ]
-    assert cells(lines[2])[3:] == ["open", "Django settings: course end + 30 days", "none"] + ["0"] * 7
+    ] + ["0"] * 6
+    assert cells(lines[2])[3:] == ["open", "Django settings: course end + 30 days", "none"] + ["0"] * 13
     assert len(lines) == 3
     assert run_command("grade_freeze_status", "--frozen").splitlines() == lines[:2]
     assert cells(run_command("grade_freeze_status", "--upcoming", "14").splitlines()[1])[0] == later
@@ -369,3 +371,43 @@ def test_a_learner_who_cannot_be_frozen_is_skipped_only_explicitly(lms):
     assert (run.status, run.learners, run.frozen, run.failed, run.skipped) == (RUN_COMPLETE, 2, 1, 0, 1)
     assert SnapshotAuditEntry.objects.get(action=SnapshotAuditEntry.ACTION_LEARNER_SKIPPED).reason == (
         "Corrupt grade, ticket 3")
+
+
+def test_refreeze_refuses_a_user_who_never_was_a_learner_and_reads_only_ascii_digits_as_a_user_id(lms, credentials):
+    """Issue 19 item 1: no "no grade" row and no 0 % sent for a stranger; ``١١`` is a username, not user 11."""
+    past_freeze_date(COURSE)
+    users = get_user_model().objects
+    eleven = users.create(pk=11, username="eleven")
+    arabic = users.create(username="١١")  # Arabic-Indic digits: a username
+    stranger, left = make_users(["stranger", "left"])
+    enroll(COURSE, [arabic.pk, left.pk])
+    store_grades(COURSE, {arabic.pk: (0.4, "D", False), left.pk: (0.8, "B", True)})
+    run_command("freeze_final_grades", COURSE)
+    run = FreezeRun.objects.get(course_key=COURSE)
+    from tests.platform_store.models import CourseEnrollment  # pylint: disable=import-outside-toplevel
+    CourseEnrollment.objects.filter(user_id=left.pk).update(is_active=False)  # left since: still in the snapshot
+    StoredCourseGrade.objects.filter(user_id=arabic.pk).update(percent_grade=0.6, letter_grade="C",
+                                                                passed_timestamp=datetime.now(UTC))
+    posts = len(credentials.requests_to(GRADES_PATH))
+    rows = sorted(FrozenGrade.objects.filter(run=run).values_list("user_id", "percent_grade"))
+
+    for user in ("stranger", str(stranger.pk), "eleven", "11"):
+        with pytest.raises(CommandError, match=r"is not and never was a learner of course-v1:Org\+Final\+2026"):
+            run_command("refreeze_learner", COURSE, user, reason="Relinked", dry_run=user == "eleven")
+    with pytest.raises(CommandError, match=r"Not a user id: '١١' \(a user id is ASCII digits\)"):
+        run_command("refreeze_learner", COURSE, "١١", reason="Relinked", user_id=True)
+    with pytest.raises(CommandError, match="Unknown user: no user has the id 999"):
+        run_command("refreeze_learner", COURSE, "999", "--user-id", reason="Relinked")
+
+    assert sorted(FrozenGrade.objects.filter(run=run).values_list("user_id", "percent_grade")) == rows
+    assert not SnapshotAuditEntry.objects.filter(action=SnapshotAuditEntry.ACTION_LEARNER_REFROZEN).exists()
+    assert len(credentials.requests_to(GRADES_PATH)) == posts
+    assert held(credentials, eleven) is None and held(credentials, stranger) is None
+
+    output = run_command("refreeze_learner", COURSE, "١١", reason="Late correction")
+    assert output.startswith(f"{COURSE} ١١ (user {arabic.pk}): re-frozen in run {run.pk}: 0.4 D (not passed) -> ")
+    assert FrozenGrade.objects.get(run=run, user_id=arabic.pk).percent_grade == 0.6
+    assert not FrozenGrade.objects.filter(run=run, user_id=eleven.pk).exists()
+    assert held(credentials, arabic) == 0.6
+    assert run_command("refreeze_learner", COURSE, str(left.pk), "--user-id", reason="Relinked").startswith(
+        f"{COURSE} left (user {left.pk}): re-frozen in run {run.pk}: 0.8 B (passed) -> 0.8 B (passed)")

@@ -13,9 +13,10 @@ from opaque_keys.edx.keys import CourseKey
 
 from openedx_grade_freeze import api, blocked, tasks
 from openedx_grade_freeze.filters import GradePersistenceRequested
-from openedx_grade_freeze.models import BlockedGradeUpdates, CredentialsDelivery
+from openedx_grade_freeze.models import BlockedGradeUpdates, CredentialsDelivery, LearnerException
 from tests.events import publish
 from tests.factories import UserFactory
+from tests.platform_store.models import StoredCourseGrade
 from tests.snapshot_support import enroll, on_commit, store_grades
 
 NOW = datetime.now(timezone.utc)
@@ -177,10 +178,13 @@ def test_the_page_in_chromium(live_server, browser, lms, settings):
     }
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
 
-    # The exception link is reachable from the keyboard.
+    # The request form for a learner exception is reachable from the keyboard, and its fields are labelled.
     body = browser.find_element(By.TAG_NAME, "body")
     body.send_keys(Keys.TAB)
-    assert browser.switch_to.active_element.get_attribute("href") == "https://support.example.com/grade-freeze"
+    assert browser.switch_to.active_element.get_attribute("id") == "exception-user"
+    for field in ("exception-user", "exception-until", "exception-reason"):
+        assert browser.find_element(By.CSS_SELECTOR, f"label[for={field}]").text
+    assert browser.find_element(By.CSS_SELECTOR, 'a[href="https://support.example.com/grade-freeze"]')
 
     # After the freeze (Studio published an earlier end date), with refused updates and a failed delivery.
     publish_course(ended_days_ago=45)
@@ -224,6 +228,35 @@ def test_the_page_in_chromium(live_server, browser, lms, settings):
     ]
     link = browser.find_element(By.LINK_TEXT, "the CSV file")
     assert link.get_attribute("href") == f"{live_server.url}/api/grade_freeze/status/{COURSE}/refused.csv"
+
+    # The course team asks for an exception for one learner, in the form.
+    ada = UserFactory(username="ada")
+    enroll(COURSE, [ada.pk])
+    browser.find_element(By.ID, "exception-user").send_keys("ada")
+    browser.find_element(By.ID, "exception-reason").send_keys("Appeal upheld, ticket 12")
+    browser.find_element(By.CSS_SELECTOR, "#learner-exceptions form button[type=submit]").click()
+    section = browser.find_element(By.ID, "learner-exceptions")
+    exception = LearnerException.objects.get(user_id=ada.pk)
+    assert f"Exception {exception.pk} requested" in section.text
+    assert "ada until " in section.text and f"(exception {exception.pk})" in section.text
+
+    # Another person approves it; an earlier exception of another learner ended and was re-frozen by itself.
+    bea = UserFactory(username="bea")
+    enroll(COURSE, [bea.pk])
+    store_grades(COURSE, {bea.pk: (0.45, "", False)})
+    api.approve_learner_exception(exception.pk, user=UserFactory(username="registrar", is_staff=True))
+    (earlier,) = api.grant_learner_exceptions(COURSE, [bea], reason="Late proctoring review",
+                                              until=NOW + timedelta(days=2))
+    StoredCourseGrade.objects.filter(user_id=bea.pk).update(percent_grade=0.62, letter_grade="C",
+                                                            passed_timestamp=NOW)
+    LearnerException.objects.filter(pk=earlier.id).update(closes_at=NOW - timedelta(hours=1))
+    with on_commit():
+        tasks.close_learner_exceptions_task.delay()
+    browser.get(live_server.url + page_url())
+    section = browser.find_element(By.ID, "learner-exceptions").text
+    assert "In force now" in section and "ada (user" in section and "registrar" in section
+    assert "1 closed exception: 1 learner whose grade changed, 1 newly passed, 0 no longer passed." in section
+    assert "bea (user" in section and "0.45 -" in section and "0.62 C (passed)" in section
 
     height = browser.execute_script("return document.documentElement.scrollHeight")
     browser.set_window_size(1024, height + 120)

@@ -270,6 +270,47 @@ def test_upcoming_is_the_freeze_scheduled_by_the_plugin(xapi):
     }
 
 
+def test_a_learner_exception_is_requested_approved_and_closed_for_the_learner_without_staff_ids_or_reasons(xapi):
+    learner, staff = make_user("learner"), make_user("staff")
+    requested = emit_one(xapi, tracking.EXCEPTION_REQUESTED, {
+        "course_id": COURSE, "exception_id": 12, "user_id": learner.id, "requested_by_user_id": staff.id,
+        "closes_at": "2026-12-10T00:00:00+00:00", "reason": "Appeal by Ada Lovelace, ticket 77",
+    })
+    approved = xapi_next(xapi, tracking.EXCEPTION_APPROVED, {
+        "course_id": COURSE, "exception_id": 12, "user_id": learner.id, "approved_by_user_id": staff.id,
+        "approval": "approved", "opens_at": "2026-12-03T00:00:00+00:00", "closes_at": "2026-12-10T00:00:00+00:00",
+    })
+    closed = xapi_next(xapi, tracking.EXCEPTION_CLOSED, {
+        "course_id": COURSE, "exception_id": 12, "user_id": learner.id, "closed_by_user_id": None,
+        "how": "expired", "closes_at": "2026-12-10T00:00:00+00:00", "reason": "Its window ended.",
+    })
+
+    for statement in (requested, approved, closed):
+        assert statement["actor"]["account"] == {"homePage": ROOT, "name": xapi.external_id(learner)}
+        assert statement["object"] == course_object()
+        text = json.dumps(statement)
+        assert "Ada" not in text and "ticket" not in text and "window ended" not in text
+    assert requested["verb"] == {"id": "http://activitystrea.ms/schema/1.0/request", "display": {"en": "requested"}}
+    assert approved["verb"] == {"id": "http://activitystrea.ms/schema/1.0/approve", "display": {"en": "approved"}}
+    assert closed["verb"] == {"id": "http://activitystrea.ms/schema/1.0/close", "display": {"en": "closed"}}
+    assert plugin_extensions(requested) == {"exception-id": 12, "closes-at": "2026-12-10T00:00:00+00:00"}
+    assert plugin_extensions(approved) == {"exception-id": 12, "approval": "approved",
+                                           "opens-at": "2026-12-03T00:00:00+00:00",
+                                           "closes-at": "2026-12-10T00:00:00+00:00"}
+    assert plugin_extensions(closed) == {"exception-id": 12, "how": "expired",
+                                         "closes-at": "2026-12-10T00:00:00+00:00"}
+
+
+def xapi_next(xapi, name, data):
+    """Emit one more event and return its statement (the newest), checked as valid."""
+    count = len(xapi.statements())
+    tracking.emit(name, data)
+    statements = xapi.statements()
+    assert len(statements) == count + 1
+    assert_valid_statement(statements[-1])
+    return statements[-1]
+
+
 def test_a_course_without_an_overview_still_gets_a_valid_statement(xapi):
     statement = emit_one(xapi, tracking.FREEZE_UPCOMING, {
         "course_id": OTHER_COURSE, "freeze_date": "2026-11-29T00:00:00+00:00", "days_until_freeze": 6,

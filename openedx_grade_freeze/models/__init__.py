@@ -1,6 +1,6 @@
 """
 The plugin's tables, one module per feature (schedules, overrides, refused updates, Credentials forwarding,
-final-grade snapshots, advance warnings). Every model and constant is importable from here as well.
+final-grade snapshots, learner exceptions, advance warnings). Every model and constant is importable from here as well.
 """
 from openedx_grade_freeze.models.blocked import BlockedGradeUpdates, LearnerRefusals  # noqa: F401
 from openedx_grade_freeze.models.credentials import (  # noqa: F401
@@ -23,6 +23,18 @@ from openedx_grade_freeze.models.credentials import (  # noqa: F401
     FrozenGradeDrift,
     RefusedGradeValue,
     UnrecordedGradeEvent,
+)
+from openedx_grade_freeze.models.learner_exceptions import (  # noqa: F401
+    CLOSED_EARLY,
+    CLOSED_EXPIRED,
+    CLOSED_HOW_CHOICES,
+    CLOSED_REVOKED,
+    EXCEPTION_CLOSED,
+    EXCEPTION_OPEN,
+    EXCEPTION_REQUESTED,
+    EXCEPTION_STATUS_CHOICES,
+    LearnerException,
+    LearnerExceptionChange,
 )
 from openedx_grade_freeze.models.overrides import (  # noqa: F401
     FORCE_CHOICES,

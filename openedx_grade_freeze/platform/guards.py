@@ -22,12 +22,18 @@ def run_freeze_filter(course_key, user_id, source, action):
     return None
 
 
-def check_wrapper(original, source):
-    """Replace an upstream "are grades frozen?" function: the filter decides, edx-platform's rule if it breaks."""
+def check_wrapper(original, source, gate=False):
+    """Replace an upstream "are grades frozen?" function: the filter decides, edx-platform's rule if it breaks.
+
+    A ``gate`` is a check in front of work whose every write goes through a learner's own write point (the grade
+    tasks): while learners of the frozen course have an open exception it answers "not frozen", so the work runs and
+    each write is decided for its learner. Other checks answer for the course as a whole.
+    """
     @functools.wraps(original)
     def frozen_check(course_key, *args, **kwargs):
         try:
-            return run_freeze_filter(course_key, None, source, ACTION_CHECK) is not None
+            veto = run_freeze_filter(course_key, None, source, ACTION_CHECK)
+            return veto is not None and not (gate and getattr(veto, "open_exceptions", 0))
         except Exception:  # pylint: disable=broad-except
             log.exception(
                 "Grade freeze check failed at %s for course=%s; using edx-platform's rule.", source, course_key

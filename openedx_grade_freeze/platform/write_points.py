@@ -95,9 +95,15 @@ def guarded(locate, when_refused, action=ACTION_WRITE, kind=FUNCTION):
     return make
 
 
+# Holders whose freeze check gates work that writes only through a learner's own write point: the grade
+# recalculation tasks (course-wide ones iterate ``CourseGradeFactory.update`` per learner). The Gradebook, the Grades
+# API v2 and the XBlock service answer people about the course as a whole, so their checks stay course-wide.
+_GATES = (f"{GRADES}.tasks",)
+
+
 def checked(func, source, signature):  # pylint: disable=unused-argument
-    """A ``make_wrapper`` that replaces an "are grades frozen?" function."""
-    return check_wrapper(func, source)
+    """A ``make_wrapper`` that replaces an "are grades frozen?" function (a gate in the grade tasks' module)."""
+    return check_wrapper(func, source, gate=source.rpartition("@")[2] in _GATES)
 
 
 # The Grades REST API v2 is in the newest upstream code only: Teak, Ulmo and Verawood have no such module

@@ -73,6 +73,8 @@ BLOCKED_FLUSH_TASK = "openedx_grade_freeze.tasks.flush_blocked_counts"
 BLOCKED_FLUSH_ENTRY = "grade-freeze-flush-blocked-counts"
 UPCOMING_TASK = "openedx_grade_freeze.tasks.announce_upcoming_freezes"
 UPCOMING_SCHEDULE_ENTRY = "grade-freeze-upcoming-warning"
+EXCEPTIONS_TASK = "openedx_grade_freeze.tasks.close_learner_exceptions"
+EXCEPTIONS_SCHEDULE_ENTRY = "grade-freeze-learner-exceptions"
 # edx-platform configures celery from Django settings without a namespace, in celery's old setting names, so beat
 # reads CELERYBEAT_SCHEDULE; a project configured with namespace="CELERY" reads CELERY_BEAT_SCHEDULE. Both get ours.
 BEAT_SCHEDULE_SETTINGS = ("CELERYBEAT_SCHEDULE", "CELERY_BEAT_SCHEDULE")
@@ -92,6 +94,7 @@ def register_periodic_tasks(settings):
         (BLOCKED_FLUSH_ENTRY, BLOCKED_FLUSH_TASK, "GRADE_FREEZE_BLOCKED_FLUSH_INTERVAL_SECONDS"),
         (SNAPSHOT_SCHEDULE_ENTRY, SNAPSHOT_TASK, "GRADE_FREEZE_SNAPSHOT_INTERVAL_SECONDS"),
         (UPCOMING_SCHEDULE_ENTRY, UPCOMING_TASK, "GRADE_FREEZE_UPCOMING_CHECK_INTERVAL_SECONDS"),
+        (EXCEPTIONS_SCHEDULE_ENTRY, EXCEPTIONS_TASK, "GRADE_FREEZE_EXCEPTIONS_CHECK_INTERVAL_SECONDS"),
     )
     for setting_name in BEAT_SCHEDULE_SETTINGS:
         schedule = dict(getattr(settings, setting_name, None) or {})

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from django.db import transaction
 
-from openedx_grade_freeze import overrides, tracking
+from openedx_grade_freeze import learners, overrides, tracking
 from openedx_grade_freeze.dates import isoformat
 from openedx_grade_freeze.exceptions import InvalidFreezeConfigurationError
 from openedx_grade_freeze.keys import to_course_key
@@ -101,7 +101,8 @@ def unfreeze_course(course_key, *, reason, user=None):
     return plan
 
 
-def _values(frozen):
+def frozen_values(frozen):
+    """A ``FrozenGrade``'s values as a dict (for audit rows and change records), or None."""
     if frozen is None:
         return None
     return {
@@ -111,12 +112,16 @@ def _values(frozen):
 
 
 def refreeze_learner(course_key, user_id, *, reason, user=None, dry_run=False):
-    """Re-take one learner's frozen grade from the LMS's stored grade now; audited and re-sent to Credentials."""
+    """Re-take one learner's frozen grade from the LMS's stored grade now; audited and re-sent to Credentials.
+
+    Raises ``SnapshotError``, or ``NotALearnerError`` for a user who is not and never was a learner of the course.
+    """
     _require_reason(reason)
     course_key = to_course_key(course_key)
     snapshot = runs.current_snapshot(course_key)
     if snapshot is None:
         raise SnapshotError(f"{course_key} has no current snapshot: nothing to re-freeze.")
+    learners.require_learner(course_key, user_id)
     grade = platform_grades.get_persisted_course_grade(user_id, course_key)
     now = datetime.now(timezone.utc)
     current = FrozenGrade.objects.filter(run=snapshot, user_id=user_id).first()
@@ -125,8 +130,8 @@ def refreeze_learner(course_key, user_id, *, reason, user=None, dry_run=False):
     except runs.LearnerNotFrozen as error:
         raise SnapshotError(f"User {user_id}'s stored grade cannot be frozen: {error}") from error
     fresh.refrozen = True
-    after = _values(fresh)
-    before = _values(current)
+    after = frozen_values(fresh)
+    before = frozen_values(current)
     if dry_run:
         return Refreeze(course_key, user_id, snapshot.pk, before, after, resent=False)
     with transaction.atomic():

@@ -3,8 +3,8 @@
 The scripted demo: the plugin in the host project (loaded through its entry points), on an embedded SQLite database.
 
 Studio publishes a course, then re-publishes it with a later end date; the tracking-log lines and the schedule table
-are printed. Then a course past its freeze date has grade writes vetoed, the refused learners are listed, and a course
-override reopens it.
+are printed. Then a course past its freeze date has grade writes vetoed, the refused learners are listed, an exception
+for one learner lets only that learner's write through, and a course override reopens the course.
 """
 import json
 import os
@@ -48,7 +48,7 @@ def main():
     from tests.events import publish
 
     heading("Migrating the embedded SQLite database")
-    call_command("migrate", verbosity=0)
+    call_command("migrate", run_syncdb=True, verbosity=0)  # with the stand-ins' enrollments table
     print(f"database: {settings.DATABASES['default']['NAME']}")
     print(f"plugin apps found through entry points: {[a for a in settings.INSTALLED_APPS if 'grade_freeze' in a]}")
 
@@ -88,6 +88,7 @@ def main():
     for entry in api.get_course_status(ended).refused_learners:
         print(f"user {entry.user_id} ({entry.username or 'not in this database'}), {entry.source}: "
               f"{entry.count} refused, first {entry.first_refused:%H:%M:%S}, last {entry.last_refused:%H:%M:%S}")
+    learner_exception(api, GradePersistenceRequested, ended)
 
     heading(f"A course team reopens {ended} for appeals with an explicit freeze date")
     api.set_course_override(ended, freeze_date=now + timedelta(days=7), reason="Proctoring appeals (demo)")
@@ -111,6 +112,41 @@ def main():
         print(f"{row.course_key}: {row.previous_end.isoformat()} -> {row.new_end.isoformat()} "
               f"(freeze {row.previous_freeze_date.isoformat()} -> {row.new_freeze_date.isoformat()}, "
               f"event {row.event_id})")
+
+
+def learner_exception(api, filters, course_id):
+    """An instructor asks for an exception for learner 42 (an appeal), the registrar approves it: only 42's grade
+    writes pass. The LMS's enrollments are the edx-platform stand-ins' table here."""
+    from django.contrib.auth import get_user_model
+    from opaque_keys.edx.keys import CourseKey
+
+    from openedx_grade_freeze.platform import modules
+
+    sys.path.insert(0, os.path.join(REPO, "tests", "platform_standins"))
+    modules.forget_imports()
+    from tests.platform_store.models import CourseEnrollment
+
+    heading(f"An exception for one learner of {course_id}: learner 42's appeal")
+    users = get_user_model().objects
+    instructor = users.create(username="instructor", is_staff=True)
+    registrar = users.create(username="registrar", is_staff=True)
+    CourseEnrollment.objects.bulk_create(
+        [CourseEnrollment(user_id=user_id, course_id=CourseKey.from_string(course_id)) for user_id in (42, 43)])
+    record = api.request_learner_exception(course_id, 42, reason="Appeal upheld (demo)", user=instructor)
+    print(f"instructor requested exception {record.id} for user 42 until {record.closes_at}: {record.status}")
+    try:
+        api.approve_learner_exception(record.id, user=instructor)
+    except api.LearnerExceptionNotAllowedError as refused:
+        print(f"instructor approves it: refused: {refused}")
+    record = api.approve_learner_exception(record.id, user=registrar)
+    print(f"registrar approves it: {record.status}, opened {record.opens_at}")
+    for user_id in (42, 43, None):
+        try:
+            filters.run_filter(course_id, user_id=user_id, source="demo")
+            verdict = "allowed"
+        except filters.PreventGradePersistence as veto:
+            verdict = f"VETOED: {veto}"
+        print(f"grade write for user {user_id}: {verdict}")
 
 
 if __name__ == "__main__":

@@ -1,10 +1,10 @@
 """
-What the final-grade snapshot commands share: parsing course keys and users, and naming the operator.
+What the commands about learners share: parsing course keys and users, and naming the operator.
 """
-from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 
-from openedx_grade_freeze.exceptions import InvalidCourseKeyError
+from openedx_grade_freeze import learners
+from openedx_grade_freeze.exceptions import InvalidCourseKeyError, NotALearnerError, UnknownUserError
 from openedx_grade_freeze.keys import to_course_key
 
 
@@ -16,14 +16,30 @@ def course_key_or_error(value):
         raise CommandError(str(error)) from error
 
 
-def user_or_error(value, what="user"):
-    """The user named by a numeric id or a username, or a ``CommandError``."""
-    users = get_user_model().objects
-    user = users.filter(pk=int(value)).first() if str(value).isdigit() else None
-    user = user or users.filter(username=value).first()
-    if user is None:
-        raise CommandError(f"Unknown {what}: {value!r} is neither a user id nor a username.")
-    return user
+def user_or_error(value, what="user", by_id=False):
+    """The user named by a user id (ASCII digits) or a username (only a user id with ``by_id``), or a
+    ``CommandError``."""
+    try:
+        return learners.find_user(value, learners.BY_ID if by_id else learners.EITHER, what=what)
+    except UnknownUserError as error:
+        raise CommandError(str(error)) from error
+
+
+def learner_or_error(course_key, value, by_id=False):
+    """The user named by ``value`` (as ``user_or_error``) if they are or were a learner of the course, else a
+    ``CommandError``."""
+    user = user_or_error(value, by_id=by_id)
+    try:
+        return learners.require_learner(course_key, user)
+    except NotALearnerError as error:
+        raise CommandError(str(error)) from error
+
+
+def add_user_id_argument(parser):
+    parser.add_argument(
+        "--user-id", action="store_true",
+        help="USER is a user id (without it: a user id when it is ASCII digits and that user exists, else a username).",
+    )
 
 
 def add_operator_argument(parser):

@@ -1,5 +1,7 @@
 """
 Who may call the REST API: course teams read their own course; global staff read everything and change overrides.
+Learner exceptions: course teams and global staff request them; who approves and closes is decided per exception
+(``LearnerExceptionNotAllowedError`` answers 403).
 """
 from rest_framework.permissions import BasePermission
 
@@ -32,3 +34,11 @@ class CanReadCourseStatus(BasePermission):
 
     def has_permission(self, request, view):
         return api.can_read_course_status(request.user, view.course_key)
+
+
+class IsActiveUser(BasePermission):
+    """Any authenticated, active user: the action itself decides who may (403 otherwise)."""
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_active)

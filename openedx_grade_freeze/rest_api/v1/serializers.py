@@ -44,6 +44,76 @@ class SnapshotSerializer(serializers.Serializer):  # pylint: disable=abstract-me
     failed = serializers.IntegerField(help_text="Learners not frozen yet; retried with backoff.")
 
 
+class LearnerExceptionSerializer(serializers.Serializer):  # pylint: disable=abstract-method
+    """One learner exception: whose, why, its window, who acted, and its change record."""
+
+    id = serializers.IntegerField()
+    course_id = serializers.CharField(source="course_key")
+    user_id = serializers.IntegerField(help_text="The learner whose grades it opens.")
+    username = serializers.CharField()
+    status = serializers.CharField(help_text="requested (waiting for approval), open (approved) or closed.")
+    reason = serializers.CharField()
+    requested_at = serializers.DateTimeField()
+    requested_by = serializers.CharField(allow_null=True)
+    approved_by = serializers.CharField(
+        allow_null=True, help_text="Null when granted by an operator's command or opened without approval.")
+    opens_at = serializers.DateTimeField(allow_null=True, help_text="When it was approved (or granted).")
+    closes_at = serializers.DateTimeField(help_text="The end of its window.")
+    closed_at = serializers.DateTimeField(allow_null=True)
+    closed_by = serializers.CharField(allow_null=True)
+    closed_how = serializers.CharField(
+        allow_blank=True, help_text="expired (its window ended), closed (early) or revoked (before it opened).")
+    close_reason = serializers.CharField(allow_blank=True)
+    refrozen_at = serializers.DateTimeField(allow_null=True, help_text="When the learner's grade was re-frozen.")
+    refreeze_note = serializers.CharField(allow_blank=True)
+    before = serializers.JSONField(
+        allow_null=True, help_text="The learner's frozen grade when it opened (percent_grade, letter_grade, passed).")
+    after = serializers.JSONField(allow_null=True, help_text="The learner's grade as re-frozen when it closed.")
+    changed = serializers.BooleanField(help_text="Whether the re-frozen grade differs from the one before.")
+    note = serializers.CharField(allow_blank=True, help_text="E.g. that it takes effect when the course freezes.")
+
+
+class ExceptionCountsSerializer(serializers.Serializer):  # pylint: disable=abstract-method
+    """Per learner, from the grade before their first exception to the re-frozen grade after their last."""
+
+    learners_changed = serializers.IntegerField()
+    newly_passed = serializers.IntegerField()
+    no_longer_passed = serializers.IntegerField()
+
+
+class LearnerExceptionsSerializer(serializers.Serializer):  # pylint: disable=abstract-method
+    """A course's learner exceptions."""
+
+    current = LearnerExceptionSerializer(many=True, help_text="Requested or open.")
+    closed = LearnerExceptionSerializer(many=True)
+    counts = ExceptionCountsSerializer()
+
+
+class LearnerExceptionRequestSerializer(serializers.Serializer):  # pylint: disable=abstract-method
+    """A request for one learner: ``user`` (a username, or a user id when ASCII digits) or ``user_id``."""
+
+    user = serializers.CharField(required=False, help_text="A username, or a user id when it is ASCII digits.")
+    user_id = serializers.IntegerField(required=False, min_value=1)
+    until = serializers.DateTimeField(
+        required=False, allow_null=True, default=None,
+        help_text="The end of the window (default: GRADE_FREEZE_EXCEPTION_DEFAULT_DAYS days).",
+    )
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Why; kept in the audit log.")
+
+    def validate(self, attrs):
+        if ("user" in attrs) == ("user_id" in attrs):
+            raise serializers.ValidationError({"user": ["Name the learner with exactly one of user and user_id."]})
+        return attrs
+
+
+class LearnerExceptionActionSerializer(serializers.Serializer):  # pylint: disable=abstract-method
+    """Approving (the reason is optional) or closing (a reason is needed) an exception."""
+
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Why; kept in the audit log.")
+
+
 class CourseFreezeStatusSerializer(serializers.Serializer):  # pylint: disable=abstract-method
     """A course's status: its phase, freeze state and consequences (``GRADE_FREEZE_ON_ERROR`` decides when the policy
     fails)."""
@@ -79,6 +149,9 @@ class CourseFreezeStatusSerializer(serializers.Serializer):  # pylint: disable=a
     )
     credentials_deliveries_failed = serializers.IntegerField(source="credentials.failed")
     snapshot = SnapshotSerializer()
+    open_exceptions = LearnerExceptionSerializer(
+        many=True, help_text="Learners whose grades may change now although the course is frozen.")
+    learner_exceptions = LearnerExceptionsSerializer()
 
 
 class CourseListEntrySerializer(serializers.Serializer):  # pylint: disable=abstract-method

@@ -9,7 +9,7 @@ from edx_rest_framework_extensions.auth.jwt.authentication import JwtAuthenticat
 from edx_rest_framework_extensions.auth.session.authentication import SessionAuthenticationAllowInactiveUser
 from edx_rest_framework_extensions.paginators import DefaultPagination
 from rest_framework import status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -27,6 +27,8 @@ _COURSE_ID = OpenApiParameter(
     description="A course run key, e.g. course-v1:edX+DemoX+2026 (old org/course/run keys too).",
 )
 _ORG = OpenApiParameter("org", OpenApiTypes.STR, OpenApiParameter.PATH, description="An organization short name.")
+_EXCEPTION_ID = OpenApiParameter("exception_id", OpenApiTypes.INT, OpenApiParameter.PATH,
+                                 description="A learner exception's id.")
 
 
 def documented(**kwargs):
@@ -206,3 +208,104 @@ class OrgOverrideView(_GradeFreezeView):
         if not deleted:
             raise NotFound(f"Org {org} has no freeze override.")
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# -- Learner exceptions -----------------------------------------------------------------------------------------------
+
+def _learner(data):
+    """The learner a request names: ``user_id``, or ``user`` (a user id when ASCII digits, else a username)."""
+    try:
+        if data.get("user_id") is not None:
+            return api.find_user(str(data["user_id"]), by_id=True)
+        return api.find_user(data["user"])
+    except api.UnknownUserError as error:
+        raise ValidationError({"user": [str(error)]}) from error
+
+
+def _exception_answer(action):
+    """Run ``action`` (an ``api`` call returning an ``ExceptionRecord``) and answer with the record, or the error as
+    400 (bad input), 403 (not this user) or 404 (no such exception)."""
+    try:
+        record = action()
+    except api.UnknownLearnerExceptionError as error:
+        raise NotFound(str(error)) from error
+    except api.UnknownCourseError as error:
+        raise ValidationError({"course_id": [str(error)]}) from error
+    except api.InvalidLearnerExceptionError as error:
+        raise _invalid(error) from error
+    except api.LearnerExceptionNotAllowedError as error:
+        raise PermissionDenied(str(error)) from error
+    return serializers.LearnerExceptionSerializer(record).data
+
+
+class CourseExceptionsView(_CourseView):
+    """``POST courses/{course_id}/exceptions``: ask for an exception for one learner of the course."""
+
+    permission_classes = (permissions.CanReadCourseStatus,)
+
+    @documented(
+        operation_id="grade_freeze_request_exception", parameters=[_COURSE_ID],
+        request=serializers.LearnerExceptionRequestSerializer, responses={201: serializers.LearnerExceptionSerializer},
+    )
+    def post(self, request, course_id):  # pylint: disable=unused-argument
+        """Request an exception (the course's staff and instructors, global staff); another person approves it."""
+        body = serializers.LearnerExceptionRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        learner = _learner(data)
+        answer = _exception_answer(lambda: api.request_learner_exception(
+            self.course_key, learner, reason=data["reason"], until=data["until"], user=request.user,
+        ))
+        return Response(answer, status=status.HTTP_201_CREATED)
+
+
+class _ExceptionView(_GradeFreezeView):
+    """A view about one learner exception; who may act is decided by the action (403 otherwise)."""
+
+    permission_classes = (permissions.IsActiveUser,)
+
+
+class LearnerExceptionView(_ExceptionView):
+    """``GET exceptions/{exception_id}/``: one learner exception (those who may read its course's status)."""
+
+    @documented(parameters=[_EXCEPTION_ID], responses={200: serializers.LearnerExceptionSerializer})
+    def get(self, request, exception_id):
+        """The exception, its window and its change record."""
+        answer = _exception_answer(lambda: api.get_learner_exception(exception_id))
+        if not api.can_read_course_status(request.user, api.to_course_key(answer["course_id"])):
+            raise PermissionDenied("Only global staff and the course's staff and instructors can read its exceptions.")
+        return Response(answer)
+
+
+class ApproveExceptionView(_ExceptionView):
+    """``POST exceptions/{exception_id}/approve``: approve a request (global staff or the approve permission; never
+    the requester)."""
+
+    @documented(
+        parameters=[_EXCEPTION_ID], request=serializers.LearnerExceptionActionSerializer,
+        responses={200: serializers.LearnerExceptionSerializer},
+    )
+    def post(self, request, exception_id):
+        """Approve: the exception opens now."""
+        body = serializers.LearnerExceptionActionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return Response(_exception_answer(lambda: api.approve_learner_exception(
+            exception_id, user=request.user, reason=body.validated_data["reason"],
+        )))
+
+
+class CloseExceptionView(_ExceptionView):
+    """``POST exceptions/{exception_id}/close``: close an open exception early (its learner's grade is re-frozen), or
+    revoke a request (the course's staff and instructors, approvers)."""
+
+    @documented(
+        parameters=[_EXCEPTION_ID], request=serializers.LearnerExceptionActionSerializer,
+        responses={200: serializers.LearnerExceptionSerializer},
+    )
+    def post(self, request, exception_id):
+        """Close or revoke, with a reason."""
+        body = serializers.LearnerExceptionActionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return Response(_exception_answer(lambda: api.close_learner_exception(
+            exception_id, user=request.user, reason=body.validated_data["reason"],
+        )))
