@@ -56,7 +56,9 @@ if _DB == "mysql":
 elif _DB == "sqlite":
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django 5.1+: its own backend with ``transaction_mode``; before (Teak's 4.2), the same through a
+            # subclass (tests/host/sqlite_immediate).
+            "ENGINE": "django.db.backends.sqlite3" if django.VERSION >= (5, 1) else "tests.host.sqlite_immediate",
             "NAME": os.environ.get("GRADE_FREEZE_SQLITE_PATH", os.path.join(VAR_DIR, "host.sqlite3")),
             # A file, not memory, for tests too, so threads and worker processes share it.
             "TEST": {"NAME": os.environ.get("GRADE_FREEZE_SQLITE_TEST_PATH", os.path.join(VAR_DIR, "test.sqlite3"))},

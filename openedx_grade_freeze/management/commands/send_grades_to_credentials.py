@@ -59,6 +59,17 @@ def _parse_when(value, name):
         raise CommandError(f"{name} {value} is {side} date the database can hold in UTC.") from None
 
 
+
+# SQLite stores integers in 64 signed bits; Django before 5.0 reports no bound for it (Teak runs 4.2).
+SQLITE_LARGEST_INTEGER = 2**63 - 1
+
+
+def largest_user_id():
+    """The largest user id the ledger's ``PositiveBigIntegerField`` holds on this database."""
+    _, largest = connection.ops.integer_field_range("PositiveBigIntegerField")
+    return SQLITE_LARGEST_INTEGER if largest is None else largest
+
+
 class Command(BaseCommand):
     """Send ledger grades to Credentials again, rate-limited, with progress and a summary."""
 
@@ -180,7 +191,7 @@ class Command(BaseCommand):
         user_ids = options["user_ids"] or []
         if any(user_id <= 0 for user_id in user_ids):
             raise CommandError("--user-ids must be positive integers")
-        _, largest = connection.ops.integer_field_range("PositiveBigIntegerField")
+        largest = largest_user_id()
         if any(user_id > largest for user_id in user_ids):
             raise CommandError(f"--user-ids must be at most {largest}, the largest user id the ledger can hold")
         start = _parse_when(options["start_date"], "--start-date") if options["start_date"] else None
