@@ -196,3 +196,17 @@ def test_a_course_and_policy_refresh_reads_its_learners_due_dates_in_one_query(c
     assert sum("edx_when" in query["sql"] for query in read.captured_queries) == 1
     assert api.get_freeze_state(COURSE).extended_learners == 40
     assert due_dates.latest_due_dates(COURSE).keys() == {learner.id for learner in learners}
+
+
+def test_the_status_page_and_the_rest_api_count_the_learners_frozen_later(course, platform_standins):
+    from django.test import Client  # pylint: disable=import-outside-toplevel
+
+    extend(course["extended"], now() - timedelta(days=5))
+    client = Client()
+    client.force_login(get_user_model().objects.create(username="ops", is_staff=True))
+
+    body = client.get(f"/api/grade_freeze/v1/courses/{COURSE}/").json()
+    assert (body["frozen"], body["personalized_due_date_learners"], body["deciding_layer"]) == (True, 1, COURSE_SOURCE)
+    page = " ".join(client.get(f"/api/grade_freeze/status/{COURSE}/").content.decode().split())
+    assert 'data-personalized-due-dates="1"' in page
+    assert "1 learner has a personalized due date (the instructor dashboard's extensions)" in page
