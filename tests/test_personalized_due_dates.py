@@ -210,3 +210,22 @@ def test_the_status_page_and_the_rest_api_count_the_learners_frozen_later(course
     page = " ".join(client.get(f"/api/grade_freeze/status/{COURSE}/").content.decode().split())
     assert 'data-personalized-due-dates="1"' in page
     assert "1 learner has a personalized due date (the instructor dashboard's extensions)" in page
+
+
+def test_the_extended_learners_later_grade_reaches_credentials_and_the_others_is_drift(forwarding):
+    from openedx_grade_freeze.models import FrozenGradeDrift  # pylint: disable=import-outside-toplevel
+    from tests.forwarding import RUN, grade_event, make_user, stored  # pylint: disable=import-outside-toplevel
+
+    block = "block-v1:Org+Forward+2026+type@sequential+block@final"
+    end = now() - timedelta(days=40)
+    publish(RUN, end, time=now() - timedelta(minutes=30))  # frozen 10 days ago
+    when_api.set_dates_for_course(RUN, [(block, {"due": end})])
+    extended, other = make_user("extended"), make_user("other")
+    extend(extended, now() - timedelta(days=5), block=block, course=RUN)
+
+    grade_event(extended, 0.91, now())
+    grade_event(other, 0.42, now())
+
+    assert stored(forwarding, extended)["percent_grade"] == pytest.approx(0.91)
+    assert stored(forwarding, other) is None
+    assert FrozenGradeDrift.objects.get().user_id == other.pk
