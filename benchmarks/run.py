@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """
 Benchmarks of the freeze check on the grade-write hot path, as ratios against one primary-key query in the same run
-(also in a course with 1,000 open learner exceptions, ``exceptions.py``), the database statements refusals cost
+(also in a course with 1,000 open learner exceptions, ``exceptions.py``, and one with 1,000 learners holding
+personalized due dates, ``due_dates.py``), the database statements refusals cost
 (none per refusal: they are counted in the cache and listed by the flush), and the Credentials outbox drain against
 upstream's one-request-per-grade shape (``drain.py``).
 
@@ -219,6 +220,11 @@ def main():
     from benchmarks import exceptions
 
     for line in exceptions.measure(pk_query, warm_filter, vetoed_filter):
+        print(line)
+    print()
+    from benchmarks import due_dates
+
+    for line in due_dates.measure(pk_query, warm_filter, vetoed_filter):
         print(line)
     print()
     from benchmarks import drain

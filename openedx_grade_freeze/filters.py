@@ -29,7 +29,8 @@ class GradePersistenceRequested(OpenEdxPublicFilter):
     class PreventGradePersistence(OpenEdxFilterException):
         """
         Raised by a pipeline step to stop a grade write; carries the course key, its freeze date and, for a veto
-        naming no learner, how many learners' grades may still change (open learner exceptions).
+        naming no learner, how many learners' grades may still change (open learner exceptions and personalized due
+        dates whose freeze is still ahead).
         """
 
         def __init__(self, message, course_key=None, freeze_date=None, open_exceptions=0):

@@ -15,7 +15,8 @@ log = logging.getLogger(__name__)
 class PreventGradePersistenceAfterFreeze(PipelineStep):
     """
     Raise ``PreventGradePersistence`` when the freeze policy says the course's grades are frozen (for the learner
-    named, when one is: an open learner exception lets that learner's writes through).
+    named, when one is: an open learner exception, or a personalized due date whose freeze is still ahead, lets that
+    learner's writes through).
 
     When the policy cannot be evaluated, ``GRADE_FREEZE_ON_ERROR`` decides (edx-platform's own rule by default).
     """
@@ -30,10 +31,13 @@ class PreventGradePersistenceAfterFreeze(PipelineStep):
         if not state.frozen:
             return {}
         if action != ACTION_CHECK:
-            blocked.record_blocked_update(state.course_key, user_id, source, state.freeze_date)
+            # Refusals are counted per course and write path: with the course's freeze date, not one learner's.
+            blocked.record_blocked_update(
+                state.course_key, user_id, source, state.course_freeze_date or state.freeze_date,
+            )
         raise GradePersistenceRequested.PreventGradePersistence(
             refusal_message(state, user_id), course_key=state.course_key, freeze_date=state.freeze_date,
-            open_exceptions=state.open_exceptions,
+            open_exceptions=state.open_exceptions + state.extended_learners,
         )
 
 
@@ -51,4 +55,8 @@ def refusal_message(state, user_id=None):
     if state.open_exceptions:
         learners = "1 learner has" if state.open_exceptions == 1 else f"{state.open_exceptions} learners have"
         message += f" {learners} an open exception: their grades change only by writes that name the learner."
+    if state.extended_learners:
+        learners = "1 learner has" if state.extended_learners == 1 else f"{state.extended_learners} learners have"
+        message += (f" {learners} a personalized due date that freezes them later: their grades change only by writes"
+                    " that name the learner.")
     return message

@@ -6,9 +6,11 @@ Layers, highest first: course override, org override, the site configuration of 
 ``GRADE_FREEZE_POLICY_CACHE_MAX_COURSES`` courses, least recently used out first); the decision itself compares the
 cached freeze date with the clock on every call, so crossing the freeze date needs no event.
 
-A decision can name a learner. The course's cache entry carries a per-learner part (``LearnerRules``: today each
-open learner exception's window), read with the course; while the course is frozen, a learner whose window is open
-at that moment is not. Windows too are compared with the clock on every call (ADR 0020).
+A decision can name a learner. The course's cache entry carries a per-learner part (``LearnerRules``: each open
+learner exception's window, and each learner's own freeze date from a personalized due date), read with the course;
+while the course is frozen, a learner whose window is open at that moment is not, and a learner whose personalized
+due date plus the course's offset is still ahead is not either. Both are compared with the clock on every call
+(ADRs 0020 and 0028).
 
 When the policy cannot be evaluated, ``GRADE_FREEZE_ON_ERROR`` decides: edx-platform's own rule by default.
 """
@@ -35,10 +37,10 @@ from openedx_grade_freeze.models import (
     LearnerException,
     OrgFreezeOverride,
 )
-from openedx_grade_freeze.platform import course_overviews
+from openedx_grade_freeze.platform import course_overviews, due_dates
 from openedx_grade_freeze.rate_limits import first_in_interval
 from openedx_grade_freeze.site_settings import MAX_OFFSET_DAYS, SITE_CONFIGURATION_KEY, site_freeze_configuration
-from openedx_grade_freeze.toggles import GRADE_FREEZE_ENABLED
+from openedx_grade_freeze.toggles import GRADE_FREEZE_ENABLED, GRADE_FREEZE_PERSONALIZED_DUE_DATES
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +78,12 @@ class FreezeState:
     # instead of the course's state (an open exception, or one that ended), else None.
     user_id: int | None = None
     learner_rule: str | None = None
-    # For a decision naming no learner in a frozen course: how many learners' grades may change now all the same.
+    # Set when a personalized due date moved the learner's ``freeze_date``: the course's own freeze date.
+    course_freeze_date: datetime | None = None
+    # For a decision naming no learner in a frozen course: how many learners' grades may change now all the same,
+    # through an open exception, and through a personalized due date whose freeze is still ahead.
     open_exceptions: int = 0
+    extended_learners: int = 0
 
     def frozen_at(self, at):
         """Whether grades are frozen at ``at`` (tz-aware)."""
@@ -110,51 +116,117 @@ class LearnerWindow:
         return f"learner exception {self.exception_id}, open until {isoformat(self.closes_at)}"
 
 
+@dataclass(frozen=True)
+class LearnerDueDate:
+    """
+    A learner's latest personalized due date as the cache keeps it, and the learner's own freeze date: that date
+    plus the course's offset (None: past the last date of the calendar, never).
+    """
+
+    due: datetime
+    offset_days: int
+    freezes_at: datetime | None
+
+    def frozen_at(self, at):
+        """Whether the learner's grades are frozen at ``at`` by this date."""
+        return self.freezes_at is not None and at > self.freezes_at
+
+    def source(self):
+        """What decided the learner's freeze date, as a decision's ``source`` says it."""
+        return f"personalized due date {isoformat(self.due)} + {self.offset_days} days"
+
+    def describe(self, at):
+        """What the date means at ``at``, for a decision and a refusal message."""
+        if self.freezes_at is None:
+            return f"personalized due date {isoformat(self.due)}, never frozen"
+        if self.frozen_at(at):
+            return f"personalized due date {isoformat(self.due)}, frozen since {isoformat(self.freezes_at)}"
+        return f"personalized due date {isoformat(self.due)}, frozen after {isoformat(self.freezes_at)}"
+
+
+_NEVER = datetime.max.replace(tzinfo=timezone.utc)
+
+
 class LearnerRules:
     """
-    The per-learner part of a course's cached policy: the window of each learner with an open exception.
+    The per-learner part of a course's cached policy: the window of each learner with an open exception, and the
+    own freeze date of each learner whose personalized due date moves it past the course's.
 
-    A decision naming a learner consults it only while the course is frozen, with one dictionary lookup; a learner
-    without a rule is decided by the course's state. Further per-learner rules (a learner's own freeze date, issue
-    17) belong here, each deciding in ``decide``.
+    A decision naming a learner consults it with one or two dictionary lookups; a learner without a rule is decided
+    by the course's state. An open exception window wins over a personalized due date; a personalized due date whose
+    freeze is still ahead keeps the learner's grades open although the course is frozen.
     """
 
-    __slots__ = ("_windows", "_closes", "_latest_open", "_states")
+    __slots__ = ("_windows", "_closes", "_latest_open", "_due_dates", "_freezes", "_states")
 
-    def __init__(self, windows=None):
+    def __init__(self, windows=None, due_dates=None):
         self._windows = dict(windows or {})    # user id -> LearnerWindow
         self._closes = sorted(window.closes_at for window in self._windows.values())
         self._latest_open = max((window.opens_at for window in self._windows.values()), default=None)
-        self._states = {}                       # a window's (or the course-wide count's) FreezeState, built once
+        self._due_dates = dict(due_dates or {})  # user id -> LearnerDueDate
+        self._freezes = sorted(date.freezes_at or _NEVER for date in self._due_dates.values())
+        self._states = {}                       # a rule's (or the course-wide count's) FreezeState, built once
 
     def __bool__(self):
-        return bool(self._windows)
+        return bool(self._windows or self._due_dates)
 
     def __len__(self):
-        return len(self._windows)
+        return len(self._windows.keys() | self._due_dates.keys())
+
+    @staticmethod
+    def _lookup(rules, user_id):
+        rule = rules.get(user_id)
+        if rule is None and isinstance(user_id, str) and user_id.isascii() and user_id.isdigit():
+            rule = rules.get(int(user_id))
+        return rule
 
     def window(self, user_id):
         """The learner's window, or None; ``user_id`` as an int or a string of ASCII digits."""
-        window = self._windows.get(user_id)
-        if window is None and isinstance(user_id, str) and user_id.isascii() and user_id.isdigit():
-            window = self._windows.get(int(user_id))
-        return window
+        return self._lookup(self._windows, user_id)
 
-    def decide(self, course_state, user_id, at):
-        """The state of a learner of a frozen course at ``at``, or None when the course's own state decides.
+    def due_date(self, user_id):
+        """The learner's ``LearnerDueDate``, or None; ``user_id`` as an int or a string of ASCII digits."""
+        return self._lookup(self._due_dates, user_id)
 
-        On the hot path: one lookup, two comparisons, and the state built for that window the first time only.
+    def decide(self, course_state, user_id, at, course_frozen=True):
+        """The state of a learner at ``at``, or None when the course's own state decides.
+
+        On the hot path: one or two lookups, a few comparisons, and each state built the first time only. A course
+        not frozen at ``at`` is decided by its own state, except that a learner with a personalized due date is told
+        their own freeze date.
         """
+        due = self._due_dates.get(user_id)
+        if due is None:
+            due = self.due_date(user_id)
+        if not course_frozen:
+            return None if due is None else self._due_date_state(course_state, user_id, due, at)
         window = self._windows.get(user_id)
         if window is None:
             window = self.window(user_id)
-            if window is None:
-                return None
+        if window is not None and (due is None or window.open_at(at)):
+            return self._window_state(course_state, user_id, window, at)
+        if due is not None:
+            return self._due_date_state(course_state, user_id, due, at)
+        return None
+
+    def _window_state(self, course_state, user_id, window, at):
         is_open = window.opens_at <= at < window.closes_at
         key = window.exception_id if is_open else (window.exception_id, at >= window.closes_at)
         state = self._states.get(key)
         if state is None:
             state = replace(course_state, frozen=not is_open, user_id=int(user_id), learner_rule=window.describe(at))
+            self._states[key] = state
+        return state
+
+    def _due_date_state(self, course_state, user_id, due, at):
+        frozen = due.frozen_at(at)
+        key = ("due", int(user_id), frozen)
+        state = self._states.get(key)
+        if state is None:
+            state = replace(
+                course_state, frozen=frozen, freeze_date=due.freezes_at, source=due.source(), user_id=int(user_id),
+                learner_rule=due.describe(at), course_freeze_date=course_state.freeze_date,
+            )
             self._states[key] = state
         return state
 
@@ -164,14 +236,22 @@ class LearnerRules:
             return sum(1 for window in self._windows.values() if window.open_at(at))
         return len(self._closes) - bisect.bisect_right(self._closes, at)
 
+    def extended_count(self, at):
+        """How many learners' personalized due dates keep their grades open at ``at``."""
+        return len(self._freezes) - bisect.bisect_left(self._freezes, at)
+
     def course_wide(self, course_state, at):
-        """The state of a frozen course for a decision naming no learner at ``at``: it counts the open windows."""
-        count = self.open_count(at)
-        if not count:
+        """The state of a frozen course for a decision naming no learner at ``at``: it counts the open windows and
+        the personalized due dates still ahead."""
+        count, extended = self.open_count(at), self.extended_count(at)
+        if not (count or extended):
             return None
-        state = self._states.get(("course", count))
+        key = ("course", count, extended)
+        state = self._states.get(key)
         if state is None:
-            state = self._states[("course", count)] = replace(course_state, frozen=True, open_exceptions=count)
+            state = self._states[key] = replace(
+                course_state, frozen=True, open_exceptions=count, extended_learners=extended,
+            )
         return state
 
 
@@ -416,20 +496,21 @@ def get_freeze_state(course_key, at=None, user_id=None):
     """The freeze state of a course now (or at ``at``), for one learner when ``user_id`` is given; resolved from
     cache when warm.
 
-    Naming a learner of a frozen course whose exception is open at ``at`` answers not frozen (``learner_rule`` says
-    why); naming no learner of a frozen course counts the learners it is open for (``open_exceptions``).
+    Naming a learner of a frozen course whose exception is open at ``at``, or whose personalized due date plus the
+    offset is still ahead, answers not frozen (``learner_rule`` says why); naming no learner of a frozen course counts
+    the learners it is open for (``open_exceptions``, ``extended_learners``).
     """
     course_key = to_course_key(course_key)  # an invalid key is refused here, before it reaches the cache
     entry = _course_policy(course_key)
     state = entry.state
     at = as_utc(at) if at is not None else datetime.now(timezone.utc)
     frozen = state.frozen_at(at)
-    if frozen and entry.learners:
+    if entry.learners:
         if user_id is not None:
-            learner_state = entry.learners.decide(state, user_id, at)
+            learner_state = entry.learners.decide(state, user_id, at, frozen)
             if learner_state is not None:
                 return learner_state
-        else:
+        elif frozen:
             course_state = entry.learners.course_wide(state, at)
             if course_state is not None:
                 return course_state
@@ -451,27 +532,63 @@ def _course_policy(course_key):
         # Read again soon: the error may be transient, and a fixed configuration should apply quickly.
         max_age = settings.GRADE_FREEZE_POLICY_CACHE_SECONDS
     try:
-        learners = load_learner_rules(course_key)
+        windows = load_learner_windows(course_key)
     except Exception:  # pylint: disable=broad-except
         # Without its exceptions the course stays frozen for every learner: no one's grades open by error.
         log.exception("Could not read the learner exceptions of %s; none applies until they can be read.", course_key)
-        learners = NO_LEARNER_RULES
+        windows = {}
         max_age = settings.GRADE_FREEZE_POLICY_CACHE_SECONDS
+    try:
+        extended = load_learner_due_dates(course_key, state)
+    except Exception:  # pylint: disable=broad-except
+        # As for exceptions: until they can be read, every learner freezes with the course.
+        log.exception("Could not read the personalized due dates of %s; none applies until they can be read.",
+                      course_key)
+        extended = {}
+        max_age = settings.GRADE_FREEZE_POLICY_CACHE_SECONDS
+    learners = LearnerRules(windows, extended) if windows or extended else NO_LEARNER_RULES
     entry = CoursePolicy(state, learners)
     policy_cache.put(course_key, entry, generation, max_age=max_age)
     return entry
 
 
-def load_learner_rules(course_key):
-    """The course's per-learner part, read from the database in one query: the windows of its open exceptions."""
+def load_learner_rules(course_key, state):
+    """The course's per-learner part for its resolved ``state``: open exceptions' windows and personalized due dates."""
+    windows, extended = load_learner_windows(course_key), load_learner_due_dates(course_key, state)
+    return LearnerRules(windows, extended) if windows or extended else NO_LEARNER_RULES
+
+
+def load_learner_windows(course_key):
+    """The windows of the course's open exceptions, ``{user_id: LearnerWindow}``, read in one query."""
     rows = LearnerException.objects.filter(course_key=course_key, status=EXCEPTION_OPEN).order_by().values_list(
         "user_id", "pk", "opens_at", "closes_at",
     )
-    windows = {
+    return {
         user_id: LearnerWindow(pk, as_utc(opens_at), as_utc(closes_at))
         for user_id, pk, opens_at, closes_at in rows if opens_at is not None
     }
-    return LearnerRules(windows) if windows else NO_LEARNER_RULES
+
+
+def load_learner_due_dates(course_key, state):
+    """The learners whose latest personalized due date plus the course's offset falls after its freeze date,
+    ``{user_id: LearnerDueDate}``, read in one query; none when the course has no freeze date to move."""
+    if not (
+        state.enabled and state.freeze_date is not None and state.on_error != ON_ERROR_CLOSED
+        and GRADE_FREEZE_PERSONALIZED_DUE_DATES.is_enabled()
+    ):
+        return {}
+    extended = {}
+    for user_id, due in due_dates.latest_due_dates(course_key).items():
+        due = as_utc(due)
+        freezes_at = add_days(due, state.offset_days)
+        if freezes_at is None or freezes_at > state.freeze_date:
+            extended[user_id] = LearnerDueDate(due, state.offset_days, freezes_at)
+    return extended
+
+
+def personalized_due_dates_changed():
+    """A personalized due date was stored or deleted: every process reads its course's learners again."""
+    policy_cache.invalidate()
 
 
 def _load_state(course_key):

@@ -96,6 +96,16 @@ SETTINGS = (
     # .. toggle_warning: Off, any staff member or instructor of a frozen course can reopen one learner's grades for up
     #   to ``GRADE_FREEZE_EXCEPTION_MAX_DAYS`` days on their own.
     Setting("GRADE_FREEZE_EXCEPTIONS_REQUIRE_APPROVAL", True, toggle=True, tutor=True),
+    # .. toggle_name: GRADE_FREEZE_PERSONALIZED_DUE_DATES
+    # .. toggle_implementation: SettingToggle
+    # .. toggle_default: True
+    # .. toggle_description: A learner given a personalized due date (the instructor dashboard's "Extensions", stored
+    #   by edx-when) whose latest due date plus the course's offset falls after the course's freeze date is frozen
+    #   at that later date instead; every decision about the learner says "personalized due date". Off, every learner
+    #   of a course freezes at the course's date. Read with the course's policy (once per course and refresh).
+    # .. toggle_use_cases: open_edx
+    # .. toggle_creation_date: 2026-12-10
+    Setting("GRADE_FREEZE_PERSONALIZED_DUE_DATES", True, toggle=True, tutor=True),
     # The freeze policy and its caches, schedules, refused updates.
     # .. setting_name: GRADE_FREEZE_OFFSET_DAYS
     # .. setting_default: 30

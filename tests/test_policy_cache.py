@@ -112,6 +112,7 @@ class MaxAgeTest(TestCase):
         with override_settings(GRADE_FREEZE_POLICY_MAX_AGE_SECONDS=3600), self.assertNumQueries(0):
             api.get_freeze_state(COURSE)
         with override_settings(GRADE_FREEZE_POLICY_MAX_AGE_SECONDS=-1):
-            # schedule, course override, org override; and the course's open learner exceptions (one query more)
-            with self.assertNumQueries(4):
+            # schedule, course override, org override; the course's open learner exceptions and its learners'
+            # personalized due dates (one query each)
+            with self.assertNumQueries(5):
                 api.get_freeze_state(COURSE)

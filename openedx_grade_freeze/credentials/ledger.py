@@ -89,9 +89,18 @@ def _platform_grade(user_id, course_key):
         return None
 
 
-def freeze_state(course_key, at):
-    """The course's freeze state at ``at``, or None when it cannot be evaluated (logged; forwarded as usual)."""
+def freeze_state(course_key, at, user_id=None):
+    """The course's freeze state at ``at`` for the learner's grade, or None when it cannot be evaluated (logged;
+    forwarded as usual).
+
+    A personalized due date moves the learner's freeze for Credentials too: their grade is forwarded until their own
+    freeze date. An open exception does not: its result is sent when the learner is re-frozen (ADR 0020).
+    """
     try:
+        if user_id is not None:
+            learner_state = policy.get_freeze_state(course_key, at=at, user_id=user_id)
+            if learner_state.course_freeze_date is not None:
+                return learner_state
         return policy.get_freeze_state(course_key, at=at)
     except Exception:  # pylint: disable=broad-except
         log.exception("Could not evaluate the freeze of %s; forwarding the grade change as usual.", course_key)
@@ -194,7 +203,7 @@ def record_grade_change(change, queue_send=True):
                 isoformat(record.last_modified), change.event_id,
             )
             return STALE
-        state = freeze_state(change.course_key, change.last_modified)
+        state = freeze_state(change.course_key, change.last_modified, change.user_id)
         if state is not None and state.frozen:
             if same_grade(change, record):
                 return UNCHANGED

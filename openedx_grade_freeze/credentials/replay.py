@@ -50,7 +50,7 @@ def record_lms_grade(grade, dry_run=False):
     if change is None or known_drift:
         return LMS_UP_TO_DATE
     if dry_run:
-        state = ledger.freeze_state(change.course_key, change.last_modified)
+        state = ledger.freeze_state(change.course_key, change.last_modified, change.user_id)
         if state is None or not state.frozen:
             return LMS_WOULD_RECORD
         return LMS_UP_TO_DATE if ledger.same_grade(change, record) else LMS_WOULD_DRIFT

@@ -29,6 +29,9 @@ CHECKOUT_ID = hashlib.sha1(CHECKOUT_DIR.encode()).hexdigest()[:8]
 SECRET_KEY = "host-project-not-secret"
 # As the LMS defines it; plugins such as event-routing-backends read it in their plugin_settings.
 LMS_ROOT_URL = "http://localhost:18000"
+# As lms/envs/common.py defines them; edx-when's URLs (a plugin app of the LMS) are built with the course id's.
+COURSE_KEY_PATTERN = r"(?P<course_key_string>[^/+]+(/|\+)[^/+]+(/|\+)[^/?]+)"
+COURSE_ID_PATTERN = COURSE_KEY_PATTERN.replace("course_key_string", "course_id")
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 USE_TZ = True
@@ -94,6 +97,10 @@ INSTALLED_APPS = [
 INSTALLED_APPS.extend(app for app in ("celery_utils",) if importlib.util.find_spec(app) is not None)
 # As lms/envs/common.py does: every installed plugin app, found through its entry point.
 INSTALLED_APPS.extend(get_plugin_apps(PROJECT_TYPE))
+# edx-when (personalized due dates, with its real migrations) is in every LMS; it registers itself as a plugin app,
+# and is listed here where an installed release of it would not.
+if importlib.util.find_spec("edx_when") is not None and not any(app.startswith("edx_when") for app in INSTALLED_APPS):
+    INSTALLED_APPS.append("edx_when")
 
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -152,6 +152,11 @@ class CourseFreezeStatusSerializer(serializers.Serializer):  # pylint: disable=a
     open_exceptions = LearnerExceptionSerializer(
         many=True, help_text="Learners whose grades may change now although the course is frozen.")
     learner_exceptions = LearnerExceptionsSerializer()
+    personalized_due_date_learners = serializers.IntegerField(
+        source="state.extended_learners",
+        help_text="Learners whose grades may change now although the course is frozen, because a personalized due "
+                  "date (the instructor dashboard's extensions) plus the course's offset is still ahead.",
+    )
 
 
 class CourseListEntrySerializer(serializers.Serializer):  # pylint: disable=abstract-method
