@@ -154,8 +154,11 @@ def _contrast(driver, selector):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_page_in_chromium(live_server, browser, lms, settings):
+    from selenium.common.exceptions import StaleElementReferenceException  # pylint: disable=import-outside-toplevel
     from selenium.webdriver.common.by import By  # pylint: disable=import-outside-toplevel
     from selenium.webdriver.common.keys import Keys  # pylint: disable=import-outside-toplevel
+    from selenium.webdriver.support.expected_conditions import staleness_of  # pylint: disable=import-outside-toplevel
+    from selenium.webdriver.support.wait import WebDriverWait  # pylint: disable=import-outside-toplevel
 
     settings.GRADE_FREEZE_EXCEPTION_HELP_URL = "https://support.example.com/grade-freeze"
     publish_course(ended_days_ago=20)
@@ -234,8 +237,13 @@ def test_the_page_in_chromium(live_server, browser, lms, settings):
     enroll(COURSE, [ada.pk])
     browser.find_element(By.ID, "exception-user").send_keys("ada")
     browser.find_element(By.ID, "exception-reason").send_keys("Appeal upheld, ticket 12")
+    before = browser.find_element(By.ID, "learner-exceptions")
     browser.find_element(By.CSS_SELECTOR, "#learner-exceptions form button[type=submit]").click()
-    section = browser.find_element(By.ID, "learner-exceptions")
+    # The form posts and the page loads again: wait for the new page (however busy the machine), not a fixed time.
+    WebDriverWait(browser, 120).until(staleness_of(before))
+    section = WebDriverWait(browser, 120, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda page: page.find_element(By.ID, "learner-exceptions")
+    )
     exception = LearnerException.objects.get(user_id=ada.pk)
     assert f"Exception {exception.pk} requested" in section.text
     assert "ada until " in section.text and f"(exception {exception.pk})" in section.text
