@@ -53,7 +53,7 @@ def held(server, user):
 def seven_learners_on_three_pages():
     """Seven learners among eleven users (gaps in the ids): pages of three hold learners 0-2, 3-5 and 6. Credentials
     holds their snapshot grade but for learners 2 (a page's last), 3 (the next page's first) and 6 (alone on the
-    last page). The same users are in another frozen course: its run's rows lie between theirs in the index."""
+    last page). All eleven users are in another frozen course, whose frozen grades share their user ids."""
     schedule = past_freeze_date(COURSE)
     users = make_users([f"learner{index}" for index in range(11)])
     learners = [users[index] for index in (0, 2, 3, 5, 6, 8, 10)]
@@ -78,6 +78,7 @@ def posted_since(credentials, before):
 
 
 def call_freeze(course_id):
+    """Freeze a course as the command does (its tasks, and the agreement at its end, run at once); returns the run."""
     with on_commit():
         run_id = runs.freeze_course(course_id).run_id
     return FreezeRun.objects.get(pk=run_id)
