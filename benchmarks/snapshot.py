@@ -15,7 +15,8 @@ the run to its completion, the cost per learner and the workers' peak memory; th
 (the same at every size when no step grows with the course); the cost per learner of the largest size against
 100,000 (target within 25 %), the largest size end to end (target under 60 s at 1,000,000), the speed-up of a second
 worker (target not slower); the Credentials agreement after a run, which re-sends only the learners whose grade
-differs, per learner at each size; and a naive one-learner-at-a-time loop against the chunked run.
+differs: its cost and the index entries it reads per learner at each size (target: per learner at the largest size
+within 25 % of the next size down); and a naive one-learner-at-a-time loop against the chunked run.
 
 ``GRADE_FREEZE_BENCH_SIZES`` (comma-separated) chooses the sizes, ``GRADE_FREEZE_BENCH_LEARNERS`` the largest size
 (with 10,000), ``GRADE_FREEZE_BENCH_WORKERS`` the second worker count (2), ``GRADE_FREEZE_BENCH_CHUNK_SIZE`` the
@@ -258,14 +259,6 @@ def probe_chunk(course, learners):
     probe = FreezeChunk.objects.create(run=run, index=0, first_user_id=first, last_user_id=first + CHUNK_SIZE - 1)
     FreezeChunk.objects.create(run=run, index=1, first_user_id=first + CHUNK_SIZE, last_user_id=first + CHUNK_SIZE)
 
-    def rows_read():
-        """Rows and index entries read since the last call (``Handler_read_*``), less what asking costs."""
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW SESSION STATUS LIKE 'Handler_read%%'")
-            read = sum(int(value) for _, value in cursor.fetchall())
-            cursor.execute("FLUSH STATUS")
-        return read
-
     rows_read()
     asking = rows_read()
     with CaptureQueriesContext(connection) as queries:
@@ -274,6 +267,20 @@ def probe_chunk(course, learners):
     read = rows_read() - asking
     FreezeRun.objects.filter(pk=run.pk).delete()
     return len(queries), read / (CHUNK_SIZE + len(plan_page))
+
+
+def rows_read():
+    """Rows and index entries this connection read since the last call, less what asking costs: ``Handler_read_*``
+    and the index entries that index condition pushdown read and rejected (``Handler_read_next`` leaves them out)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW SESSION STATUS WHERE Variable_name LIKE 'Handler_read%%' OR Variable_name IN "
+                       "('Handler_icp_attempts', 'Handler_icp_match')")
+        status = {name: int(value) for name, value in cursor.fetchall()}
+        cursor.execute("FLUSH STATUS")
+    rejected = status.pop("Handler_icp_attempts") - status.pop("Handler_icp_match")
+    return sum(status.values()) + rejected
 
 
 def seed_agreement(run):
@@ -294,10 +301,52 @@ def seed_agreement(run):
             "JSON_OBJECT('percent_grade', IF(user_id %% %s = 1, percent_grade + 0.5, percent_grade), "
             "'letter_grade', letter_grade) FROM openedx_grade_freeze_frozengrade WHERE run_id = %s AND has_grade",
             [AGREEMENT_DIFFERING, run.pk])
+        # Statistics as tables written long before have them; then the writes of the seeding are left to settle.
+        cursor.execute("ANALYZE TABLE openedx_grade_freeze_coursegraderecord, "
+                       "openedx_grade_freeze_credentialsdelivery, openedx_grade_freeze_frozengrade")
+        cursor.fetchall()
+    settle_writes()
+
+
+def settle_writes(timeout=120):
+    """Wait until the buffer pool's dirty pages are under a tenth of it (the server's own flushing), or ``timeout``
+    seconds: a seeding larger than the pool is not to be written back during the measurement that follows."""
+    from django.db import connection
+
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SHOW GLOBAL STATUS WHERE Variable_name IN "
+                           "('Innodb_buffer_pool_pages_dirty', 'Innodb_buffer_pool_pages_total')")
+            status = {name: int(value) for name, value in cursor.fetchall()}
+            if status["Innodb_buffer_pool_pages_dirty"] * 10 < status["Innodb_buffer_pool_pages_total"]:
+                return
+            time.sleep(1)
+
+
+def forget_agreement():
+    """Remove the ledger and the deliveries (the agreement is measured again from the same state)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in ("coursegraderecord", "credentialsdelivery"):
+            cursor.execute(f"TRUNCATE TABLE openedx_grade_freeze_{table}")
 
 
 def agreement_per_learner(run):
-    """Seconds per learner of the agreement after ``run``, and how many it re-sent (publishes go to the queue)."""
+    """Seconds and index entries read per learner of the agreement after ``run``, and how many it re-sent (publishes
+    go to the queue); the best of ``REPEAT`` agreements, each from the same seeded state."""
+    best = (float("inf"), 0.0, 0)
+    for _ in range(REPEAT):
+        forget_agreement()
+        seconds, read, resent = _agreement(run)
+        print(f"  {run.learners:>9,} learners: agreement with Credentials {seconds * 1e6:6.1f} µs per learner, "
+              f"{read:.1f} rows and index entries read per learner, {resent:,} re-sent", flush=True)
+        best = min(best, (seconds, read, resent))
+    return best
+
+
+def _agreement(run):
     from django.conf import settings
 
     from openedx_grade_freeze import broker_handoff as handoff
@@ -309,13 +358,16 @@ def agreement_per_learner(run):
     settings.GRADE_FREEZE_CREDENTIALS_URL = settings.GRADE_FREEZE_CREDENTIALS_OAUTH_URL = "http://127.0.0.1:9"
     settings.GRADE_FREEZE_CREDENTIALS_CLIENT_ID = settings.GRADE_FREEZE_CREDENTIALS_CLIENT_SECRET = "bench"
     FreezeRun.objects.filter(pk=run.pk).update(resent=0)
+    rows_read()
+    asking = rows_read()
     start = time.perf_counter()
     resent = agreement.agree_with_credentials(run.pk)
     seconds = time.perf_counter() - start
+    read = rows_read() - asking
     settings.GRADE_FREEZE_CREDENTIALS_ENABLED = False
     handoff.publisher.wait_idle(120)
     purge_queue()  # no worker sends them
-    return seconds / run.learners, resent
+    return seconds / run.learners, read / run.learners, resent
 
 
 def purge_queue():
@@ -427,14 +479,17 @@ def main():  # pylint: disable=too-many-locals,too-many-statements
         row(f"cost per learner at {largest:,} / at {base:,} (target <= {TARGET_GROWTH})", f"{growth:.2f}")
 
         for learners in measured:
-            per_learner, resent = agreement[learners]
+            per_learner, read, resent = agreement[learners]
             row(f"agreement after {learners:,} learners: µs per learner, re-sent",
                 f"{per_learner * 1e6:.1f}, {resent:,}")
+            row(f"agreement after {learners:,} learners: rows read per learner", f"{read:.1f}")
             expected = expected_resent(firsts[learners], learners)
             if resent != expected:
                 raise SystemExit(f"The agreement re-sent {resent:,}, not {expected:,}.")
-        row(f"agreement per learner at {largest:,} / at {base:,}",
-            f"{agreement[largest][0] / agreement[base][0]:.2f}")
+        below = measured[-2] if len(measured) > 1 else largest
+        agreement_growth = agreement[largest][0] / agreement[below][0]
+        row(f"agreement per learner at {largest:,} / at {below:,} (target <= {TARGET_GROWTH})",
+            f"{agreement_growth:.2f}")
 
         naive = naive_per_learner(course_id(largest))
         row(f"naive loop: ms per learner (best of 3 x {NAIVE_SAMPLE:,})", f"{naive * 1000:.3f}")
@@ -449,6 +504,8 @@ def main():  # pylint: disable=too-many-locals,too-many-statements
             verdicts.append(f"the cost per learner grew {growth:.2f} times")
         if more > one:
             verdicts.append(f"{MORE_WORKERS} workers were slower than 1")
+        if agreement_growth > TARGET_GROWTH:
+            verdicts.append(f"the agreement's cost per learner grew {agreement_growth:.2f} times")
         print("Targets met." if not verdicts else "Targets missed: " + "; ".join(verdicts) + ".")
     finally:
         mariadb(f"DROP DATABASE IF EXISTS {DB_NAME}")

@@ -102,7 +102,7 @@ def send_frozen_grade(frozen, now=None):
 
 def _differing(run, page):
     """The user ids of a page of frozen grades (``user_id, has_grade, percent_grade, letter_grade`` rows) that
-    Credentials does not hold: three queries, whatever the page holds."""
+    Credentials does not hold: two queries, whatever the page holds."""
     user_ids = [frozen.user_id for frozen in page]
     deliveries = {
         delivery.user_id: delivery
@@ -119,11 +119,30 @@ def _differing(run, page):
             if needs_sending(frozen, deliveries.get(frozen.user_id), records.get(frozen.user_id))]
 
 
+def _pages(frozen_grades):
+    """A run's frozen grades as pages of ``PAGE_SIZE`` plain rows (``user_id, has_grade, percent_grade,
+    letter_grade``) in user id order, each read where the last one ended (ADR 0030).
+
+    A page's user ids come first, from the ``(run, user_id)`` index alone; its rows are then read between the last
+    page's end and that page's last id. Asked for the rows at once (a limit on an open range), MariaDB reads the
+    index from the run's first learner on every page: the course read again for each page.
+    """
+    after = -1
+    while True:
+        user_ids = list(frozen_grades.filter(user_id__gt=after).order_by("user_id")
+                        .values_list("user_id", flat=True)[:PAGE_SIZE])
+        if not user_ids:
+            return
+        yield list(frozen_grades.filter(user_id__gt=after, user_id__lte=user_ids[-1]).order_by("user_id")
+                   .values_list("user_id", "has_grade", "percent_grade", "letter_grade", named=True))
+        after = user_ids[-1]
+
+
 def agree_with_credentials(run_id):
     """Re-send every frozen grade of a complete, current run that Credentials does not hold; returns how many.
 
     Pages of ``PAGE_SIZE`` learners, compared as plain rows; only the learners that differ are read in full, re-sent
-    together in one transaction per page and queued with one hand-off per page.
+    and counted together in one transaction per page and queued with one hand-off per page.
     """
     run = FreezeRun.objects.filter(pk=run_id, status=RUN_COMPLETE, retired="").first()
     if run is None:
@@ -133,18 +152,17 @@ def agree_with_credentials(run_id):
                  run_id, run.course_key.org)
         FreezeRun.objects.filter(pk=run_id).update(agreed_at=datetime.now(timezone.utc))
         return 0
-    resent, after = 0, -1
+    resent = 0
     frozen_grades = FrozenGrade.objects.filter(run=run)
-    while True:
-        page = list(frozen_grades.filter(user_id__gt=after).order_by("user_id").values_list(
-            "user_id", "has_grade", "percent_grade", "letter_grade", named=True)[:PAGE_SIZE])
-        if not page:
-            break
+    for page in _pages(frozen_grades):
         differing = _differing(run, page)
         if differing:
-            resent += len(send_frozen_grades(list(frozen_grades.filter(user_id__in=differing))))
-        after = page[-1].user_id
-    FreezeRun.objects.filter(pk=run_id).update(resent=F("resent") + resent, agreed_at=datetime.now(timezone.utc))
+            # Counted with its page: an agreement stopped midway and run again counts each re-sent grade once.
+            with transaction.atomic():
+                sent = len(send_frozen_grades(list(frozen_grades.filter(user_id__in=differing))))
+                FreezeRun.objects.filter(pk=run_id).update(resent=F("resent") + sent)
+            resent += sent
+    FreezeRun.objects.filter(pk=run_id).update(agreed_at=datetime.now(timezone.utc))
     log.info("Freeze run %s of %s: %s frozen grades re-sent to Credentials.", run_id, run.course_key, resent)
     return resent
 
