@@ -10,6 +10,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from edx_when import api as when_api
 
 from openedx_grade_freeze import tasks, tracking
@@ -17,6 +18,7 @@ from openedx_grade_freeze.models import ExtendedLearnerRefreeze, FrozenGrade, Sn
 from openedx_grade_freeze.snapshots import extended_learners
 from tests.conftest import events_named
 from tests.credentials_server import GRADES_PATH, serving
+from tests.factories import UserFactory
 from tests.forwarding import forwarding_to
 from tests.platform_store.models import StoredCourseGrade
 from tests.snapshot_support import enroll, make_users, on_commit, past_freeze_date, store_grades
@@ -67,6 +69,15 @@ def periodic_pass(monkeypatch=None, at=None):
         tasks.close_learner_exceptions_task.delay()
 
 
+def provisional_on_status_page():
+    """What the course's status page says of provisional rows (None: nothing)."""
+    staff = Client()
+    staff.force_login(UserFactory(is_staff=True))
+    page = staff.get(f"/api/grade_freeze/status/{COURSE}/").content.decode()
+    start = page.find("data-provisional=")
+    return None if start < 0 else " ".join(page[start:page.index("</p>", start)].split())
+
+
 def take_snapshot():
     with on_commit():
         call_command("freeze_final_grades", COURSE, stdout=StringIO())
@@ -102,6 +113,9 @@ def test_after_their_own_freeze_date_the_pass_re_takes_the_extended_learners_row
     lms_changes(bob, 0.9, "A", passed=True)
     periodic_pass()
     assert frozen(ada) == (0.4, "", False, False)  # her freeze date is ahead: the snapshot row is provisional
+    assert provisional_on_status_page() == (
+        'data-provisional="1">1 of these row is provisional: the learner has a personalized due date, and each row '
+        "is re-taken once the learner's own freeze date has passed.")
     posts = len(credentials.requests_to(GRADES_PATH))
 
     periodic_pass(monkeypatch, at=own_freeze + timedelta(seconds=1))
@@ -116,6 +130,7 @@ def test_after_their_own_freeze_date_the_pass_re_takes_the_extended_learners_row
     (event,) = events_named(tracking_events, tracking.LEARNER_REFROZEN)
     assert (event["user_id"], event["before"]["percent_grade"], event["after"]["percent_grade"]) == (ada.pk, 0.4, 0.72)
     assert "own freeze date" in event["reason"]
+    assert provisional_on_status_page() is None
 
     lms_changes(ada, 0.8, "B", passed=True)  # a write after her freeze date would be refused; none is re-taken
     periodic_pass(monkeypatch, at=own_freeze + timedelta(days=1))
