@@ -7,8 +7,9 @@ when a learner's personalized date changes while the course has a snapshot. The 
 one query.
 """
 import logging
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
+from django.conf import settings
 from django.db import transaction
 
 from openedx_grade_freeze import policy
@@ -108,11 +109,16 @@ def refreeze_due(now=None):
     return outcomes
 
 
+def _seen_everywhere(now):
+    """When every process has seen a date changed now (their cached policy may still hold the old one until then)."""
+    return now + timedelta(seconds=float(settings.GRADE_FREEZE_POLICY_CACHE_SECONDS or 0))
+
+
 def due_date_changed(course_key, user_id):
     """Keep a learner's re-take in step with their personalized date changed while the course has a snapshot.
 
-    A date still ahead (re-)arms the re-take for it; a removed or shortened one makes a pending re-take due now (the
-    pass re-takes the grade only if it changed meanwhile). Returns the learner's row, or None.
+    A date still ahead (re-)arms the re-take for it; a removed one makes a pending re-take due once every process has
+    seen the change (the pass re-takes the grade only if it changed meanwhile). Returns the learner's row, or None.
     """
     course_key = to_course_key(course_key)
     # A savepoint: a failure here leaves the date's own transaction whole (the caller logs it).
@@ -124,13 +130,16 @@ def due_date_changed(course_key, user_id):
         now = _now()
         row = ExtendedLearnerRefreeze.objects.select_for_update().filter(run=snapshot, user_id=user_id).first()
         if due is not None and (due.freezes_at is None or due.freezes_at > now):
+            # A shortened date: a process that cached the longer one lets writes through until it reads this one.
+            freezes_at = None if due.freezes_at is None else max(due.freezes_at, _seen_everywhere(now))
             if row is None:
                 return ExtendedLearnerRefreeze.objects.create(
-                    run=snapshot, course_key=course_key, user_id=user_id, freezes_at=due.freezes_at)
-            if row.freezes_at != due.freezes_at or row.refrozen_at is not None:
-                row.freezes_at, row.refrozen_at, row.note = due.freezes_at, None, ""
+                    run=snapshot, course_key=course_key, user_id=user_id, freezes_at=freezes_at)
+            if row.freezes_at != freezes_at or row.refrozen_at is not None:
+                row.freezes_at, row.refrozen_at, row.note = freezes_at, None, ""
                 row.save(update_fields=["freezes_at", "refrozen_at", "note", "modified"])
         elif row is not None and row.refrozen_at is None and (row.freezes_at is None or row.freezes_at > now):
-            row.freezes_at, row.note = now, "The personalized due date was removed or moved back: due now."
+            row.freezes_at = _seen_everywhere(now)
+            row.note = "The personalized due date was removed or moved back: due once every process has seen it."
             row.save(update_fields=["freezes_at", "note", "modified"])
         return row
