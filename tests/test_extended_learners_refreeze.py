@@ -5,7 +5,7 @@ date has passed, the periodic pass re-takes their row, exactly once, and Credent
 holds the new grade. Other learners' rows stay as frozen; an extension removed before its date makes the learner's
 row due at once, re-taken only if their grade changed meanwhile.
 """
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from io import StringIO
 
 import pytest
@@ -22,10 +22,10 @@ from tests.factories import UserFactory
 from tests.forwarding import forwarding_to
 from tests.platform_store.models import StoredCourseGrade
 from tests.snapshot_support import enroll, make_users, on_commit, past_freeze_date, store_grades
-from tests.test_learner_exceptions_refreeze import CLIENT_ID, CLIENT_SECRET, now
 
 COURSE = "course-v1:Org+Extended+2026"
 HOMEWORK = "block-v1:Org+Extended+2026+type@sequential+block@homework"
+CLIENT_ID, CLIENT_SECRET = "grade-freeze-extended", "grade-freeze-extended-secret"
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,6 +37,10 @@ def fixture_credentials(settings, monkeypatch):
         server, settings, monkeypatch, CLIENT_ID, CLIENT_SECRET, GRADE_FREEZE_CREDENTIALS_TIMEOUT=(1.0, 1.0),
     ):
         yield server
+
+
+def now():
+    return datetime.now(timezone.utc)
 
 
 def extend(learner, due):
