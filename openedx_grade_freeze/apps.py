@@ -134,10 +134,13 @@ class GradeFreezeConfig(AppConfig):
         from openedx_grade_freeze import logging_filters, policy
         from openedx_grade_freeze.credentials import config, upstream_sender
         from openedx_grade_freeze.platform import due_dates, wiring, write_points
+        from openedx_grade_freeze.snapshots import extended_learners
 
         logging_filters.install()
         # A personalized due date given, changed or removed is seen by the next decision about its course (ADR 0028).
         due_dates.when_changed(policy.personalized_due_dates_changed)
+        # ... and, once the course has a snapshot, when that learner's row is re-taken (ADR 0029).
+        due_dates.when_learner_changed(extended_learners.due_date_changed)
         # The one table of edx-platform functions the plugin replaces; the Credentials take-over is one entry.
         write_points.register({write_points.SEND_GRADE_IF_INTERESTING: upstream_sender.route_to_outbox})
         wiring.activate()

@@ -569,21 +569,29 @@ def load_learner_windows(course_key):
     }
 
 
-def load_learner_due_dates(course_key, state):
+def load_learner_due_dates(course_key, state, user_id=None):
     """The learners whose latest personalized due date plus the course's offset falls after its freeze date,
-    ``{user_id: LearnerDueDate}``, read in one query; none when the course has no freeze date to move."""
+    ``{user_id: LearnerDueDate}``, read in one query (of one learner with ``user_id``); none when the course has no
+    freeze date to move."""
     if not (
         state.enabled and state.freeze_date is not None and state.on_error != ON_ERROR_CLOSED
         and GRADE_FREEZE_PERSONALIZED_DUE_DATES.is_enabled()
     ):
         return {}
     extended = {}
-    for user_id, due in due_dates.latest_due_dates(course_key).items():
+    for learner, due in due_dates.latest_due_dates(course_key, user_id).items():
         due = as_utc(due)
         freezes_at = add_days(due, state.offset_days)
         if freezes_at is None or freezes_at > state.freeze_date:
-            extended[user_id] = LearnerDueDate(due, state.offset_days, freezes_at)
+            extended[learner] = LearnerDueDate(due, state.offset_days, freezes_at)
     return extended
+
+
+def learner_due_date(course_key, user_id):
+    """The learner's ``LearnerDueDate`` read now (the course's state from the cache, the date from the database), or
+    None when the learner freezes with the course."""
+    course_key = to_course_key(course_key)
+    return load_learner_due_dates(course_key, _course_policy(course_key).state, user_id).get(user_id)
 
 
 def personalized_due_dates_changed():

@@ -311,8 +311,9 @@ SETTINGS = (
     # .. setting_default: 300
     # .. setting_description: Interval of the ``grade-freeze-learner-exceptions`` entry added to the celery beat
     #   schedule: it closes the learner exceptions whose window ended and re-freezes each learner's grade into the
-    #   course's snapshot (and so sends it to Credentials), including those closed early. The veto needs no task: it
-    #   compares each window with the clock on every decision. 0 or None adds no entry (then run
+    #   course's snapshot (and so sends it to Credentials), including those closed early; it also re-takes the
+    #   snapshot row of each learner whose own freeze date (a personalized due date) has passed. The veto needs no
+    #   task: it compares each window and date with the clock on every decision. 0 or None adds no entry (then run
     #   ``openedx_grade_freeze.tasks.close_learner_exceptions`` from your own scheduler).
     Setting("GRADE_FREEZE_EXCEPTIONS_CHECK_INTERVAL_SECONDS", 300),
     # Course teams: the advance warning and the status page.

@@ -24,6 +24,7 @@ from openedx_grade_freeze.models import (
     CourseFreezeOverride,
     CredentialsDelivery,
     CredentialsPause,
+    ExtendedLearnerRefreeze,
     FailedScheduleEvent,
     FreezeChunk,
     FreezeConfigChange,
@@ -191,6 +192,7 @@ FREE_TEXT = {
     ("CredentialsDelivery", "response_body"),
     ("CredentialsDelivery", "sent_payload"),
     ("CredentialsPause", "reason"),
+    ("ExtendedLearnerRefreeze", "note"),
     ("FailedScheduleEvent", "error"),
     ("FailedScheduleEvent", "payload"),
     ("FreezeChunk", "last_error"),
@@ -226,6 +228,7 @@ NOT_FREE_TEXT = {
     ("CredentialsDelivery", "certificate_type"), ("CredentialsDelivery", "course_key"),
     ("CredentialsDelivery", "kind"), ("CredentialsDelivery", "lease_token"), ("CredentialsDelivery", "status"),
     ("CredentialsPause", "base_url"),
+    ("ExtendedLearnerRefreeze", "course_key"),
     ("FailedScheduleEvent", "course_key"), ("FailedScheduleEvent", "event_id"),
     ("FreezeChunk", "status"),
     ("FreezeConfigChange", "action"), ("FreezeConfigChange", "key"), ("FreezeConfigChange", "scope"),
@@ -293,6 +296,7 @@ def a_row_of_each_model_with_free_text(learner):
         FreezeRun: None,  # the run above
         FreezeChunk: {"run": run, "index": 0, "first_user_id": 1, "last_user_id": learner.pk},
         FreezeFailure: {"run": run, "user_id": learner.pk},
+        ExtendedLearnerRefreeze: {"run": run, "course_key": RUN, "user_id": learner.pk},
         SnapshotAuditEntry: {"course_key": RUN, "action": SnapshotAuditEntry.ACTION_LEARNER_REFROZEN},
         LearnerException: None,  # the exception above
         LearnerExceptionChange: {"exception": exception, "course_key": RUN, "user_id": learner.pk,

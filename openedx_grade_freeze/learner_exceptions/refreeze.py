@@ -16,7 +16,7 @@ from django.db import transaction
 from openedx_grade_freeze.exceptions import NotALearnerError
 from openedx_grade_freeze.learner_exceptions import workflow
 from openedx_grade_freeze.models import CLOSED_REVOKED, EXCEPTION_CLOSED, LearnerException, LearnerExceptionChange
-from openedx_grade_freeze.snapshots import corrections, runs
+from openedx_grade_freeze.snapshots import corrections, extended_learners, runs
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +113,8 @@ def close_and_refreeze(now=None):
 # Beside what it runs (``openedx_grade_freeze.tasks`` re-exports it); its name is fixed for queued messages.
 @shared_task(name="openedx_grade_freeze.tasks.close_learner_exceptions", ignore_result=True)
 def close_learner_exceptions_task():
-    """Close learner exceptions whose window ended and re-freeze each closed one's learner (celery beat)."""
+    """Close learner exceptions whose window ended and re-freeze each closed one's learner; re-take the extended
+    learners whose own freeze date has passed (celery beat)."""
     closed, outcomes = close_and_refreeze()
-    return closed + len(outcomes)
+    extended = extended_learners.refreeze_due()
+    return closed + len(outcomes) + len(extended)

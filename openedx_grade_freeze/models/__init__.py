@@ -73,6 +73,7 @@ from openedx_grade_freeze.models.snapshots import (  # noqa: F401
     TRIGGER_CHOICES,
     TRIGGER_COMMAND,
     TRIGGER_PERIODIC,
+    ExtendedLearnerRefreeze,
     FreezeChunk,
     FreezeFailure,
     FreezeRun,

@@ -161,6 +161,35 @@ class FreezeFailure(TimeStampedModel):
         return f"user {self.user_id} in run {self.run_id}: {self.reason[:60]}"
 
 
+class ExtendedLearnerRefreeze(TimeStampedModel):
+    """
+    A learner of a snapshot whose own freeze date (personalized due date + offset) comes after the snapshot was
+    taken: their row is re-taken once, after ``freezes_at`` (empty: never frozen, never due).
+
+    .. pii: Which learner of a course has a personalized due date, by user id, and when their grade freezes.
+    .. pii_types: id
+    .. pii_retirement: retained
+    """
+
+    run = models.ForeignKey(FreezeRun, on_delete=models.CASCADE, related_name="extended_learners")
+    course_key = CourseKeyField(max_length=255)
+    user_id = models.PositiveBigIntegerField()
+    freezes_at = models.DateTimeField(null=True, blank=True, help_text="The learner's own freeze date.")
+    refrozen_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the learner's row was re-taken (or found unchanged); empty: not yet.",
+    )
+    note = models.TextField(blank=True, default="")
+
+    class Meta:
+        app_label = "openedx_grade_freeze"
+        constraints = [models.UniqueConstraint(fields=("run", "user_id"), name="grade_freeze_extended_run_user")]
+        # The periodic pass's one query: the rows not re-taken yet whose date has passed.
+        indexes = [models.Index(fields=("refrozen_at", "freezes_at"), name="grade_freeze_extended_due")]
+
+    def __str__(self):
+        return f"user {self.user_id} in run {self.run_id}: freezes at {self.freezes_at}"
+
+
 class SnapshotAuditEntry(models.Model):
     """
     Audit row: who froze, unfroze or re-froze final grades, when, why, and what changed.

@@ -28,6 +28,7 @@ from openedx_grade_freeze.models import (
     TRIGGER_PERIODIC,
     CourseFreezeOverride,
     CourseSchedule,
+    ExtendedLearnerRefreeze,
     FreezeChunk,
     FreezeFailure,
     FreezeRun,
@@ -409,12 +410,23 @@ def complete_if_done(run_id):
         ):
             return False
         run = FreezeRun.objects.get(pk=run_id)
+        _record_extended_learners(run)
         SnapshotAuditEntry.objects.create(
             course_key=run.course_key, action=SnapshotAuditEntry.ACTION_FROZEN, run=run, changed_by=run.started_by,
             reason=f"Freeze run started by the {run.get_trigger_display().lower()}.", after=counted,
         )
         transaction.on_commit(lambda: _announce_completion(run))
     return True
+
+
+def _record_extended_learners(run):
+    """Keep the learners whose own freeze date (a personalized due date) was still ahead when the run started: the
+    periodic pass re-takes each one's row once that date has passed (ADR 0029)."""
+    extended = policy.load_learner_due_dates(run.course_key, policy.get_freeze_state(run.course_key))
+    ExtendedLearnerRefreeze.objects.bulk_create([
+        ExtendedLearnerRefreeze(run=run, course_key=run.course_key, user_id=user_id, freezes_at=due.freezes_at)
+        for user_id, due in extended.items() if due.freezes_at is None or due.freezes_at > run.created
+    ], ignore_conflicts=True)
 
 
 def _announce_completion(run):

@@ -3,7 +3,7 @@ A course's final-grade snapshot at a glance: which run, how far it got, and its 
 """
 from dataclasses import dataclass
 
-from openedx_grade_freeze.models import RUN_COMPLETE, FreezeRun
+from openedx_grade_freeze.models import RUN_COMPLETE, ExtendedLearnerRefreeze, FreezeRun
 from openedx_grade_freeze.snapshots import runs
 
 
@@ -17,6 +17,9 @@ class SnapshotSummary:
     no_grade: int = 0
     failed: int = 0
     resent: int = 0
+    # Learners of the current snapshot whose own freeze date (a personalized due date) is still to come: their rows
+    # are provisional, re-taken at that date.
+    provisional: int = 0
 
     @classmethod
     def of(cls, course_key, frozen):
@@ -32,6 +35,8 @@ class SnapshotSummary:
             label = f"complete (run {run.pk})"
             if not frozen:
                 label += " - superseded: no longer past its freeze date"
+            provisional = ExtendedLearnerRefreeze.objects.filter(run=run, refrozen_at__isnull=True).count()
+            return cls(label, run.learners, run.frozen, run.no_grade, run.failed, run.resent, provisional)
         else:
             run = FreezeRun.objects.filter(course_key=course_key, status=RUN_COMPLETE).order_by("-completed_at").first()
             if run is None:
