@@ -20,8 +20,9 @@ $(STAMP): requirements/quality.txt requirements/test.txt requirements/base.txt s
 requirements: $(STAMP) ## create .venv with the pinned requirements and the package (editable)
 
 # Every suite run prints the package's coverage and fails below the floor: the level measured when it was set
-# (93.5 %, issue 21; 93.54 % on SQLite then). Raise it as coverage grows; never lower it to pass.
-COVERAGE_FLOOR := 93.5
+# (94.0 %, end of issues 16 to 21; 94.33 % on SQLite and 94.35 % on MariaDB then). Raise it as coverage grows;
+# never lower it to pass.
+COVERAGE_FLOOR := 94.0
 COVERAGE := --cov=openedx_grade_freeze --cov-report=term-missing:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 
 test: $(STAMP) ## run the suite on SQLite and on MariaDB (127.0.0.1:3306, root) with coverage; MariaDB is required when CI=true
