@@ -8,7 +8,7 @@ are about deciding, not about granting).
 """
 from datetime import datetime, timedelta, timezone
 
-from benchmarks.exceptions import interleaved
+from benchmarks.exceptions import against_today
 
 LEARNERS = 1_000
 COURSE = "course-v1:BenchX+Extended+2025"
@@ -77,17 +77,11 @@ def measure(pk_query, allowed_today, vetoed_today):
         ("run_filter, allowed: a learner with a later date", allowed, allowed_today),
         ("run_filter, vetoed: another learner", vetoed, vetoed_today),
     ]
-    lines = [f"A frozen course with {LEARNERS:,} learners holding personalized due dates, each against today's "
-             "decision (allowed: an open course; vetoed: a frozen one); CPU time, in turns with the baseline:",
-             f"{'measurement':50} {'CPU µs':>10} {'x baseline':>11}   today's decision"]
-    baseline = None
-    for name, decision, today in rows:
-        pk_micros, today_micros, micros = interleaved([pk_query, today, decision])
-        baseline = pk_micros if baseline is None else min(baseline, pk_micros)
-        change = (micros / pk_micros - today_micros / pk_micros) / (today_micros / pk_micros) * 100
-        lines.append(f"{name:50} {micros:10.2f} {micros / pk_micros:11.3f}   {today_micros:.2f} µs "
-                     f"({today_micros / pk_micros:.3f}): {change:+.1f} %")
-    lines.insert(2, f"{'one primary-key query (baseline)':50} {baseline:10.2f} {1:11.3f}")
+    lines = against_today(
+        f"A frozen course with {LEARNERS:,} learners holding personalized due dates, each against today's "
+        "decision (allowed: an open course; vetoed: a frozen one); CPU time, in turns with the baseline:",
+        rows, pk_query,
+    )
     due_date_reads = sum("edx_when" in query["sql"] for query in cold.captured_queries)
     lines.append(f"queries per warm decision (2,000 decisions):       {len(warm.captured_queries) / 2000:g}")
     lines.append(f"queries of a cold load:                            {len(cold.captured_queries)} "

@@ -55,6 +55,21 @@ def interleaved(functions, number=300, rounds=31):
     return best
 
 
+
+def against_today(title, rows, pk_query):
+    """The table's lines: ``title``, then for each ``(name, decision, today)`` row the decision's CPU µs, × the
+    primary-key baseline, and today's same decision with the change, all measured in turns with the baseline."""
+    lines = [title, f"{'measurement':50} {'CPU µs':>10} {'x baseline':>11}   today's decision"]
+    baseline = None
+    for name, decision, today in rows:
+        pk_micros, today_micros, micros = interleaved([pk_query, today, decision])
+        baseline = pk_micros if baseline is None else min(baseline, pk_micros)
+        change = (micros / pk_micros - today_micros / pk_micros) / (today_micros / pk_micros) * 100
+        lines.append(f"{name:50} {micros:10.2f} {micros / pk_micros:11.3f}   {today_micros:.2f} µs "
+                     f"({today_micros / pk_micros:.3f}): {change:+.1f} %")
+    lines.insert(2, f"{'one primary-key query (baseline)':50} {baseline:10.2f} {1:11.3f}")
+    return lines
+
 def measure(pk_query, allowed_today, vetoed_today):
     """Lines to print: CPU µs per call and × the primary-key baseline of each decision and of today's same decision
     (a course without exceptions), all measured in turns, the change, and the queries of warm decisions and of a cold
@@ -101,17 +116,11 @@ def measure(pk_query, allowed_today, vetoed_today):
         ("run_filter, vetoed: a learner without one", vetoed, vetoed_today),
         ("run_filter, vetoed: no learner named", course_wide, vetoed_today),
     ]
-    lines = [f"A frozen course with {EXCEPTIONS:,} open learner exceptions among {LEARNERS:,} learners, each against "
-             "today's decision (allowed: an open course; vetoed: a frozen one); CPU time, in turns with the baseline:",
-             f"{'measurement':50} {'CPU µs':>10} {'x baseline':>11}   today's decision"]
-    baseline = None
-    for name, decision, today in rows:
-        pk_micros, today_micros, micros = interleaved([pk_query, today, decision])
-        baseline = pk_micros if baseline is None else min(baseline, pk_micros)
-        change = (micros / pk_micros - today_micros / pk_micros) / (today_micros / pk_micros) * 100
-        lines.append(f"{name:50} {micros:10.2f} {micros / pk_micros:11.3f}   {today_micros:.2f} µs "
-                     f"({today_micros / pk_micros:.3f}): {change:+.1f} %")
-    lines.insert(2, f"{'one primary-key query (baseline)':50} {baseline:10.2f} {1:11.3f}")
+    lines = against_today(
+        f"A frozen course with {EXCEPTIONS:,} open learner exceptions among {LEARNERS:,} learners, each against "
+        "today's decision (allowed: an open course; vetoed: a frozen one); CPU time, in turns with the baseline:",
+        rows, pk_query,
+    )
     lines.append(f"queries per warm decision (3,000 decisions):       {len(warm.captured_queries) / 3000:g}")
     lines.append(f"queries of a cold load (3; exceptions, due dates: 2): {len(cold.captured_queries)}")
     return lines

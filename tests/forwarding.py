@@ -18,7 +18,7 @@ from openedx_grade_freeze.credentials import breaker
 from openedx_grade_freeze.credentials import client as credentials_client
 from openedx_grade_freeze.credentials import outbox
 from openedx_grade_freeze.models import CredentialsDelivery
-from tests.credentials_server import GRADES_PATH, forwarding_settings
+from tests.credentials_server import GRADES_PATH, forwarding_settings, serving
 
 RUN = "course-v1:Org+Forward+2026"
 UNKNOWN_RUN = "course-v1:Org+NotInCatalog+2026"
@@ -102,6 +102,15 @@ def forwarding_to(server, settings, monkeypatch, client_id, client_secret, delay
         close_sessions()
         breaker.forget()
 
+
+
+@contextlib.contextmanager
+def forwarding_to_fake(course_run, client_id, client_secret, settings, monkeypatch):
+    """A started fake Credentials service knowing ``course_run``; forwarding on and pointed at it (1 s timeouts)."""
+    with serving(course_run, client_id, client_secret) as server, forwarding_to(
+        server, settings, monkeypatch, client_id, client_secret, GRADE_FREEZE_CREDENTIALS_TIMEOUT=(1.0, 1.0),
+    ):
+        yield server
 
 def make_user(name):
     """A real user: Credentials identifies learners by username."""

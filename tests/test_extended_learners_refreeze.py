@@ -17,9 +17,9 @@ from openedx_grade_freeze import tasks, tracking
 from openedx_grade_freeze.models import ExtendedLearnerRefreeze, FrozenGrade, SnapshotAuditEntry
 from openedx_grade_freeze.snapshots import extended_learners
 from tests.conftest import events_named
-from tests.credentials_server import GRADES_PATH, serving
+from tests.credentials_server import GRADES_PATH
 from tests.factories import UserFactory
-from tests.forwarding import forwarding_to
+from tests.forwarding import forwarding_to_fake
 from tests.platform_store.models import StoredCourseGrade
 from tests.snapshot_support import enroll, make_users, on_commit, past_freeze_date, store_grades
 
@@ -33,9 +33,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(name="credentials")
 def fixture_credentials(settings, monkeypatch):
     """Forwarding on, to the fake Credentials service; sends queued eagerly."""
-    with serving(COURSE, CLIENT_ID, CLIENT_SECRET) as server, forwarding_to(
-        server, settings, monkeypatch, CLIENT_ID, CLIENT_SECRET, GRADE_FREEZE_CREDENTIALS_TIMEOUT=(1.0, 1.0),
-    ):
+    with forwarding_to_fake(COURSE, CLIENT_ID, CLIENT_SECRET, settings, monkeypatch) as server:
         yield server
 
 

@@ -25,9 +25,9 @@ from openedx_grade_freeze.models import (
 from openedx_grade_freeze.policy import policy_cache
 from openedx_grade_freeze.settings.common import EXCEPTIONS_SCHEDULE_ENTRY, EXCEPTIONS_TASK, plugin_settings
 from tests.conftest import events_named
-from tests.credentials_server import GRADES_PATH, serving
+from tests.credentials_server import GRADES_PATH
 from tests.factories import UserFactory
-from tests.forwarding import forwarding_to, grade_event
+from tests.forwarding import forwarding_to_fake, grade_event
 from tests.platform_store.models import StoredCourseGrade
 from tests.snapshot_support import enroll, make_users, on_commit, past_freeze_date, store_grades
 
@@ -41,9 +41,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(name="credentials")
 def fixture_credentials(settings, monkeypatch):
     """Forwarding on, to the fake Credentials service; sends queued eagerly."""
-    with serving(COURSE, CLIENT_ID, CLIENT_SECRET) as server, forwarding_to(
-        server, settings, monkeypatch, CLIENT_ID, CLIENT_SECRET, GRADE_FREEZE_CREDENTIALS_TIMEOUT=(1.0, 1.0),
-    ):
+    with forwarding_to_fake(COURSE, CLIENT_ID, CLIENT_SECRET, settings, monkeypatch) as server:
         yield server
 
 

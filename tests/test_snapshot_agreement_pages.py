@@ -12,8 +12,8 @@ from openedx_grade_freeze.credentials import ledger
 from openedx_grade_freeze.credentials import snapshot_agreement as agreement
 from openedx_grade_freeze.models import FreezeRun
 from openedx_grade_freeze.snapshots import runs
-from tests.credentials_server import GRADES_PATH, serving
-from tests.forwarding import forwarding_to, posted
+from tests.credentials_server import GRADES_PATH
+from tests.forwarding import forwarding_to_fake, posted
 from tests.snapshot_support import enroll, make_users, on_commit, past_freeze_date, store_grades
 
 COURSE = "course-v1:Org+Pages+2026"
@@ -29,9 +29,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(name="credentials")
 def fixture_credentials(settings, monkeypatch):
     """Forwarding on, to the fake Credentials service, sends queued eagerly."""
-    with serving(COURSE, CLIENT_ID, CLIENT_SECRET) as server, forwarding_to(
-        server, settings, monkeypatch, CLIENT_ID, CLIENT_SECRET, GRADE_FREEZE_CREDENTIALS_TIMEOUT=(1.0, 1.0),
-    ):
+    with forwarding_to_fake(COURSE, CLIENT_ID, CLIENT_SECRET, settings, monkeypatch) as server:
         server.add_course_run(OTHER_COURSE)
         yield server
 
