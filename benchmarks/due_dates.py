@@ -8,7 +8,7 @@ are about deciding, not about granting).
 """
 from datetime import datetime, timedelta, timezone
 
-from benchmarks.exceptions import against_today
+from benchmarks.exceptions import against_today, filter_runs
 
 LEARNERS = 1_000
 COURSE = "course-v1:BenchX+Extended+2025"
@@ -47,22 +47,13 @@ def measure(pk_query, allowed_today, vetoed_today):
     from django.test.utils import CaptureQueriesContext
 
     from openedx_grade_freeze import api
-    from openedx_grade_freeze.filters import GradePersistenceRequested
     from openedx_grade_freeze.policy import policy_cache
 
     now = datetime.now(timezone.utc)
     extended, other = _course_with_due_dates(now)
     policy_cache.clear()
 
-    def allowed():
-        GradePersistenceRequested.run_filter(COURSE, user_id=extended, source="benchmark")
-
-    def vetoed(user_id=other):
-        try:
-            GradePersistenceRequested.run_filter(COURSE, user_id=user_id, source="benchmark")
-        except GradePersistenceRequested.PreventGradePersistence:
-            return
-        raise AssertionError("the learner without a personalized due date was let through")
+    allowed, vetoed = filter_runs(COURSE, extended, other, "the learner without a personalized due date")
 
     with CaptureQueriesContext(connection) as cold:
         assert api.are_grades_frozen(COURSE, user_id=extended) is False

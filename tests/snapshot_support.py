@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.test import TestCase
 from opaque_keys.edx.keys import CourseKey
 
-from openedx_grade_freeze.models import CourseSchedule
+from openedx_grade_freeze.models import CourseSchedule, FrozenGrade
 from tests.platform_store.models import CourseEnrollment, StoredCourseGrade
 
 UTC = timezone.utc
@@ -51,3 +51,22 @@ def make_users(names):
 def on_commit():
     """Run on-commit callbacks (and the eager tasks they queue) at the end of the block, as after a commit."""
     return TestCase.captureOnCommitCallbacks(execute=True)
+
+
+def held_by_credentials(server, user, course_id):
+    """The (percent, letter) the fake Credentials ``server`` holds for the learner in the course, or None."""
+    grade = server.get_grade(user.username, course_id)
+    return None if grade is None else (float(grade["percent_grade"]), grade["letter_grade"])
+
+
+def frozen_values(user, course_id):
+    """The learner's snapshot row in the course: (percent, letter, passed, re-frozen)."""
+    row = FrozenGrade.objects.get(course_key=course_id, user_id=user.pk)
+    return row.percent_grade, row.letter_grade, row.passed, row.refrozen
+
+
+def lms_stores(user, course_id, percent, letter, passed):
+    """The LMS stores a new course grade for the learner (a write the freeze let through for them)."""
+    now = datetime.now(UTC)
+    StoredCourseGrade.objects.filter(user_id=user.pk, course_id=course_id).update(
+        percent_grade=percent, letter_grade=letter, passed_timestamp=now if passed else None, modified=now)

@@ -14,14 +14,22 @@ from django.test import Client
 from edx_when import api as when_api
 
 from openedx_grade_freeze import tasks, tracking
-from openedx_grade_freeze.models import ExtendedLearnerRefreeze, FrozenGrade, SnapshotAuditEntry
+from openedx_grade_freeze.models import ExtendedLearnerRefreeze, SnapshotAuditEntry
 from openedx_grade_freeze.snapshots import extended_learners
 from tests.conftest import events_named
 from tests.credentials_server import GRADES_PATH
 from tests.factories import UserFactory
 from tests.forwarding import forwarding_to_fake
-from tests.platform_store.models import StoredCourseGrade
-from tests.snapshot_support import enroll, make_users, on_commit, past_freeze_date, store_grades
+from tests.snapshot_support import (
+    enroll,
+    frozen_values,
+    held_by_credentials,
+    lms_stores,
+    make_users,
+    on_commit,
+    past_freeze_date,
+    store_grades,
+)
 
 COURSE = "course-v1:Org+Extended+2026"
 HOMEWORK = "block-v1:Org+Extended+2026+type@sequential+block@homework"
@@ -48,19 +56,15 @@ def extend(learner, due):
 
 
 def held(server, user):
-    grade = server.get_grade(user.username, COURSE)
-    return None if grade is None else (float(grade["percent_grade"]), grade["letter_grade"])
+    return held_by_credentials(server, user, COURSE)
 
 
 def frozen(user):
-    row = FrozenGrade.objects.get(course_key=COURSE, user_id=user.pk)
-    return row.percent_grade, row.letter_grade, row.passed, row.refrozen
+    return frozen_values(user, COURSE)
 
 
 def lms_changes(user, percent, letter, passed):
-    """The LMS stores a new course grade for the learner (a write their extension let through)."""
-    StoredCourseGrade.objects.filter(user_id=user.pk, course_id=COURSE).update(
-        percent_grade=percent, letter_grade=letter, passed_timestamp=now() if passed else None, modified=now())
+    lms_stores(user, COURSE, percent, letter, passed)
 
 
 def periodic_pass(monkeypatch=None, at=None):

@@ -14,14 +14,7 @@ from django.test import Client
 
 from openedx_grade_freeze import api, tasks, tracking
 from openedx_grade_freeze.learner_exceptions import refreeze
-from openedx_grade_freeze.models import (
-    RUN_COMPLETE,
-    RUN_RUNNING,
-    FreezeRun,
-    FrozenGrade,
-    LearnerException,
-    LearnerExceptionChange,
-)
+from openedx_grade_freeze.models import RUN_COMPLETE, RUN_RUNNING, FreezeRun, LearnerException, LearnerExceptionChange
 from openedx_grade_freeze.policy import policy_cache
 from openedx_grade_freeze.settings.common import EXCEPTIONS_SCHEDULE_ENTRY, EXCEPTIONS_TASK, plugin_settings
 from tests.conftest import events_named
@@ -29,7 +22,16 @@ from tests.credentials_server import GRADES_PATH
 from tests.factories import UserFactory
 from tests.forwarding import forwarding_to_fake, grade_event
 from tests.platform_store.models import StoredCourseGrade
-from tests.snapshot_support import enroll, make_users, on_commit, past_freeze_date, store_grades
+from tests.snapshot_support import (
+    enroll,
+    frozen_values,
+    held_by_credentials,
+    lms_stores,
+    make_users,
+    on_commit,
+    past_freeze_date,
+    store_grades,
+)
 
 COURSE = "course-v1:Org+Appeals+2026"
 CLIENT_ID, CLIENT_SECRET = "grade-freeze-exceptions", "grade-freeze-exceptions-secret"
@@ -50,19 +52,15 @@ def now():
 
 
 def held(server, user):
-    grade = server.get_grade(user.username, COURSE)
-    return None if grade is None else (float(grade["percent_grade"]), grade["letter_grade"])
+    return held_by_credentials(server, user, COURSE)
 
 
 def frozen(user):
-    row = FrozenGrade.objects.get(course_key=COURSE, user_id=user.pk)
-    return row.percent_grade, row.letter_grade, row.passed, row.refrozen
+    return frozen_values(user, COURSE)
 
 
 def lms_changes(user, percent, letter, passed):
-    """The LMS stores a new course grade for the learner (a write the open exception let through)."""
-    StoredCourseGrade.objects.filter(user_id=user.pk, course_id=COURSE).update(
-        percent_grade=percent, letter_grade=letter, passed_timestamp=now() if passed else None, modified=now())
+    lms_stores(user, COURSE, percent, letter, passed)
 
 
 def periodic_pass():
