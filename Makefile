@@ -20,7 +20,7 @@ $(STAMP): requirements/quality.txt requirements/test.txt requirements/base.txt s
 requirements: $(STAMP) ## create .venv with the pinned requirements and the package (editable)
 
 # Every suite run prints the package's coverage and fails below the floor: the level measured when it was set
-# (94.0 %, end of issues 16 to 21; 94.33 % on SQLite and 94.35 % on MariaDB then). Raise it as coverage grows;
+# (94.0 %, end of issues 16 to 21; 94.19 % on SQLite and 94.23 % on MariaDB then). Raise it as coverage grows;
 # never lower it to pass.
 COVERAGE_FLOOR := 94.0
 COVERAGE := --cov=openedx_grade_freeze --cov-report=term-missing:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
