@@ -18,6 +18,7 @@ from openedx_grade_freeze import api, blocked, pending_refusals
 from openedx_grade_freeze.filters import GradePersistenceRequested
 from openedx_grade_freeze.models import BlockedGradeUpdates, LearnerRefusals
 from tests.events import publish
+from tests.threads import run_together
 
 FROZEN = "course-v1:WhoX+Frozen+2025"
 OTHER = "course-v1:WhoX+Other+2025"
@@ -156,23 +157,7 @@ def test_while_the_cache_is_down_a_process_keeps_a_bounded_number_of_learners(ca
 @pytest.mark.django_db(transaction=True)
 def test_two_flushes_at_once_count_nothing_twice():
     refuse_ten_thousand()
-    barrier = threading.Barrier(4)
-    errors = []
-
-    def flush():
-        try:
-            barrier.wait()
-            blocked.flush_blocked_counts()
-        except Exception as error:  # pragma: no cover - reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=flush) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = run_together(4, lambda index: blocked.flush_blocked_counts())
     blocked.flush_blocked_counts()  # whatever a flush that found the lock taken left
 
     assert errors == []

@@ -3,11 +3,9 @@ Planning a freeze run in batches that workers freeze while planning goes on, and
 learner frozen exactly once, counts right, a run never complete before its planning is, a planning task killed
 between batches resumed from its last chunk.
 """
-import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from django.db import connection
 
 from openedx_grade_freeze.models import (
     CHUNK_DONE,
@@ -20,6 +18,7 @@ from openedx_grade_freeze.models import (
 )
 from openedx_grade_freeze.snapshots import runs
 from tests.snapshot_support import enroll, on_commit, past_freeze_date, store_grades
+from tests.threads import run_together
 
 COURSE = "course-v1:Org+Plan+2026"
 UTC = timezone.utc
@@ -167,22 +166,12 @@ def test_four_workers_freezing_one_runs_chunks_at_once_freeze_each_learner_once(
         patch.setattr(runs, "_queue_chunks", lambda *args: None)  # committed at once here: the tasks would run
         runs.plan_run(run_id)
     chunk_ids = list(FreezeChunk.objects.filter(run_id=run_id).values_list("pk", flat=True))
-    barrier, frozen, errors = threading.Barrier(4), [], []
+    frozen = []
 
-    def worker():  # each takes every chunk in turn, as duplicate tasks would: a chunk is frozen once
-        try:
-            barrier.wait()
-            frozen.extend(chunk_id for chunk_id in chunk_ids if runs.freeze_chunk(chunk_id))
-        except Exception as error:  # pylint: disable=broad-except  # pragma: no cover - reported below
-            errors.append(error)
-        finally:
-            connection.close()
+    def worker(index):  # each takes every chunk in turn, as duplicate tasks would: a chunk is frozen once
+        frozen.extend(chunk_id for chunk_id in chunk_ids if runs.freeze_chunk(chunk_id))
 
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = run_together(4, worker)
 
     assert errors == []
     assert sorted(frozen) == sorted(chunk_ids)

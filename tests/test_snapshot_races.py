@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from openedx_grade_freeze.models import (
 )
 from openedx_grade_freeze.snapshots import runs
 from tests.snapshot_support import enroll, on_commit, past_freeze_date, store_grades
+from tests.threads import run_together
 
 COURSE = "course-v1:Org+Race+2026"
 REPO = Path(__file__).resolve().parents[1]
@@ -75,28 +75,6 @@ def test_the_database_refuses_a_second_run_beside_a_current_snapshot(lms):
     # Once the snapshot is retired (kept as history), a new run may take its place.
     FreezeRun.objects.filter(pk=run_id).update(retired=RETIRED_SUPERSEDED, current_course_key=None)
     FreezeRun.objects.create(course_key=COURSE, current_course_key=COURSE)
-
-
-def run_together(workers, target):
-    """Run ``target(index)`` in ``workers`` threads released at the same moment; returns what each raised."""
-    barrier = threading.Barrier(workers)
-    errors = []
-
-    def body(index):
-        try:
-            barrier.wait()
-            target(index)
-        except Exception as error:  # pylint: disable=broad-except  # pragma: no cover - reported by the caller
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=body, args=(index,)) for index in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
 
 
 @pytest.mark.django_db(transaction=True)
